@@ -1,0 +1,35 @@
+//! The HTTP API: routes, problem bodies, request ids and the OpenAPI document.
+
+mod diagnoses;
+mod health;
+mod json_body;
+mod openapi;
+mod problem;
+mod request_id;
+mod state;
+
+use actix_web::HttpRequest;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use json_body::{MAX_BODY_BYTES, read_json};
+pub use openapi::{ApiDoc, openapi_document};
+pub use problem::{PROBLEM_JSON, Problem};
+pub use request_id::{REQUEST_ID_HEADER, current_request_id, request_id};
+pub use state::{AppState, Readiness};
+
+/// Registers every documented route; `utoipa-actix-web` collects their OpenAPI paths from here.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(diagnoses::create_diagnosis)
+        .service(health::healthz)
+        .service(health::readyz);
+}
+
+/// Fallback for unknown routes: a 404 problem.
+pub async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {
+    Err(Problem::not_found(format!(
+        "No route for {} {}.",
+        request.method(),
+        request.path()
+    )))
+}

@@ -1,0 +1,33 @@
+//! What every handler shares: the diagnoser and the readiness flag.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::probes::Diagnoser;
+
+/// Whether the service takes new work; cleared while draining on shutdown.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    draining: AtomicBool,
+}
+
+impl Readiness {
+    /// Marks the service as draining: `/readyz` answers 503 from now on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the service is draining.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
+
+/// Shared state of the application, cloned into every worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// Runs diagnoses.
+    pub diagnoser: Diagnoser,
+    /// Readiness for `/readyz`.
+    pub readiness: Arc<Readiness>,
+}

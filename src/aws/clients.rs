@@ -1,0 +1,114 @@
+//! One factory for every AWS client: a single shared HTTP client, per-diagnosis credentials.
+//!
+//! Building a client here is cheap (a config override over a shared base), so per-region
+//! clients cost no new connection pool, and nothing re-reads the environment or profile files.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+use crate::config::Settings;
+use crate::domain::{AwsCredentials, Region};
+
+/// Builds AWS sessions; cloned freely (it holds `Arc`s).
+#[derive(Clone)]
+pub struct AwsClientFactory {
+    inner: Arc<FactoryInner>,
+}
+
+struct FactoryInner {
+    http_client: SharedHttpClient,
+    endpoint_url: Option<String>,
+    call_timeout: Duration,
+    connect_timeout: Duration,
+}
+
+impl AwsClientFactory {
+    /// The factory for these settings, with its one HTTP client.
+    pub fn new(settings: &Settings) -> Self {
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .build_https();
+        Self {
+            inner: Arc::new(FactoryInner {
+                http_client,
+                endpoint_url: settings.aws_endpoint_url.clone(),
+                call_timeout: settings.aws_call_timeout,
+                connect_timeout: settings.aws_connect_timeout,
+            }),
+        }
+    }
+
+    /// A session that signs with `credentials`.
+    pub fn session(&self, credentials: &AwsCredentials) -> AwsSession {
+        let credentials = Credentials::new(
+            credentials.access_key_id.expose(),
+            credentials.secret_access_key.expose(),
+            credentials
+                .session_token
+                .as_ref()
+                .map(|token| token.expose().to_owned()),
+            None,
+            "connector-doctor-request",
+        );
+        let inner = &self.inner;
+        let mut builder = SdkConfig::builder()
+            // Pinned so an SDK upgrade cannot silently change retries, timeouts or endpoints.
+            .behavior_version(BehaviorVersion::v2026_01_12())
+            .http_client(inner.http_client.clone())
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+            .time_source(aws_smithy_async::time::SystemTimeSource::new())
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(inner.connect_timeout)
+                    .operation_timeout(inner.call_timeout)
+                    .build(),
+            );
+        if let Some(url) = &inner.endpoint_url {
+            builder = builder.endpoint_url(url.clone());
+        }
+        AwsSession {
+            base: builder.build(),
+        }
+    }
+}
+
+/// Clients of one diagnosis, all signing with the same credentials.
+#[derive(Clone)]
+pub struct AwsSession {
+    base: SdkConfig,
+}
+
+impl AwsSession {
+    fn config_for(&self, region: Region) -> SdkConfig {
+        self.base
+            .to_builder()
+            .region(SdkRegion::new(region.name()))
+            .build()
+    }
+
+    /// An STS client; callers pass the partition's STS region, never one a request chose.
+    pub fn sts(&self, region: Region) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config_for(region))
+    }
+
+    /// A session signing with other credentials (a role session), sharing everything else.
+    pub fn with_credentials(&self, credentials: Credentials) -> AwsSession {
+        AwsSession {
+            base: self
+                .base
+                .to_builder()
+                .credentials_provider(SharedCredentialsProvider::new(credentials))
+                .build(),
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! AWS errors kept structured (code, message, HTTP status, request id) until the catalogue maps them.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use chrono::{DateTime, Utc};
+
+use crate::domain::AwsErrorReport;
+
+/// What kind of failure a call ended in, decided by the `SdkError` variant.
+///
+/// `code()` is `None` for everything but service errors, so these must be told apart
+/// by the variant, never by parsing a display string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    /// AWS answered with an error response (see `code`).
+    Service,
+    /// The call or one attempt ran out of time.
+    Timeout,
+    /// No response: connection refused, DNS, TLS, reset.
+    Unreachable,
+    /// A response arrived but could not be read (malformed body).
+    MalformedResponse,
+    /// The request could not be built (a bug or bad input).
+    Construction,
+}
+
+/// One failed AWS call, as much as AWS told us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// Service name, e.g. `sts`.
+    pub service: &'static str,
+    /// Operation name, e.g. `GetCallerIdentity`.
+    pub operation: &'static str,
+    /// The failure kind.
+    pub kind: AwsErrorKind,
+    /// The wire error code (`InvalidClientTokenId`, `AccessDenied`, …).
+    pub code: Option<String>,
+    /// The error message, with the request's secrets scrubbed.
+    pub message: Option<String>,
+    /// HTTP status of the response, if one arrived.
+    pub http_status: Option<u16>,
+    /// AWS's request id.
+    pub request_id: Option<String>,
+    /// The response's `Date` header: AWS's clock, to detect skew.
+    pub server_date: Option<DateTime<Utc>>,
+}
+
+impl AwsError {
+    /// Captures an SDK error of `service`/`operation`, scrubbing `secrets` from its texts.
+    pub fn from_sdk<E>(
+        service: &'static str,
+        operation: &'static str,
+        error: &SdkError<E, HttpResponse>,
+        secrets: &[&str],
+    ) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let kind = match error {
+            SdkError::ServiceError(_) => AwsErrorKind::Service,
+            SdkError::TimeoutError(_) => AwsErrorKind::Timeout,
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => AwsErrorKind::Timeout,
+            SdkError::DispatchFailure(_) => AwsErrorKind::Unreachable,
+            SdkError::ResponseError(_) => AwsErrorKind::MalformedResponse,
+            _ => AwsErrorKind::Construction,
+        };
+        let response = error.raw_response();
+        let header = |name: &str| {
+            response
+                .and_then(|r| r.headers().get(name))
+                .map(str::to_owned)
+        };
+        let request_id = error
+            .meta()
+            .extra("aws_request_id")
+            .map(str::to_owned)
+            .or_else(|| header("x-amzn-requestid"))
+            .or_else(|| header("x-amz-request-id"));
+        let message = match kind {
+            AwsErrorKind::Service => error.message().map(str::to_owned),
+            // Variants other than service errors carry their cause only in the source chain.
+            _ => Some(describe_chain(error)),
+        };
+        Self {
+            service,
+            operation,
+            kind,
+            code: error.code().map(str::to_owned),
+            message: message.map(|text| scrub(&text, secrets)),
+            http_status: response.map(|r| r.status().as_u16()),
+            request_id,
+            server_date: header("date")
+                .and_then(|date| DateTime::parse_from_rfc2822(&date).ok())
+                .map(|date| date.with_timezone(&Utc)),
+        }
+    }
+
+    /// Whether the code is one of `codes`.
+    pub fn code_is(&self, codes: &[&str]) -> bool {
+        self.code
+            .as_deref()
+            .is_some_and(|code| codes.contains(&code))
+    }
+
+    /// The report placed in a finding.
+    pub fn report(&self) -> AwsErrorReport {
+        AwsErrorReport {
+            service: self.service.to_owned(),
+            operation: self.operation.to_owned(),
+            code: self.code.clone(),
+            message: self.message.clone(),
+            http_status: self.http_status,
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for AwsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{} failed", self.service, self.operation)?;
+        if let Some(code) = &self.code {
+            write!(f, " with {code}")?;
+        }
+        if let Some(status) = self.http_status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The error and its sources in one line: `SdkError`'s own Display says only "dispatch failure".
+fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Replaces every occurrence of a secret in `text`.
+pub fn scrub(text: &str, secrets: &[&str]) -> String {
+    secrets
+        .iter()
+        .filter(|secret| secret.len() >= 4)
+        .fold(text.to_owned(), |text, secret| {
+            text.replace(secret, "[redacted]")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn scrub_removes_every_secret_occurrence() {
+        let text = "key AKIAIOSFODNN7EXAMPLE and secret abcdSECRET twice abcdSECRET";
+        let clean = scrub(text, &["abcdSECRET", "AKIAIOSFODNN7EXAMPLE"]);
+        assert_eq!(
+            clean,
+            "key [redacted] and secret [redacted] twice [redacted]"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! The catalogue codes: one stable, machine-readable identifier per known failure.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares [`Code`], its wire strings and [`Code::ALL`] from one list, so they cannot drift apart.
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident => $wire:literal,)+) => {
+        /// A troubleshooting catalogue code, serialized as its `SCREAMING_SNAKE_CASE` wire string.
+        ///
+        /// The declaration order is the catalogue order: it groups codes by the check that raises them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum Code {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Code {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
+
+            /// The wire string, e.g. `"CREDENTIALS_INVALID_KEY_ID"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $wire,)+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The access key ID is unknown to AWS (deleted, deactivated, mistyped, other partition).
+    CredentialsInvalidKeyId => "CREDENTIALS_INVALID_KEY_ID",
+    /// The secret access key does not match the access key ID.
+    CredentialsSignatureMismatch => "CREDENTIALS_SIGNATURE_MISMATCH",
+    /// Temporary credentials (session token) have expired.
+    CredentialsExpired => "CREDENTIALS_EXPIRED",
+    /// The request carried no usable credentials or a malformed signature.
+    CredentialsMalformed => "CREDENTIALS_MALFORMED",
+    /// The connector uses the account's root user keys.
+    RootCredentialsUsed => "ROOT_CREDENTIALS_USED",
+    /// The caller's clock is too far from AWS time.
+    ClockSkew => "CLOCK_SKEW",
+    /// `sts:AssumeRole` on the given role was refused.
+    AssumeRoleDenied => "ASSUME_ROLE_DENIED",
+    /// A required action is not allowed by any identity-based policy.
+    PermissionMissing => "PERMISSION_MISSING",
+    /// A required action is denied by an AWS Organizations service control policy.
+    PermissionDeniedByScp => "PERMISSION_DENIED_BY_SCP",
+    /// A required action is outside the identity's permissions boundary.
+    PermissionDeniedByBoundary => "PERMISSION_DENIED_BY_BOUNDARY",
+    /// A required action is explicitly denied by an identity, session, resource or endpoint policy.
+    PermissionExplicitDeny => "PERMISSION_EXPLICIT_DENY",
+    /// The permissions could not be verified (simulation and policy reading both unavailable).
+    PermissionCheckUnavailable => "PERMISSION_CHECK_UNAVAILABLE",
+    /// A managed policy the seed guide asks for is not attached.
+    ManagedPolicyNotAttached => "MANAGED_POLICY_NOT_ATTACHED",
+    /// One of the diagnosis's own read-only calls was denied.
+    AccessDenied => "ACCESS_DENIED",
+    /// No CloudTrail trail exists.
+    CloudtrailNoTrail => "CLOUDTRAIL_NO_TRAIL",
+    /// A trail exists but is not logging.
+    CloudtrailNotLogging => "CLOUDTRAIL_NOT_LOGGING",
+    /// No logging trail covers all Regions.
+    CloudtrailNotMultiRegion => "CLOUDTRAIL_NOT_MULTI_REGION",
+    /// CloudTrail cannot deliver log files to its bucket.
+    CloudtrailDeliveryError => "CLOUDTRAIL_DELIVERY_ERROR",
+    /// CloudTrail returned no recent management events.
+    CloudtrailNoRecentEvents => "CLOUDTRAIL_NO_RECENT_EVENTS",
+    /// Security Hub is not enabled in a Region.
+    SecurityHubNotEnabled => "SECURITY_HUB_NOT_ENABLED",
+    /// The CIS AWS Foundations Benchmark standard is not enabled in Security Hub.
+    SecurityHubCisStandardDisabled => "SECURITY_HUB_CIS_STANDARD_DISABLED",
+    /// Security Hub is enabled but holds no findings yet.
+    SecurityHubNoFindings => "SECURITY_HUB_NO_FINDINGS",
+    /// The account is a Security Hub member of another (administrator) account.
+    SecurityHubMemberAccount => "SECURITY_HUB_MEMBER_ACCOUNT",
+    /// An AWS Config recorder exists but is stopped.
+    ConfigNotRecording => "CONFIG_NOT_RECORDING",
+    /// No AWS Config recorder exists in a Region.
+    ConfigNoRecorder => "CONFIG_NO_RECORDER",
+    /// The AWS Config recorder's last recording attempt failed.
+    ConfigRecorderFailed => "CONFIG_RECORDER_FAILED",
+    /// A Region is not enabled for the account (opt-in Region).
+    RegionDisabled => "REGION_DISABLED",
+    /// AWS throttled the calls.
+    AwsThrottled => "AWS_THROTTLED",
+    /// AWS answered with a server-side error (5xx).
+    AwsServiceError => "AWS_SERVICE_ERROR",
+    /// An AWS call did not answer in time.
+    AwsTimeout => "AWS_TIMEOUT",
+    /// AWS endpoints could not be reached at all (DNS, TCP, TLS).
+    AwsUnreachable => "AWS_UNREACHABLE",
+    /// An unexpected error inside the connector or this service.
+    InternalError => "INTERNAL_ERROR",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The string is not a catalogue code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown catalogue code `{0}`")]
+pub struct UnknownCode(pub String);
+
+impl FromStr for Code {
+    type Err = UnknownCode;
+
+    /// Parses a wire string; case-insensitive, surrounding whitespace ignored.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim();
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| UnknownCode(s.to_owned()))
+    }
+}

@@ -1,0 +1,109 @@
+//! Matching a raw error text (AWS code, AWS message, pasted SDK error, legacy portal message) to entries.
+//!
+//! Each entry collects signals, each with a fixed score, and keeps its best one plus a small bonus for
+//! each further signal that agrees:
+//! - the text is the entry's catalogue code: 1.0;
+//! - the text is one of its legacy portal messages: 1.0, or contains one: 0.9;
+//! - the text contains, as a whole word, one of its AWS error codes: 0.9 when no other entry lists that
+//!   code, else 0.7;
+//! - the text contains one of its `message_patterns` phrases (whole words): that phrase's score.
+//!
+//! Texts are compared case-insensitively, word by word, with punctuation ignored.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::code::Code;
+use super::text::Words;
+use super::{Catalogue, CatalogueEntry};
+
+/// Matches scoring below this are dropped.
+pub const MIN_SCORE: f64 = 0.3;
+/// At most this many matches are returned.
+pub const MAX_MATCHES: usize = 5;
+
+const CODE_SCORE: f64 = 1.0;
+const LEGACY_EXACT_SCORE: f64 = 1.0;
+const LEGACY_CONTAINED_SCORE: f64 = 0.9;
+const UNIQUE_AWS_CODE_SCORE: f64 = 0.9;
+const SHARED_AWS_CODE_SCORE: f64 = 0.7;
+/// Added for each agreeing signal after the best one.
+const AGREEMENT_BONUS: f64 = 0.05;
+/// The total bonus never exceeds this.
+const MAX_BONUS: f64 = 0.1;
+
+/// A catalogue entry that may explain a message, with how well it fits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct Match {
+    /// The catalogue code.
+    pub code: Code,
+    /// Fit between 0 and 1, rounded to two decimals; higher is better.
+    #[schema(example = 0.95)]
+    pub score: f64,
+}
+
+/// The entries that explain `message`, best first (ties in catalogue order), at most [`MAX_MATCHES`],
+/// each scoring at least [`MIN_SCORE`].
+pub fn match_message(catalogue: &Catalogue, message: &str) -> Vec<Match> {
+    let words = Words::new(message);
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let exact_code = message.trim().parse::<Code>().ok();
+    let mut matches: Vec<Match> = catalogue
+        .entries()
+        .iter()
+        .filter_map(|entry| {
+            let mut signals = signals(catalogue, entry, &words);
+            if exact_code == Some(entry.code) {
+                signals.push(CODE_SCORE);
+            }
+            combine(signals).map(|score| Match {
+                code: entry.code,
+                score,
+            })
+        })
+        .filter(|m| m.score >= MIN_SCORE)
+        .collect();
+    // Stable sort: equal scores keep catalogue order.
+    matches.sort_by(|a, b| b.score.total_cmp(&a.score));
+    matches.truncate(MAX_MATCHES);
+    matches
+}
+
+/// The scores of every signal of `entry` found in the message.
+fn signals(catalogue: &Catalogue, entry: &CatalogueEntry, words: &Words) -> Vec<f64> {
+    let mut found = Vec::new();
+    for legacy in &entry.legacy_messages {
+        let legacy_words = Words::new(legacy);
+        if legacy_words == *words {
+            found.push(LEGACY_EXACT_SCORE);
+        } else if words.contains(&legacy_words) {
+            found.push(LEGACY_CONTAINED_SCORE);
+        }
+    }
+    for aws_code in &entry.aws_error_codes {
+        if words.contains(&Words::new(aws_code)) {
+            let shared = catalogue.by_aws_error_code(aws_code).len() > 1;
+            found.push(if shared {
+                SHARED_AWS_CODE_SCORE
+            } else {
+                UNIQUE_AWS_CODE_SCORE
+            });
+        }
+    }
+    for pattern in &entry.message_patterns {
+        if words.contains(&Words::new(&pattern.phrase)) {
+            found.push(pattern.score);
+        }
+    }
+    found
+}
+
+/// Best signal plus the agreement bonus, capped at 1 and rounded to two decimals; `None` without signal.
+fn combine(mut signals: Vec<f64>) -> Option<f64> {
+    signals.sort_by(|a, b| b.total_cmp(a));
+    let best = *signals.first()?;
+    let bonus = (AGREEMENT_BONUS * (signals.len() - 1) as f64).min(MAX_BONUS);
+    Some(((best + bonus).min(1.0) * 100.0).round() / 100.0)
+}

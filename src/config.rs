@@ -1,0 +1,337 @@
+//! Typed settings: command-line flags, environment, an optional TOML file and defaults.
+//!
+//! This is the only place that reads the process environment. Precedence is
+//! flag > environment (`CONNECTOR_DOCTOR_*`) > file (`--config`) > default; every
+//! `--some-name` flag is also `CONNECTOR_DOCTOR_SOME_NAME` and `some_name` in the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Errors found while reading the settings; the process refuses to start on any of them.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The `--config` file could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    ReadFile {
+        /// The file named by `--config`.
+        path: PathBuf,
+        /// Why reading it failed.
+        source: std::io::Error,
+    },
+    /// The `--config` file is not valid TOML for these settings.
+    #[error("invalid configuration file {path}: {message}")]
+    ParseFile {
+        /// The file named by `--config`.
+        path: PathBuf,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// A setting has a value the service cannot use.
+    #[error("invalid setting `{name}`: {message}")]
+    Invalid {
+        /// The flag name without dashes.
+        name: &'static str,
+        /// Why the value is refused.
+        message: String,
+    },
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line, for log pipelines.
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
+}
+
+/// A duration written as `250ms`, `5s`, `2m` or `1h` (a bare number means seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationSetting(pub Duration);
+
+impl FromStr for DurationSetting {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let value: u64 = number
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration such as 500ms, 5s, 2m or 1h"))?;
+        let duration = match unit.trim() {
+            "ms" => Duration::from_millis(value),
+            "" | "s" => Duration::from_secs(value),
+            "m" => Duration::from_secs(value * 60),
+            "h" => Duration::from_secs(value * 3600),
+            other => return Err(format!("unknown duration unit `{other}` in `{text}`")),
+        };
+        Ok(Self(duration))
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Seconds(seconds) => Ok(Self(Duration::from_secs(seconds))),
+            Raw::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// One layer of settings as given by flags and environment, or by the file: every value optional.
+///
+/// The same struct serves clap and serde so that a setting cannot exist in one
+/// source and be forgotten in the other.
+#[derive(Debug, Default, Parser, Deserialize)]
+#[command(
+    name = "connector-doctor",
+    version,
+    about = "Diagnoses AWS connectors of a security portal: why a connector works or not, and how to fix it.",
+    long_about = None
+)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsLayer {
+    /// A TOML file with any of these settings (names with underscores).
+    #[arg(long, env = "CONNECTOR_DOCTOR_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Address of the API. [default: 127.0.0.1:8080]
+    #[arg(long, env = "CONNECTOR_DOCTOR_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Send every AWS call of every service to this URL (emulators, private endpoints). Never settable by a request. [default: unset, real AWS]
+    #[arg(long, env = "CONNECTOR_DOCTOR_AWS_ENDPOINT_URL")]
+    pub aws_endpoint_url: Option<String>,
+
+    /// Log format. [default: pretty]
+    #[arg(long, env = "CONNECTOR_DOCTOR_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Timeout of one AWS call, retries included. [default: 5s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_AWS_CALL_TIMEOUT")]
+    pub aws_call_timeout: Option<DurationSetting>,
+
+    /// Timeout for opening a connection to AWS. [default: 3s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_AWS_CONNECT_TIMEOUT")]
+    pub aws_connect_timeout: Option<DurationSetting>,
+
+    /// Overall deadline of one diagnosis; what has not finished by then is reported as timed out. [default: 25s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_DIAGNOSIS_DEADLINE")]
+    pub diagnosis_deadline: Option<DurationSetting>,
+
+    /// How long a stopping server waits for in-flight requests. [default: 30s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_SHUTDOWN_TIMEOUT")]
+    pub shutdown_timeout: Option<DurationSetting>,
+
+    /// Log filter in the `tracing` syntax; noisy AWS and HTTP targets stay capped at `info`. [default: info]
+    #[arg(long = "log-filter", env = "RUST_LOG")]
+    pub log_filter: Option<String>,
+}
+
+/// The complete, validated settings of the service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address of the API.
+    pub listen: SocketAddr,
+    /// Where every AWS call goes instead of AWS, if set.
+    pub aws_endpoint_url: Option<String>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Log filter (`RUST_LOG` syntax).
+    pub log_filter: String,
+    /// Timeout of one AWS call, retries included.
+    pub aws_call_timeout: Duration,
+    /// Timeout for opening a connection to AWS.
+    pub aws_connect_timeout: Duration,
+    /// Overall deadline of one diagnosis.
+    pub diagnosis_deadline: Duration,
+    /// Grace period for in-flight requests on shutdown.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for Settings {
+    /// The embedded defaults: loopback, in-memory cache, real AWS, no authentication.
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            aws_endpoint_url: None,
+            log_format: LogFormat::Pretty,
+            log_filter: "info".to_owned(),
+            aws_call_timeout: Duration::from_secs(5),
+            aws_connect_timeout: Duration::from_secs(3),
+            diagnosis_deadline: Duration::from_secs(25),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads flags (from `args`, the first being the program name), the environment and the optional file.
+    pub fn load<I, T>(args: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let cli = SettingsLayer::parse_from(args);
+        let file = match &cli.config {
+            Some(path) => read_file(path)?,
+            None => SettingsLayer::default(),
+        };
+        Self::from_layers(cli, file)
+    }
+
+    /// Merges two layers over the defaults: `first` wins over `second`.
+    pub fn from_layers(first: SettingsLayer, second: SettingsLayer) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let duration = |a: Option<DurationSetting>, b: Option<DurationSetting>, d: Duration| {
+            a.or(b).map_or(d, |setting| setting.0)
+        };
+        let settings = Self {
+            listen: first.listen.or(second.listen).unwrap_or(defaults.listen),
+            aws_endpoint_url: first.aws_endpoint_url.or(second.aws_endpoint_url),
+            log_format: first
+                .log_format
+                .or(second.log_format)
+                .unwrap_or(defaults.log_format),
+            log_filter: first
+                .log_filter
+                .or(second.log_filter)
+                .unwrap_or(defaults.log_filter),
+            aws_call_timeout: duration(
+                first.aws_call_timeout,
+                second.aws_call_timeout,
+                defaults.aws_call_timeout,
+            ),
+            aws_connect_timeout: duration(
+                first.aws_connect_timeout,
+                second.aws_connect_timeout,
+                defaults.aws_connect_timeout,
+            ),
+            diagnosis_deadline: duration(
+                first.diagnosis_deadline,
+                second.diagnosis_deadline,
+                defaults.diagnosis_deadline,
+            ),
+            shutdown_timeout: duration(
+                first.shutdown_timeout,
+                second.shutdown_timeout,
+                defaults.shutdown_timeout,
+            ),
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.aws_endpoint_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "aws-endpoint-url",
+                message: "must start with http:// or https://".to_owned(),
+            });
+        }
+        for (name, value) in [
+            ("aws-call-timeout", self.aws_call_timeout),
+            ("aws-connect-timeout", self.aws_connect_timeout),
+            ("diagnosis-deadline", self.diagnosis_deadline),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::Invalid {
+                    name,
+                    message: "must be longer than zero".to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> Result<SettingsLayer, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|error| ConfigError::ParseFile {
+        path: path.to_owned(),
+        message: error.message().to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(args: &[&str]) -> SettingsLayer {
+        SettingsLayer::try_parse_from(
+            std::iter::once("connector-doctor").chain(args.iter().copied()),
+        )
+        .expect("valid flags")
+    }
+
+    #[test]
+    fn durations_accept_units_and_bare_seconds() {
+        assert_eq!(
+            "250ms".parse::<DurationSetting>().unwrap().0,
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            "5s".parse::<DurationSetting>().unwrap().0,
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            "2m".parse::<DurationSetting>().unwrap().0,
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            "7".parse::<DurationSetting>().unwrap().0,
+            Duration::from_secs(7)
+        );
+        assert!("5 parsecs".parse::<DurationSetting>().is_err());
+        assert!("".parse::<DurationSetting>().is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let file: SettingsLayer = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\naws_call_timeout = \"9s\"\ndiagnosis_deadline = 40\n",
+        )
+        .unwrap();
+        let settings = Settings::from_layers(layer(&["--aws-call-timeout", "2s"]), file).unwrap();
+        assert_eq!(settings.aws_call_timeout, Duration::from_secs(2));
+        assert_eq!(settings.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(settings.diagnosis_deadline, Duration::from_secs(40));
+        assert_eq!(settings.shutdown_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<SettingsLayer>("lisen = \"0.0.0.0:1\"").is_err());
+    }
+
+    #[test]
+    fn an_endpoint_url_must_be_http() {
+        let error = Settings::from_layers(
+            layer(&["--aws-endpoint-url", "ftp://x"]),
+            SettingsLayer::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("aws-endpoint-url"));
+    }
+}

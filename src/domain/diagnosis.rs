@@ -1,0 +1,325 @@
+//! The Diagnosis returned by `POST /v1/diagnoses`: field names and words are fixed by the contract.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Connection, Severity};
+use crate::catalogue::Code;
+
+/// Health of a connection or of the whole diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Everything required works.
+    Healthy,
+    /// Works partly, or a check could not be completed.
+    Degraded,
+    /// Does not work: at least one finding of severity `error`.
+    Unhealthy,
+}
+
+/// The checks a diagnosis runs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    /// `sts:GetCallerIdentity` with the given credentials.
+    Identity,
+    /// `sts:AssumeRole` into the requested role.
+    AssumeRole,
+    /// A verdict for every required action.
+    Permissions,
+    /// CloudTrail trails and their status.
+    Cloudtrail,
+    /// Security Hub in each region.
+    SecurityHub,
+    /// AWS Config in each region.
+    Config,
+    /// Which regions were checked and which are disabled.
+    Regions,
+}
+
+impl CheckId {
+    /// The connections whose health this check decides.
+    pub fn connections(self) -> &'static [Connection] {
+        match self {
+            CheckId::Identity | CheckId::AssumeRole | CheckId::Permissions | CheckId::Regions => {
+                &Connection::ALL
+            }
+            CheckId::Cloudtrail => &[Connection::SecurityAuditing],
+            CheckId::SecurityHub | CheckId::Config => &[Connection::SecurityConfiguration],
+        }
+    }
+}
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// The check passed.
+    Pass,
+    /// Passed with warnings.
+    Warn,
+    /// Failed: the connector is misconfigured.
+    Fail,
+    /// Could not be completed (timeout, throttling, AWS 5xx, unreachable).
+    Error,
+    /// Not needed for the requested connections, or blocked by an earlier failure.
+    Skipped,
+}
+
+/// What kind of principal the credentials belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalType {
+    /// An IAM user.
+    User,
+    /// A role session.
+    AssumedRole,
+    /// The account's root user.
+    Root,
+    /// A federated user session (`sts:GetFederationToken`).
+    FederatedUser,
+}
+
+/// Who the credentials are, as STS says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IdentityInfo {
+    /// The 12-digit account id.
+    #[schema(example = "123456789012")]
+    pub account_id: String,
+    /// The caller's ARN.
+    #[schema(example = "arn:aws:iam::123456789012:user/mdca")]
+    pub arn: String,
+    /// The kind of principal.
+    pub principal_type: PrincipalType,
+}
+
+/// Health of one requested connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectionReport {
+    /// Derived from the findings and checks that apply to this connection.
+    pub status: HealthStatus,
+    /// Codes of the findings that apply to this connection.
+    pub finding_codes: Vec<Code>,
+}
+
+/// One check of the diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Check {
+    /// Which check.
+    pub id: CheckId,
+    /// Its outcome.
+    pub status: CheckStatus,
+    /// The region, for per-region checks.
+    pub region: Option<String>,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// One sentence for a person.
+    pub summary: String,
+}
+
+/// The verdict on one required action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Allowed.
+    Allowed,
+    /// No statement allows it.
+    ImplicitDeny,
+    /// A statement denies it.
+    ExplicitDeny,
+    /// Could not be decided (conditions, or no way to check).
+    Unknown,
+}
+
+/// How a permission verdict was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictMethod {
+    /// `iam:SimulatePrincipalPolicy`.
+    Simulation,
+    /// The identity's own policies read and evaluated by the service.
+    LocalEvaluation,
+    /// A read-only call made and its result seen.
+    Observed,
+}
+
+/// The policy type that denied an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeniedBy {
+    /// A service control policy of the organization.
+    Scp,
+    /// The identity's permissions boundary.
+    PermissionsBoundary,
+    /// A policy attached to the identity.
+    IdentityPolicy,
+    /// The session policy of a role session.
+    SessionPolicy,
+    /// A resource-based policy.
+    ResourcePolicy,
+}
+
+/// One entry per required action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PermissionVerdict {
+    /// The IAM action, e.g. `s3:PutBucketAcl`.
+    pub action: String,
+    /// The verdict.
+    pub decision: Decision,
+    /// How it was reached.
+    pub method: VerdictMethod,
+    /// The connections that need this action.
+    pub required_by: Vec<Connection>,
+    /// The policy type that denied it, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<DeniedBy>,
+}
+
+/// Security Hub state in one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityHubState {
+    /// Enabled.
+    Enabled,
+    /// Not enabled.
+    NotEnabled,
+    /// The region is disabled for the account.
+    RegionDisabled,
+    /// The credentials may not look.
+    AccessDenied,
+    /// Could not be determined.
+    Error,
+    /// Not checked.
+    Skipped,
+}
+
+/// AWS Config state in one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigState {
+    /// A recorder is recording.
+    Recording,
+    /// A recorder exists but is stopped.
+    NotRecording,
+    /// No recorder exists.
+    NoRecorder,
+    /// The region is disabled for the account.
+    RegionDisabled,
+    /// The credentials may not look.
+    AccessDenied,
+    /// Could not be determined.
+    Error,
+    /// Not checked.
+    Skipped,
+}
+
+/// CloudTrail coverage of one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloudTrailState {
+    /// A logging trail covers the region.
+    Logging,
+    /// A trail covers it but is not logging.
+    NotLogging,
+    /// No trail covers it.
+    NoTrail,
+    /// The credentials may not look.
+    AccessDenied,
+    /// Could not be determined.
+    Error,
+    /// Not checked.
+    Skipped,
+}
+
+/// The state of each service in one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegionStatus {
+    /// Security Hub.
+    pub security_hub: SecurityHubState,
+    /// AWS Config.
+    pub config: ConfigState,
+    /// CloudTrail.
+    pub cloudtrail: CloudTrailState,
+}
+
+/// The AWS error behind a finding, as AWS returned it (secrets scrubbed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AwsErrorReport {
+    /// The service, e.g. `sts`.
+    pub service: String,
+    /// The operation, e.g. `GetCallerIdentity`.
+    pub operation: String,
+    /// The AWS error code, when AWS sent one.
+    pub code: Option<String>,
+    /// The message, when there was one.
+    pub message: Option<String>,
+    /// The HTTP status, when a response arrived.
+    pub http_status: Option<u16>,
+    /// AWS's request id, for AWS support.
+    pub request_id: Option<String>,
+}
+
+/// A problem found, explained by its catalogue entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Finding {
+    /// The catalogue code.
+    pub code: Code,
+    /// Severity in this context.
+    pub severity: Severity,
+    /// The check that found it.
+    pub check: CheckId,
+    /// The region, for per-region findings.
+    pub region: Option<String>,
+    /// The catalogue title.
+    pub title: String,
+    /// What exactly was seen.
+    pub detail: String,
+    /// Steps to fix it.
+    pub resolution: Vec<String>,
+    /// Documentation links.
+    pub docs: Vec<String>,
+    /// The AWS error behind it, if any.
+    pub aws_error: Option<AwsErrorReport>,
+}
+
+/// The full report on one connector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Diagnosis {
+    /// Id of this diagnosis, for `GET /v1/diagnoses/{id}`.
+    #[schema(example = "dgn_0193b2a4c5d67e8f9a0b1c2d3e4f5a6b")]
+    pub id: String,
+    /// The caller's connector id, if given.
+    pub connector_id: Option<String>,
+    /// The worst status of the requested connections.
+    pub status: HealthStatus,
+    /// When the probes ran.
+    pub checked_at: DateTime<Utc>,
+    /// How long the probes took.
+    pub duration_ms: u64,
+    /// Whether this answer came from the cache.
+    pub cached: bool,
+    /// Until when this result may be served from the cache.
+    pub expires_at: DateTime<Utc>,
+    /// Who the credentials are; null when identity failed.
+    pub identity: Option<IdentityInfo>,
+    /// The regions the regional checks covered.
+    pub regions_checked: Vec<String>,
+    /// Health per requested connection.
+    pub connections: BTreeMap<Connection, ConnectionReport>,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// One verdict per required action.
+    pub permissions: Vec<PermissionVerdict>,
+    /// State of each service per region.
+    pub regions: BTreeMap<String, RegionStatus>,
+    /// What is wrong and how to fix it.
+    pub findings: Vec<Finding>,
+    /// A policy granting exactly the missing actions; null when nothing is missing.
+    pub remediation_policy: Option<serde_json::Value>,
+}

@@ -1,0 +1,21 @@
+//! Request and response types of the service, and newtypes that parse rather than validate.
+
+mod access_key;
+mod connection;
+mod diagnosis;
+mod health;
+mod region;
+mod request;
+mod secret;
+mod severity;
+
+pub use access_key::{AccessKeyId, AwsCredentials};
+pub use connection::Connection;
+pub use diagnosis::*;
+pub use health::connection_report;
+pub use region::{Partition, Region};
+pub use request::{
+    AssumeRole, AssumeRoleBody, CredentialsBody, DiagnosisRequest, DiagnosisRequestBody, FieldError,
+};
+pub use secret::Secret;
+pub use severity::Severity;

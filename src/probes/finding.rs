@@ -1,0 +1,34 @@
+//! Turns a catalogue code and what a probe saw into a [`Finding`].
+
+use crate::aws::AwsError;
+use crate::catalogue::{Catalogue, Code};
+use crate::domain::{CheckId, Finding};
+
+/// A finding with the catalogue's default severity.
+pub fn finding(code: Code, check: CheckId, detail: impl Into<String>) -> Finding {
+    let entry = Catalogue::builtin().get(code);
+    Finding {
+        code,
+        severity: entry.severity,
+        check,
+        region: None,
+        title: entry.title.clone(),
+        detail: detail.into(),
+        resolution: entry.resolution.clone(),
+        docs: entry.docs.clone(),
+        aws_error: None,
+    }
+}
+
+/// Builder-style additions, so probes read as sentences.
+pub trait FindingExt {
+    /// Attaches the AWS error behind the finding.
+    fn with_aws_error(self, error: &AwsError) -> Self;
+}
+
+impl FindingExt for Finding {
+    fn with_aws_error(mut self, error: &AwsError) -> Self {
+        self.aws_error = Some(error.report());
+        self
+    }
+}

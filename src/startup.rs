@@ -1,0 +1,145 @@
+//! Builds the application from settings: binds the listener (port 0 in tests) and runs until stopped.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::api::{self, ApiDoc, AppState, Readiness};
+use crate::aws::AwsClientFactory;
+use crate::cache::TtlPolicy;
+use crate::config::Settings;
+use crate::probes::Diagnoser;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The listener could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// The operating system's answer.
+        source: std::io::Error,
+    },
+}
+
+/// A bound, not yet running service.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+    readiness: Arc<Readiness>,
+}
+
+impl Application {
+    /// Builds the shared state and binds the listener.
+    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        let bind = |address: SocketAddr| {
+            TcpListener::bind(address).map_err(|source| StartupError::Bind { address, source })
+        };
+        let listener = bind(settings.listen)?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+        let factory = AwsClientFactory::new(&settings);
+        let readiness = Arc::new(Readiness::default());
+        let state = AppState {
+            diagnoser: Diagnoser::new(factory, settings.diagnosis_deadline, TtlPolicy::default()),
+            readiness: readiness.clone(),
+        };
+        let server = HttpServer::new(move || create_app(state.clone()))
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { address, source })?
+            // Signals are handled in `run_until_stopped`, to mark the service as draining first.
+            .disable_signals()
+            .shutdown_timeout(settings.shutdown_timeout.as_secs())
+            .run();
+        Ok(Self {
+            server,
+            address,
+            readiness,
+        })
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle to stop the server from elsewhere (tests).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let readiness = self.readiness.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutdown requested: draining in-flight requests");
+            readiness.start_draining();
+            handle.stop(true).await;
+        });
+        self.server.await
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The application with every route, middleware and the explorer.
+pub fn create_app(
+    state: AppState,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(api::configure)
+        .split_for_parts();
+    app.app_data(web::Data::new(state))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", document)
+                // No online validator: the explorer must not send anything off the service's origin.
+                .config(
+                    Config::default()
+                        .validator_url("none")
+                        .try_it_out_enabled(true),
+                ),
+        )
+        .default_service(web::to(api::not_found))
+        .wrap(from_fn(api::request_id))
+}

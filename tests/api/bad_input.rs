@@ -1,0 +1,168 @@
+//! Bad input is never a 500: 400, 413, 415 and 422 problems with precise fields.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, example_request};
+
+async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .post(format!("{}/v1/diagnoses", app.base_url))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert_eq!(body["request_id"], id.as_str());
+    body
+}
+
+/// Posts `body` and returns the fields named by the 422's errors.
+async fn invalid_fields(app: &TestApp, body: Value) -> Vec<String> {
+    let body = problem(app.diagnose(&body).await, 422).await;
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| {
+            assert!(!error["message"].as_str().unwrap().is_empty());
+            error["field"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let app = TestApp::spawn(|_| {}).await;
+    let body = problem(
+        post_raw(&app, "application/json", b"{\"credentials\": ".to_vec()).await,
+        400,
+    )
+    .await;
+    assert!(body["detail"].as_str().unwrap().contains("Invalid JSON"));
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_413() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut big = example_request();
+    big["connector_id"] = "x".repeat(70 * 1024).into();
+    problem(
+        post_raw(&app, "application/json", serde_json::to_vec(&big).unwrap()).await,
+        413,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = TestApp::spawn(|_| {}).await;
+    let body = serde_json::to_vec(&example_request()).unwrap();
+    problem(post_raw(&app, "text/plain", body).await, 415).await;
+}
+
+#[tokio::test]
+async fn a_malformed_key_id_is_422_on_that_field() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["credentials"]["access_key_id"] = "AKIA-not-a-key".into();
+    assert_eq!(
+        invalid_fields(&app, body).await,
+        ["credentials.access_key_id"]
+    );
+}
+
+#[tokio::test]
+async fn a_missing_secret_is_422_on_that_field() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["credentials"]
+        .as_object_mut()
+        .unwrap()
+        .remove("secret_access_key");
+    assert_eq!(
+        invalid_fields(&app, body).await,
+        ["credentials.secret_access_key"]
+    );
+    let mut empty = example_request();
+    empty["credentials"]["secret_access_key"] = "".into();
+    assert_eq!(
+        invalid_fields(&app, empty).await,
+        ["credentials.secret_access_key"]
+    );
+}
+
+#[tokio::test]
+async fn a_temporary_key_without_session_token_is_422() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["credentials"]["access_key_id"] = "ASIAIOSFODNN7EXAMPLE".into();
+    assert_eq!(
+        invalid_fields(&app, body).await,
+        ["credentials.session_token"]
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_regions_are_422_on_their_index() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["regions"] = json!(["eu-west-1", "us-east-1.attacker.example", "mars-north-1"]);
+    assert_eq!(
+        invalid_fields(&app, body).await,
+        ["regions[1]", "regions[2]"]
+    );
+}
+
+#[tokio::test]
+async fn a_bad_connector_id_is_422() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["connector_id"] = "contoso prod/1".into();
+    assert_eq!(invalid_fields(&app, body).await, ["connector_id"]);
+}
+
+#[tokio::test]
+async fn an_unknown_connection_is_422() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["connections"] = json!(["security_auditing", "billing"]);
+    assert_eq!(invalid_fields(&app, body).await, ["connections[1]"]);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_422_naming_the_field() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["credentials"]["region"] = "eu-west-1".into();
+    assert_eq!(invalid_fields(&app, body).await, ["credentials.region"]);
+    let mut top = example_request();
+    top["endpoint_url"] = "http://attacker.example".into();
+    assert_eq!(invalid_fields(&app, top).await, ["endpoint_url"]);
+}
+
+#[tokio::test]
+async fn several_invalid_fields_are_reported_together() {
+    let app = TestApp::spawn(|_| {}).await;
+    let mut body = example_request();
+    body["connector_id"] = "".into();
+    body["credentials"]["access_key_id"] = "nope".into();
+    body["regions"] = json!(["nowhere-1"]);
+    assert_eq!(
+        invalid_fields(&app, body).await,
+        ["connector_id", "credentials.access_key_id", "regions[0]"]
+    );
+}

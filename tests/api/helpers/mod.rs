@@ -1,0 +1,27 @@
+//! Helpers shared by the API tests: the app on port 0 and its real peers (moto, a scripted fake AWS).
+
+pub mod app;
+pub mod fake_aws;
+pub mod moto;
+pub mod process;
+
+pub use app::TestApp;
+pub use fake_aws::FakeAws;
+pub use moto::Moto;
+
+/// The documented AWS example key id (never a real key).
+pub const EXAMPLE_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+/// The documented AWS example secret key (never a real key).
+pub const EXAMPLE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// A diagnosis request body with the example credentials and one named region.
+pub fn example_request() -> serde_json::Value {
+    serde_json::json!({
+        "connector_id": "contoso-prod",
+        "credentials": {
+            "access_key_id": EXAMPLE_KEY_ID,
+            "secret_access_key": EXAMPLE_SECRET
+        },
+        "regions": ["eu-west-1"]
+    })
+}

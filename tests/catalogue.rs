@@ -1,0 +1,500 @@
+//! The built-in troubleshooting catalogue and the message matcher.
+
+use std::collections::BTreeSet;
+
+use connector_doctor::catalogue::{
+    Catalogue, CatalogueError, Code, MAX_MATCHES, MIN_SCORE, match_message,
+};
+use connector_doctor::domain::{Connection, Severity};
+
+/// The codes api.md says must exist, copied literally so that removing one fails this test.
+const CONTRACT_CODES: &[&str] = &[
+    "CREDENTIALS_INVALID_KEY_ID",
+    "CREDENTIALS_SIGNATURE_MISMATCH",
+    "CREDENTIALS_EXPIRED",
+    "CREDENTIALS_MALFORMED",
+    "ROOT_CREDENTIALS_USED",
+    "CLOCK_SKEW",
+    "ASSUME_ROLE_DENIED",
+    "PERMISSION_MISSING",
+    "PERMISSION_DENIED_BY_SCP",
+    "PERMISSION_DENIED_BY_BOUNDARY",
+    "PERMISSION_EXPLICIT_DENY",
+    "PERMISSION_CHECK_UNAVAILABLE",
+    "MANAGED_POLICY_NOT_ATTACHED",
+    "CLOUDTRAIL_NO_TRAIL",
+    "CLOUDTRAIL_NOT_LOGGING",
+    "CLOUDTRAIL_NOT_MULTI_REGION",
+    "CLOUDTRAIL_DELIVERY_ERROR",
+    "CLOUDTRAIL_NO_RECENT_EVENTS",
+    "SECURITY_HUB_NOT_ENABLED",
+    "SECURITY_HUB_CIS_STANDARD_DISABLED",
+    "SECURITY_HUB_NO_FINDINGS",
+    "CONFIG_NOT_RECORDING",
+    "CONFIG_NO_RECORDER",
+    "REGION_DISABLED",
+    "AWS_THROTTLED",
+    "AWS_SERVICE_ERROR",
+    "AWS_TIMEOUT",
+    "AWS_UNREACHABLE",
+    "INTERNAL_ERROR",
+];
+
+/// Codes added beyond the contract.
+const EXTRA_CODES: &[&str] = &[
+    "ACCESS_DENIED",
+    "CONFIG_RECORDER_FAILED",
+    "SECURITY_HUB_MEMBER_ACCOUNT",
+];
+
+fn catalogue() -> &'static Catalogue {
+    Catalogue::builtin()
+}
+
+fn first_match(message: &str) -> Code {
+    let matches = match_message(catalogue(), message);
+    assert!(!matches.is_empty(), "no match for {message:?}");
+    matches[0].code
+}
+
+#[test]
+fn builtin_catalogue_validates() {
+    catalogue().validate().expect("built-in catalogue is valid");
+}
+
+#[test]
+fn every_contract_code_has_an_entry() {
+    for wire in CONTRACT_CODES.iter().chain(EXTRA_CODES) {
+        let entry = catalogue()
+            .find(wire)
+            .unwrap_or_else(|| panic!("no entry for {wire}"));
+        assert_eq!(entry.code.to_string(), *wire);
+    }
+    assert_eq!(
+        Code::ALL.len(),
+        CONTRACT_CODES.len() + EXTRA_CODES.len(),
+        "update EXTRA_CODES for a new code"
+    );
+}
+
+#[test]
+fn codes_are_unique_complete_and_in_catalogue_order() {
+    let entries = catalogue().entries();
+    let codes: Vec<Code> = entries.iter().map(|e| e.code).collect();
+    assert_eq!(codes, Code::ALL, "one entry per code, in Code::ALL order");
+    assert_eq!(codes.iter().collect::<BTreeSet<_>>().len(), codes.len());
+    for code in Code::ALL {
+        assert_eq!(catalogue().get(*code).code, *code);
+    }
+}
+
+#[test]
+fn code_wire_strings_round_trip() {
+    for code in Code::ALL {
+        let json = serde_json::to_string(code).expect("serialize");
+        assert_eq!(json, format!("\"{code}\""));
+        assert_eq!(
+            serde_json::from_str::<Code>(&json).expect("deserialize"),
+            *code
+        );
+        assert_eq!(code.as_str().parse::<Code>().expect("parse"), *code);
+        assert_eq!(
+            code.as_str()
+                .to_lowercase()
+                .parse::<Code>()
+                .expect("parse lower-case"),
+            *code
+        );
+    }
+    assert!("NOT_A_CODE".parse::<Code>().is_err());
+    assert!(catalogue().find("NOT_A_CODE").is_none());
+}
+
+#[test]
+fn doc_links_are_https_and_well_formed() {
+    for entry in catalogue().entries() {
+        assert!(!entry.docs.is_empty(), "{}", entry.code);
+        for link in &entry.docs {
+            let rest = link
+                .strip_prefix("https://")
+                .unwrap_or_else(|| panic!("{}: {link}", entry.code));
+            let host = rest.split('/').next().unwrap_or_default();
+            assert!(
+                host == "docs.aws.amazon.com" || host == "learn.microsoft.com",
+                "{}: unexpected documentation host in {link}",
+                entry.code
+            );
+            assert!(
+                !link.contains(char::is_whitespace),
+                "{}: {link}",
+                entry.code
+            );
+        }
+    }
+}
+
+#[test]
+fn entry_json_has_exactly_the_contract_fields() {
+    let expected: BTreeSet<&str> = [
+        "code",
+        "severity",
+        "title",
+        "description",
+        "resolution",
+        "connections",
+        "aws_error_codes",
+        "legacy_messages",
+        "docs",
+        "retryable",
+    ]
+    .into();
+    for entry in catalogue().entries() {
+        let json = serde_json::to_value(entry).expect("serialize");
+        let object = json.as_object().expect("an object");
+        let keys: BTreeSet<&str> = object.keys().map(String::as_str).collect();
+        assert_eq!(keys, expected, "{}", entry.code);
+        assert_eq!(object["code"], entry.code.as_str());
+    }
+    let json =
+        serde_json::to_value(catalogue().get(Code::SecurityHubNotEnabled)).expect("serialize");
+    assert_eq!(json["severity"], "error");
+    assert_eq!(
+        json["connections"],
+        serde_json::json!(["security_configuration"])
+    );
+    assert_eq!(
+        json["aws_error_codes"],
+        serde_json::json!(["InvalidAccessException"])
+    );
+}
+
+#[test]
+fn entries_have_sensible_defaults() {
+    let severity = |code| catalogue().get(code).severity;
+    assert_eq!(severity(Code::CredentialsInvalidKeyId), Severity::Error);
+    assert_eq!(severity(Code::RootCredentialsUsed), Severity::Warning);
+    assert_eq!(severity(Code::SecurityHubNotEnabled), Severity::Error);
+    assert_eq!(
+        severity(Code::SecurityHubCisStandardDisabled),
+        Severity::Warning
+    );
+    assert_eq!(severity(Code::SecurityHubNoFindings), Severity::Warning);
+    assert_eq!(severity(Code::SecurityHubMemberAccount), Severity::Info);
+    assert_eq!(severity(Code::ConfigNoRecorder), Severity::Error);
+    assert_eq!(severity(Code::RegionDisabled), Severity::Info);
+    for code in [
+        Code::AwsThrottled,
+        Code::AwsTimeout,
+        Code::AwsServiceError,
+        Code::AwsUnreachable,
+    ] {
+        assert!(catalogue().get(code).retryable, "{code}");
+    }
+    assert!(!catalogue().get(Code::CredentialsInvalidKeyId).retryable);
+    assert_eq!(
+        catalogue().get(Code::CloudtrailNoTrail).connections,
+        vec![Connection::SecurityAuditing]
+    );
+}
+
+#[test]
+fn legacy_rows_belong_to_the_right_entries() {
+    let legacy = |code| catalogue().get(code).legacy_messages.clone();
+    assert_eq!(legacy(Code::InternalError), vec!["NullPointerException"]);
+    assert_eq!(
+        legacy(Code::AwsServiceError),
+        vec!["HttpRequestFailure: Server returned: 500 Internal server error"]
+    );
+    assert_eq!(legacy(Code::AwsTimeout), vec!["Service timeout"]);
+}
+
+#[test]
+fn aws_error_codes_map_to_entries() {
+    let c = catalogue();
+    assert_eq!(
+        c.by_aws_error_code("InvalidClientTokenId"),
+        vec![Code::CredentialsInvalidKeyId]
+    );
+    assert_eq!(
+        c.by_aws_error_code("UnrecognizedClientException"),
+        vec![Code::CredentialsInvalidKeyId]
+    );
+    assert_eq!(
+        c.by_aws_error_code("SignatureDoesNotMatch"),
+        vec![Code::CredentialsSignatureMismatch]
+    );
+    assert_eq!(
+        c.by_aws_error_code("RequestTimeTooSkewed"),
+        vec![Code::ClockSkew]
+    );
+    assert_eq!(
+        c.by_aws_error_code("InvalidAccessException"),
+        vec![Code::SecurityHubNotEnabled]
+    );
+    assert_eq!(
+        c.by_aws_error_code("TrailNotFoundException"),
+        vec![Code::CloudtrailNoTrail]
+    );
+    assert_eq!(
+        c.by_aws_error_code("NoSuchConfigurationRecorderException"),
+        vec![Code::ConfigNoRecorder]
+    );
+    assert_eq!(
+        c.by_aws_error_code("OptInRequired"),
+        vec![Code::RegionDisabled]
+    );
+    assert_eq!(c.by_aws_error_code("SlowDown"), vec![Code::AwsThrottled]);
+    assert_eq!(
+        c.by_aws_error_code("MissingAuthenticationToken"),
+        vec![Code::CredentialsMalformed]
+    );
+    assert_eq!(
+        c.by_aws_error_code("ServiceUnavailable"),
+        vec![Code::AwsServiceError]
+    );
+    assert_eq!(
+        c.by_aws_error_code("expiredtoken"),
+        vec![Code::CredentialsExpired],
+        "case-insensitive"
+    );
+    assert!(
+        c.by_aws_error_code("AccessDenied")
+            .contains(&Code::PermissionMissing)
+    );
+    assert!(
+        c.by_aws_error_code("AccessDenied")
+            .contains(&Code::PermissionDeniedByScp)
+    );
+    assert!(c.by_aws_error_code("NoSuchThing").is_empty());
+}
+
+#[test]
+fn from_toml_rejects_broken_catalogues() {
+    let builtin = include_str!("../src/catalogue/catalogue.toml");
+    assert!(Catalogue::from_toml(builtin).is_ok());
+
+    let typo = builtin.replacen("retryable = false", "retryabel = false", 1);
+    assert!(
+        matches!(Catalogue::from_toml(&typo), Err(CatalogueError::Invalid(p)) if p.iter().any(|m| m.contains("retryabel")))
+    );
+
+    let duplicate = builtin.replacen("code = \"CLOCK_SKEW\"", "code = \"CREDENTIALS_EXPIRED\"", 1);
+    let Err(CatalogueError::Invalid(problems)) = Catalogue::from_toml(&duplicate) else {
+        panic!("a duplicate code must be rejected");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("CREDENTIALS_EXPIRED: duplicate")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("CLOCK_SKEW: no entry")),
+        "{problems:?}"
+    );
+
+    let bad_link = builtin.replacen(
+        "https://docs.aws.amazon.com/",
+        "http://docs.aws.amazon.com/",
+        1,
+    );
+    assert!(matches!(
+        Catalogue::from_toml(&bad_link),
+        Err(CatalogueError::Invalid(_))
+    ));
+
+    let empty_title = builtin.replacen(
+        "title = \"AWS does not recognise the access key ID\"",
+        "title = \"\"",
+        1,
+    );
+    assert!(matches!(
+        Catalogue::from_toml(&empty_title),
+        Err(CatalogueError::Invalid(_))
+    ));
+
+    let unknown_code = builtin.replacen("code = \"CLOCK_SKEW\"", "code = \"CLOCK_WRONG\"", 1);
+    assert!(matches!(
+        Catalogue::from_toml(&unknown_code),
+        Err(CatalogueError::Parse(_))
+    ));
+}
+
+#[test]
+fn matcher_finds_the_right_entry_first() {
+    let cases: &[(&str, Code)] = &[
+        ("InvalidClientTokenId", Code::CredentialsInvalidKeyId),
+        ("UnrecognizedClientException", Code::CredentialsInvalidKeyId),
+        (
+            "The security token included in the request is invalid.",
+            Code::CredentialsInvalidKeyId,
+        ),
+        (
+            "An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation: The security token included in the request is invalid.",
+            Code::CredentialsInvalidKeyId,
+        ),
+        (
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+            Code::CredentialsSignatureMismatch,
+        ),
+        ("SignatureDoesNotMatch", Code::CredentialsSignatureMismatch),
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::123:user/ with an explicit deny in a service control policy",
+            Code::PermissionDeniedByScp,
+        ),
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: cloudtrail:LookupEvents on resource: * because no identity-based policy allows the cloudtrail:LookupEvents action",
+            Code::PermissionMissing,
+        ),
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: s3:ListAllMyBuckets because no permissions boundary allows the s3:ListAllMyBuckets action",
+            Code::PermissionDeniedByBoundary,
+        ),
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: iam:GetUser on resource: user x with an explicit deny in an identity-based policy",
+            Code::PermissionExplicitDeny,
+        ),
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123:role/mdca",
+            Code::AssumeRoleDenied,
+        ),
+        ("AccessDenied", Code::PermissionMissing),
+        (
+            "Signature expired: 20240101T000000Z is now earlier than 20240101T001000Z (20240101T002000Z - 15 min.)",
+            Code::ClockSkew,
+        ),
+        ("RequestTimeTooSkewed", Code::ClockSkew),
+        (
+            "The security token included in the request is expired",
+            Code::CredentialsExpired,
+        ),
+        ("ExpiredTokenException", Code::CredentialsExpired),
+        ("Rate exceeded", Code::AwsThrottled),
+        ("ThrottlingException: Rate exceeded", Code::AwsThrottled),
+        (
+            "Account is not subscribed to AWS Security Hub",
+            Code::SecurityHubNotEnabled,
+        ),
+        ("InvalidAccessException", Code::SecurityHubNotEnabled),
+        (
+            "NoSuchConfigurationRecorderException",
+            Code::ConfigNoRecorder,
+        ),
+        (
+            "TrailNotFoundException: Unknown trail",
+            Code::CloudtrailNoTrail,
+        ),
+        ("OptInRequired", Code::RegionDisabled),
+        (
+            "MissingAuthenticationToken: Missing Authentication Token",
+            Code::CredentialsMalformed,
+        ),
+        ("NullPointerException", Code::InternalError),
+        ("nullpointerexception", Code::InternalError),
+        ("Service timeout", Code::AwsTimeout),
+        (
+            "HttpRequestFailure: Server returned: 500 Internal server error",
+            Code::AwsServiceError,
+        ),
+        ("CLOCK_SKEW", Code::ClockSkew),
+    ];
+    for (message, expected) in cases {
+        assert_eq!(
+            first_match(message),
+            *expected,
+            "for {message:?}: {:?}",
+            match_message(catalogue(), message)
+        );
+    }
+}
+
+#[test]
+fn null_pointer_exception_lists_likely_causes_after_internal_error() {
+    let matches = match_message(catalogue(), "NullPointerException");
+    assert_eq!(matches[0].code, Code::InternalError);
+    assert_eq!(matches[0].score, 1.0);
+    assert!(matches.len() >= 2, "{matches:?}");
+    assert!(
+        matches[1..].iter().all(|m| m.score < matches[0].score),
+        "{matches:?}"
+    );
+    let causes: Vec<Code> = matches[1..].iter().map(|m| m.code).collect();
+    assert!(
+        causes.contains(&Code::CredentialsInvalidKeyId),
+        "{causes:?}"
+    );
+    assert!(causes.contains(&Code::PermissionMissing), "{causes:?}");
+}
+
+#[test]
+fn unrelated_text_gives_no_confident_match() {
+    for message in ["hello world", "", "   ", "the weather is nice today"] {
+        let matches = match_message(catalogue(), message);
+        assert!(
+            matches.iter().all(|m| m.score < 0.5),
+            "{message:?}: {matches:?}"
+        );
+    }
+    assert!(match_message(catalogue(), "hello world").is_empty());
+}
+
+#[test]
+fn matches_are_bounded_sorted_and_rounded() {
+    let messages = [
+        "AccessDenied",
+        "NullPointerException",
+        "An error occurred (AccessDeniedException) when calling the GetFindings operation: User: arn:aws:iam::1:user/x is not authorized to perform: securityhub:GetFindings",
+    ];
+    for message in messages {
+        let matches = match_message(catalogue(), message);
+        assert!(matches.len() <= MAX_MATCHES, "{matches:?}");
+        for pair in matches.windows(2) {
+            assert!(pair[0].score >= pair[1].score, "{matches:?}");
+        }
+        for m in &matches {
+            assert!((MIN_SCORE..=1.0).contains(&m.score), "{m:?}");
+            assert_eq!((m.score * 100.0).round() / 100.0, m.score, "{m:?}");
+        }
+        let codes: BTreeSet<Code> = matches.iter().map(|m| m.code).collect();
+        assert_eq!(codes.len(), matches.len(), "no code twice");
+    }
+}
+
+#[test]
+fn matching_is_case_insensitive_and_whole_word() {
+    assert_eq!(
+        first_match("invalidclienttokenid"),
+        Code::CredentialsInvalidKeyId
+    );
+    assert_eq!(first_match("RATE EXCEEDED"), Code::AwsThrottled);
+    // `Throttling` must not match inside another word.
+    assert!(match_message(catalogue(), "XThrottlingY").is_empty());
+}
+
+#[test]
+fn match_serializes_code_and_score() {
+    let matches = match_message(catalogue(), "InvalidClientTokenId");
+    let json = serde_json::to_value(matches[0]).expect("serialize");
+    assert_eq!(json["code"], "CREDENTIALS_INVALID_KEY_ID");
+    assert!(json["score"].as_f64().is_some());
+}
+
+#[test]
+fn openapi_schema_lists_the_contract_fields_only() {
+    use utoipa::PartialSchema;
+    let schema = serde_json::to_value(connector_doctor::catalogue::CatalogueEntry::schema())
+        .expect("serialize");
+    let properties: BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(!properties.contains("message_patterns"));
+    assert_eq!(properties.len(), 10, "{properties:?}");
+    assert_eq!(
+        schema["required"].as_array().expect("required").len(),
+        10,
+        "every field is always present"
+    );
+}
