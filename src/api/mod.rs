@@ -1,11 +1,13 @@
 //! The HTTP API: routes, problem bodies, request ids and the OpenAPI document.
 
+mod catalogue;
 mod diagnoses;
 mod health;
 mod json_body;
 mod openapi;
 mod problem;
 mod request_id;
+mod requirements;
 mod state;
 
 use actix_web::HttpRequest;
@@ -21,6 +23,10 @@ pub use state::{AppState, Readiness};
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(diagnoses::create_diagnosis)
+        .service(requirements::get_requirements)
+        .service(catalogue::list_catalogue)
+        .service(catalogue::match_catalogue)
+        .service(catalogue::get_catalogue_entry)
         .service(health::healthz)
         .service(health::readyz);
 }

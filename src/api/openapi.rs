@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
     ),
     tags(
         (name = "diagnoses", description = "Diagnose AWS connectors"),
+        (name = "catalogue", description = "The troubleshooting catalogue and what each connection requires"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -73,6 +73,10 @@ pub fn code_for(error: &AwsError, now: DateTime<Utc>) -> Code {
         }
     } else if error.code_is(&["InvalidAccessException"]) {
         Code::SecurityHubNotEnabled
+    } else if error.code_is(&["TrailNotFoundException", "InvalidTrailNameException"]) {
+        Code::CloudtrailNoTrail
+    } else if error.code_is(&["NoSuchConfigurationRecorderException"]) {
+        Code::ConfigNoRecorder
     } else {
         Code::AwsServiceError
     }

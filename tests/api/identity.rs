@@ -90,3 +90,42 @@ async fn an_unknown_key_id_fails_identity_and_blocks_the_rest() {
     // An unknown key is not retried: retrying cannot fix it.
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 1);
 }
+
+#[tokio::test]
+async fn assuming_a_moto_role_diagnoses_the_role_session() {
+    let moto = Moto::start();
+    let key = moto.create_user_with_key("mdca").await;
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/mdca"}, "Action": "sts:AssumeRole"}]
+    });
+    moto.iam()
+        .create_role()
+        .role_name("portal-audit")
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .expect("moto creates the role");
+    let app = TestApp::with_aws(&moto.url).await;
+
+    let mut body = example_request();
+    body["credentials"]["access_key_id"] = key.id.into();
+    body["credentials"]["secret_access_key"] = key.secret.into();
+    body["assume_role"] = serde_json::json!({
+        "role_arn": "arn:aws:iam::123456789012:role/portal-audit",
+        "external_id": "portal-42"
+    });
+    let diagnosis = app.diagnosis(&body).await;
+
+    assert_eq!(
+        check(&diagnosis, "assume_role")["status"],
+        "pass",
+        "{diagnosis:#}"
+    );
+    assert_eq!(diagnosis["identity"]["principal_type"], "assumed_role");
+    let arn = diagnosis["identity"]["arn"].as_str().unwrap();
+    assert!(
+        arn.starts_with("arn:aws:sts::123456789012:assumed-role/portal-audit/"),
+        "{arn}"
+    );
+}

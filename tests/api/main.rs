@@ -1,8 +1,12 @@
 //! API tests: the real app on port 0 against real peers (moto, a scripted fake AWS, Chromium).
 
+mod aws_error_mapping;
 mod bad_input;
+mod catalogue_routes;
 mod explorer;
 mod health;
 mod helpers;
 mod identity;
+mod identity_failures;
+mod log_hygiene;
 mod openapi_drift;

@@ -64,6 +64,8 @@ impl FakeAws {
             .respond_with(
                 ResponseTemplate::new(status)
                     .insert_header("content-type", "text/xml")
+                    // Real AWS sends the request id as a header too; the SDK reads it from there.
+                    .insert_header("x-amzn-requestid", "4b1d0f6c-0000-4000-8000-000000000001")
                     .set_body_string(body)
                     .set_delay(delay),
             )

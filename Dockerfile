@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# connector-doctor: a small non-root image of the release binary.
+#   docker build -t connector-doctor:0.1.0 .
+# Guide: docs/deployment.md. Linted by hadolint in tests/deploy.
+
+# ---- build: the official Rust image (Debian bookworm, with gcc, which aws-lc-sys needs) ----
+# Same Debian release as the runtime image below, so the binary's glibc matches.
+FROM rust:1-bookworm AS builder
+WORKDIR /build
+
+# Dependencies in their own layer, rebuilt only when Cargo.toml or Cargo.lock change: the AWS SDK
+# crates take minutes to compile, the service itself seconds. A dummy lib + main stand in for src/.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src \
+ && echo 'fn main() {}' > src/main.rs \
+ && touch src/lib.rs \
+ && cargo build --release --locked \
+ && rm -rf src
+
+# All of src/: the catalogue and requirements TOML files are compiled in with include_str!.
+COPY src ./src
+# COPY keeps the files' modification times, which can be older than the dummy build's: touch so that
+# cargo rebuilds the crate itself.
+RUN touch src/main.rs src/lib.rs \
+ && cargo build --release --locked \
+ && install -D -m 0755 target/release/connector-doctor /out/connector-doctor
+
+# ---- runtime: distroless glibc image (CA certificates, no shell, no package manager) ----
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=builder /out/connector-doctor /usr/local/bin/connector-doctor
+
+# A numeric non-root user, so that Kubernetes' runAsNonRoot can verify it (the chart runs as 10001 too).
+USER 10001:10001
+
+# Listen on all interfaces inside the container (the binary's default is loopback only); metrics on
+# their own port, which the Helm chart keeps away from API callers; JSON logs for log pipelines.
+ENV CONNECTOR_DOCTOR_LISTEN=0.0.0.0:8080 \
+    CONNECTOR_DOCTOR_METRICS_LISTEN=0.0.0.0:9090 \
+    CONNECTOR_DOCTOR_LOG_FORMAT=json
+EXPOSE 8080 9090
+
+# No HEALTHCHECK: the image has no shell or curl; Kubernetes probes /healthz and /readyz instead.
+ENTRYPOINT ["/usr/local/bin/connector-doctor"]

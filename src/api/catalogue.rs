@@ -1,0 +1,115 @@
+//! The troubleshooting catalogue: list, one entry, and matching a raw error text.
+
+use actix_web::{HttpRequest, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json_body::read_json;
+use super::problem::Problem;
+use crate::catalogue::{Catalogue, CatalogueEntry, Code, match_message};
+use crate::domain::FieldError;
+
+/// Longest raw error text accepted by the matcher.
+const MAX_MESSAGE_LEN: usize = 8 * 1024;
+
+/// Every catalogue entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogueBody {
+    /// The entries, in catalogue order.
+    pub entries: Vec<CatalogueEntry>,
+}
+
+/// A raw error text to explain.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRequest {
+    /// An AWS error code, an AWS message, a pasted SDK error or a legacy portal message.
+    #[schema(example = "NullPointerException")]
+    pub message: String,
+}
+
+/// One entry that may explain the text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchItem {
+    /// The catalogue code.
+    pub code: Code,
+    /// Fit between 0 and 1; higher is better.
+    #[schema(example = 0.95)]
+    pub score: f64,
+    /// The entry itself.
+    pub entry: CatalogueEntry,
+}
+
+/// The entries that explain a text, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchBody {
+    /// Matches, best first; empty when nothing fits.
+    pub matches: Vec<MatchItem>,
+}
+
+/// List the troubleshooting catalogue.
+#[utoipa::path(tag = "catalogue", responses((status = 200, body = CatalogueBody)))]
+#[get("/v1/catalogue")]
+pub async fn list_catalogue() -> web::Json<CatalogueBody> {
+    web::Json(CatalogueBody {
+        entries: Catalogue::builtin().entries().to_vec(),
+    })
+}
+
+/// One catalogue entry by its code.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("code" = String, Path, description = "A catalogue code", example = "SECURITY_HUB_NOT_ENABLED")),
+    responses(
+        (status = 200, body = CatalogueEntry),
+        (status = 404, description = "No such code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/catalogue/{code}")]
+pub async fn get_catalogue_entry(
+    code: web::Path<String>,
+) -> Result<web::Json<CatalogueEntry>, Problem> {
+    Catalogue::builtin()
+        .find(&code)
+        .map(|entry| web::Json(entry.clone()))
+        .ok_or_else(|| Problem::not_found(format!("No catalogue entry has the code {code:?}.")))
+}
+
+/// Find the catalogue entries that explain a raw error text.
+///
+/// An opaque legacy message such as `NullPointerException` returns `INTERNAL_ERROR` first, then the
+/// likely causes.
+#[utoipa::path(
+    tag = "catalogue",
+    request_body = MatchRequest,
+    responses(
+        (status = 200, body = MatchBody),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/catalogue/match")]
+pub async fn match_catalogue(
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Json<MatchBody>, Problem> {
+    let body: MatchRequest = read_json(&request, payload).await?;
+    if body.message.trim().is_empty() || body.message.len() > MAX_MESSAGE_LEN {
+        return Err(Problem::validation(vec![FieldError::new(
+            "message",
+            format!("must be 1 to {MAX_MESSAGE_LEN} characters of error text"),
+        )]));
+    }
+    let catalogue = Catalogue::builtin();
+    let matches = match_message(catalogue, &body.message)
+        .into_iter()
+        .map(|found| MatchItem {
+            code: found.code,
+            score: found.score,
+            entry: catalogue.get(found.code).clone(),
+        })
+        .collect();
+    Ok(web::Json(MatchBody { matches }))
+}
