@@ -6,6 +6,7 @@ pub mod cache;
 pub mod catalogue;
 pub mod config;
 pub mod domain;
+pub mod policy;
 pub mod probes;
 pub mod requirements;
 pub mod startup;

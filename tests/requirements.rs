@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use connector_doctor::domain::Connection;
-use connector_doctor::requirements::{Requirements, RequirementsError, action_matches};
+use connector_doctor::policy::action_matches;
+use connector_doctor::requirements::{Requirements, RequirementsError};
 
 /// The seed guide's policy (Security auditing, Step 1, item 6), copied literally.
 const SEED_POLICY: &str = r#"{

@@ -5,7 +5,6 @@
 //! compiled into the binary and checked by [`Requirements::validate`].
 
 mod validate;
-mod wildcard;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -16,7 +15,6 @@ use utoipa::ToSchema;
 use crate::domain::Connection;
 
 pub use validate::{KNOWN_SERVICE_PREFIXES, RequirementsError};
-pub use wildcard::action_matches;
 
 /// The built-in requirements source.
 const BUILTIN_TOML: &str = include_str!("requirements.toml");

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::ConnectionRequirements;
-use super::wildcard::action_matches;
 use crate::domain::Connection;
+use crate::policy::action_matches;
 
 /// IAM service prefixes that required actions may use.
 pub const KNOWN_SERVICE_PREFIXES: &[&str] = &[

@@ -160,10 +160,10 @@ class Helm:
         self.kube_api = kube_api
         self.count = 0
         # HOME too: Helm and client-go default their caches under it.
-        self.env = {**os.environ, "HELM_DRIVER": "memory", "HOME": str(home),
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("HELM_", "KUBE"))}
+        self.env = {**inherited, "HELM_DRIVER": "memory", "HOME": str(home),
                     "HELM_CACHE_HOME": str(home / "cache"), "HELM_CONFIG_HOME": str(home / "config"),
                     "HELM_DATA_HOME": str(home / "data")}
-        self.env.pop("KUBECONFIG", None)
 
     def _run(self, args: list[str], stdin: str = "") -> dict:
         proc = subprocess.run([sys.executable, str(WORKER), *args], input=stdin, env=self.env,

@@ -1,0 +1,101 @@
+//! The request context: what the caller knows about the request's condition keys.
+//!
+//! IAM condition key names are case-insensitive (`aws:SourceIp` and
+//! `AWS:sourceip` are the same key), so keys are stored lower-cased once on
+//! insertion; the evaluator looks them up with keys it lower-cased at parse
+//! time, and no lookup allocates.
+//!
+//! A key that is absent here is *unknown* to the evaluator, not known to be
+//! absent from the real request: only `Null` and `...IfExists` conditions,
+//! which are about absence, treat it as absent. Everything else that needs
+//! it becomes undecidable.
+
+use std::collections::BTreeMap;
+
+/// Condition key values known for a request, keyed case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    values: BTreeMap<String, Vec<String>>,
+}
+
+impl Context {
+    /// An empty context: every condition that needs a key is undecidable.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builder form of [`Context::insert`].
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.insert(key, value);
+        self
+    }
+
+    /// Adds one value for `key` (a key may hold several values, e.g. `aws:TagKeys`).
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) {
+        self.values
+            .entry(key.to_lowercase())
+            .or_default()
+            .push(value.into());
+    }
+
+    /// Replaces all values of `key`. An empty list records a key that is
+    /// present with no values, which `ForAllValues` treats as vacuously true.
+    pub fn set(&mut self, key: &str, values: Vec<String>) {
+        self.values.insert(key.to_lowercase(), values);
+    }
+
+    /// The values of `key` (any case), if the key is known.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.get_lowercase(&key.to_lowercase())
+    }
+
+    /// Lookup with a key that is already lower-cased (the evaluator's path).
+    pub(crate) fn get_lowercase(&self, key: &str) -> Option<&[String]> {
+        self.values.get(key).map(Vec::as_slice)
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when no key is known.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Keys (lower-cased) and their values, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+}
+
+impl<K: AsRef<str>, V: Into<String>> FromIterator<(K, V)> for Context {
+    /// Collects `(key, value)` pairs; repeated keys accumulate values.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut context = Context::new();
+        for (key, value) in iter {
+            context.insert(key.as_ref(), value);
+        }
+        context
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive_and_accumulate() {
+        let ctx = Context::new()
+            .with("aws:TagKeys", "a")
+            .with("AWS:tagkeys", "b");
+        assert_eq!(
+            ctx.get("aws:tagKeys"),
+            Some(&["a".to_owned(), "b".to_owned()][..])
+        );
+        assert_eq!(ctx.len(), 1);
+        assert!(ctx.get("aws:username").is_none());
+    }
+}
