@@ -135,6 +135,14 @@ pub struct SettingsLayer {
     #[arg(long, env = "CONNECTOR_DOCTOR_DIAGNOSIS_DEADLINE")]
     pub diagnosis_deadline: Option<DurationSetting>,
 
+    /// Most AWS calls in flight for one diagnosis. [default: 16]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_AWS_CALLS_PER_DIAGNOSIS")]
+    pub max_aws_calls_per_diagnosis: Option<usize>,
+
+    /// Most AWS calls in flight across all diagnoses of the process. [default: 256]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_AWS_CALLS_IN_FLIGHT")]
+    pub max_aws_calls_in_flight: Option<usize>,
+
     /// How long a stopping server waits for in-flight requests. [default: 30s]
     #[arg(long, env = "CONNECTOR_DOCTOR_SHUTDOWN_TIMEOUT")]
     pub shutdown_timeout: Option<DurationSetting>,
@@ -163,6 +171,10 @@ pub struct Settings {
     pub diagnosis_deadline: Duration,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_timeout: Duration,
+    /// Most AWS calls in flight for one diagnosis.
+    pub max_aws_calls_per_diagnosis: usize,
+    /// Most AWS calls in flight across the process.
+    pub max_aws_calls_in_flight: usize,
 }
 
 impl Default for Settings {
@@ -177,6 +189,8 @@ impl Default for Settings {
             aws_connect_timeout: Duration::from_secs(3),
             diagnosis_deadline: Duration::from_secs(25),
             shutdown_timeout: Duration::from_secs(30),
+            max_aws_calls_per_diagnosis: 16,
+            max_aws_calls_in_flight: 256,
         }
     }
 }
@@ -233,6 +247,14 @@ impl Settings {
                 second.shutdown_timeout,
                 defaults.shutdown_timeout,
             ),
+            max_aws_calls_per_diagnosis: first
+                .max_aws_calls_per_diagnosis
+                .or(second.max_aws_calls_per_diagnosis)
+                .unwrap_or(defaults.max_aws_calls_per_diagnosis),
+            max_aws_calls_in_flight: first
+                .max_aws_calls_in_flight
+                .or(second.max_aws_calls_in_flight)
+                .unwrap_or(defaults.max_aws_calls_in_flight),
         };
         settings.validate()?;
         Ok(settings)
@@ -246,6 +268,20 @@ impl Settings {
                 name: "aws-endpoint-url",
                 message: "must start with http:// or https://".to_owned(),
             });
+        }
+        for (name, value) in [
+            (
+                "max-aws-calls-per-diagnosis",
+                self.max_aws_calls_per_diagnosis,
+            ),
+            ("max-aws-calls-in-flight", self.max_aws_calls_in_flight),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    name,
+                    message: "must be at least 1".to_owned(),
+                });
+            }
         }
         for (name, value) in [
             ("aws-call-timeout", self.aws_call_timeout),

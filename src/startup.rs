@@ -14,7 +14,7 @@ use crate::api::{self, ApiDoc, AppState, Readiness};
 use crate::aws::AwsClientFactory;
 use crate::cache::TtlPolicy;
 use crate::config::Settings;
-use crate::probes::Diagnoser;
+use crate::probes::{Diagnoser, Executor};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,9 @@ pub enum StartupError {
         /// The operating system's answer.
         source: std::io::Error,
     },
+    /// The diagnosis runtime could not start.
+    #[error("cannot start the diagnosis runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// A bound, not yet running service.
@@ -48,9 +51,10 @@ impl Application {
             source,
         })?;
         let factory = AwsClientFactory::new(&settings);
+        let executor = Executor::new().map_err(StartupError::Runtime)?;
         let readiness = Arc::new(Readiness::default());
         let state = AppState {
-            diagnoser: Diagnoser::new(factory, settings.diagnosis_deadline, TtlPolicy::default()),
+            diagnoser: Diagnoser::new(factory, &settings, TtlPolicy::default(), executor),
             readiness: readiness.clone(),
         };
         let server = HttpServer::new(move || create_app(state.clone()))

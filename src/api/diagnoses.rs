@@ -38,5 +38,9 @@ pub async fn create_diagnosis(
 ) -> Result<web::Json<Diagnosis>, Problem> {
     let body: DiagnosisRequestBody = read_json(&request, payload).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
-    Ok(web::Json(state.diagnoser.run(&request).await))
+    let diagnosis = state.diagnoser.run(&request).await.map_err(|error| {
+        tracing::error!(%error, "diagnosis failed");
+        Problem::internal()
+    })?;
+    Ok(web::Json(diagnosis))
 }

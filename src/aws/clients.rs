@@ -10,6 +10,7 @@ use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
@@ -76,19 +77,44 @@ impl AwsClientFactory {
         if let Some(url) = &inner.endpoint_url {
             builder = builder.endpoint_url(url.clone());
         }
-        AwsSession {
-            base: builder.build(),
-        }
+        AwsSession::new(builder.build())
     }
 }
 
 /// Clients of one diagnosis, all signing with the same credentials.
+///
+/// Each session has its own retry partition (token bucket), so one throttled customer
+/// cannot drain the retry budget of every other diagnosis.
 #[derive(Clone)]
 pub struct AwsSession {
     base: SdkConfig,
+    retry_partition: RetryPartition,
+}
+
+/// Builds a service client from the session's config for one region.
+macro_rules! client {
+    ($session:expr, $region:expr, $service:ident) => {
+        $service::Client::from_conf(
+            $service::config::Builder::from(&$session.config_for($region))
+                .retry_partition($session.retry_partition.clone())
+                .build(),
+        )
+    };
 }
 
 impl AwsSession {
+    fn new(base: SdkConfig) -> Self {
+        let name = format!("diagnosis-{}", uuid::Uuid::now_v7().simple());
+        Self {
+            base,
+            // `custom` with its own bucket: a plain named partition would be kept in a
+            // process-wide map forever, one entry per diagnosis.
+            retry_partition: RetryPartition::custom(name)
+                .token_bucket(TokenBucket::default())
+                .build(),
+        }
+    }
+
     fn config_for(&self, region: Region) -> SdkConfig {
         self.base
             .to_builder()
@@ -98,7 +124,27 @@ impl AwsSession {
 
     /// An STS client; callers pass the partition's STS region, never one a request chose.
     pub fn sts(&self, region: Region) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.config_for(region))
+        client!(self, region, aws_sdk_sts)
+    }
+
+    /// An IAM client (IAM is global: pass the partition's home region).
+    pub fn iam(&self, region: Region) -> aws_sdk_iam::Client {
+        client!(self, region, aws_sdk_iam)
+    }
+
+    /// A CloudTrail client for `region`.
+    pub fn cloudtrail(&self, region: Region) -> aws_sdk_cloudtrail::Client {
+        client!(self, region, aws_sdk_cloudtrail)
+    }
+
+    /// A Security Hub client for `region`.
+    pub fn securityhub(&self, region: Region) -> aws_sdk_securityhub::Client {
+        client!(self, region, aws_sdk_securityhub)
+    }
+
+    /// An AWS Config client for `region`.
+    pub fn config(&self, region: Region) -> aws_sdk_config::Client {
+        client!(self, region, aws_sdk_config)
     }
 
     /// A session signing with other credentials (a role session), sharing everything else.
@@ -109,6 +155,7 @@ impl AwsSession {
                 .to_builder()
                 .credentials_provider(SharedCredentialsProvider::new(credentials))
                 .build(),
+            retry_partition: self.retry_partition.clone(),
         }
     }
 }

@@ -3,7 +3,7 @@
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 
 use crate::domain::AwsErrorReport;
 
@@ -42,8 +42,9 @@ pub struct AwsError {
     pub http_status: Option<u16>,
     /// AWS's request id.
     pub request_id: Option<String>,
-    /// The response's `Date` header: AWS's clock, to detect skew.
-    pub server_date: Option<DateTime<Utc>>,
+    /// The response's `Date` header in seconds since the epoch: AWS's clock, to detect skew.
+    /// (Seconds, not a `DateTime`, to keep the error small: it travels in every `Result`.)
+    pub server_time: Option<i64>,
 }
 
 impl AwsError {
@@ -90,9 +91,38 @@ impl AwsError {
             message: message.map(|text| scrub(&text, secrets)),
             http_status: response.map(|r| r.status().as_u16()),
             request_id,
-            server_date: header("date")
+            server_time: header("date")
                 .and_then(|date| DateTime::parse_from_rfc2822(&date).ok())
-                .map(|date| date.with_timezone(&Utc)),
+                .map(|date| date.timestamp()),
+        }
+    }
+
+    /// The call was cut off by the diagnosis deadline.
+    pub fn deadline(service: &'static str, operation: &'static str) -> Self {
+        Self::without_response(
+            service,
+            operation,
+            AwsErrorKind::Timeout,
+            "the call did not finish before the diagnosis deadline",
+        )
+    }
+
+    /// A failure with no AWS response behind it.
+    pub fn without_response(
+        service: &'static str,
+        operation: &'static str,
+        kind: AwsErrorKind,
+        message: &str,
+    ) -> Self {
+        Self {
+            service,
+            operation,
+            kind,
+            code: None,
+            message: Some(message.to_owned()),
+            http_status: None,
+            request_id: None,
+            server_time: None,
         }
     }
 

@@ -91,8 +91,8 @@ fn is_auth_failure(error: &AwsError) -> bool {
 /// or the message says the signature expired.
 pub fn clock_skewed(error: &AwsError, now: DateTime<Utc>) -> bool {
     let by_date = error
-        .server_date
-        .is_some_and(|date| (date - now).abs() > CLOCK_SKEW_LIMIT);
+        .server_time
+        .is_some_and(|time| (time - now.timestamp()).abs() > CLOCK_SKEW_LIMIT.num_seconds());
     let by_message = error.message.as_deref().is_some_and(|message| {
         message.contains("Signature expired") || message.contains("Signature not yet current")
     });

@@ -2,7 +2,7 @@
 
 use crate::aws::AwsError;
 use crate::catalogue::{Catalogue, Code};
-use crate::domain::{CheckId, Finding};
+use crate::domain::{CheckId, Finding, Region, Severity};
 
 /// A finding with the catalogue's default severity.
 pub fn finding(code: Code, check: CheckId, detail: impl Into<String>) -> Finding {
@@ -24,11 +24,25 @@ pub fn finding(code: Code, check: CheckId, detail: impl Into<String>) -> Finding
 pub trait FindingExt {
     /// Attaches the AWS error behind the finding.
     fn with_aws_error(self, error: &AwsError) -> Self;
+    /// Sets the region.
+    fn in_region(self, region: Region) -> Self;
+    /// Overrides the catalogue's default severity where context decides.
+    fn with_severity(self, severity: Severity) -> Self;
 }
 
 impl FindingExt for Finding {
     fn with_aws_error(mut self, error: &AwsError) -> Self {
         self.aws_error = Some(error.report());
+        self
+    }
+
+    fn in_region(mut self, region: Region) -> Self {
+        self.region = Some(region.name().to_owned());
+        self
+    }
+
+    fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
         self
     }
 }

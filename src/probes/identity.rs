@@ -43,16 +43,12 @@ pub async fn assume_role(
         .await
         .map_err(|error| AwsError::from_sdk("sts", "AssumeRole", &error, secrets))?;
     let Some(credentials) = output.credentials else {
-        return Err(AwsError {
-            service: "sts",
-            operation: "AssumeRole",
-            kind: crate::aws::AwsErrorKind::MalformedResponse,
-            code: None,
-            message: Some("the response carried no credentials".to_owned()),
-            http_status: None,
-            request_id: None,
-            server_date: None,
-        });
+        return Err(AwsError::without_response(
+            "sts",
+            "AssumeRole",
+            crate::aws::AwsErrorKind::MalformedResponse,
+            "the response carried no credentials",
+        ));
     };
     Ok(Credentials::new(
         credentials.access_key_id,

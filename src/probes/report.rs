@@ -1,16 +1,26 @@
-//! The checks and findings a diagnosis accumulates while its probes run.
+//! What the probes of a diagnosis accumulate: checks, findings, verdicts and region states.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::domain::{Check, CheckId, CheckStatus, Finding};
+use crate::domain::{Check, CheckId, CheckStatus, Finding, PermissionVerdict, RegionStatus};
 
-/// What the probes have found so far; kept when the deadline cuts a diagnosis short.
+/// The body of a Diagnosis as the probes build it; probes that run concurrently each
+/// fill their own and the runner merges them.
 #[derive(Debug, Default)]
 pub struct Report {
     /// Checks in the order they finished.
     pub checks: Vec<Check>,
     /// Findings in the order they were made.
     pub findings: Vec<Finding>,
+    /// One verdict per required action.
+    pub permissions: Vec<PermissionVerdict>,
+    /// A policy granting exactly the missing actions, if any are missing.
+    pub remediation_policy: Option<serde_json::Value>,
+    /// State of each service per region.
+    pub regions: BTreeMap<String, RegionStatus>,
+    /// Regions the regional checks covered.
+    pub regions_checked: Vec<String>,
 }
 
 impl Report {
@@ -50,6 +60,16 @@ impl Report {
     /// Whether a check with this id was recorded.
     pub fn has_check(&self, id: CheckId) -> bool {
         self.checks.iter().any(|check| check.id == id)
+    }
+
+    /// Adds everything `other` found.
+    pub fn merge(&mut self, other: Report) {
+        self.checks.extend(other.checks);
+        self.findings.extend(other.findings);
+        self.permissions.extend(other.permissions);
+        self.remediation_policy = self.remediation_policy.take().or(other.remediation_policy);
+        self.regions.extend(other.regions);
+        self.regions_checked.extend(other.regions_checked);
     }
 }
 

@@ -1,23 +1,31 @@
 //! Runs the probes of one diagnosis within its deadline and assembles the Diagnosis.
+//!
+//! Identity (and assume-role) first: nothing else can run without it. Then the permission
+//! and regional probes run concurrently; every AWS call is cut off at the diagnosis deadline,
+//! so what finished is reported and what did not becomes an `error` check.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::context::{ProbeContext, within};
+use super::executor::Executor;
 use super::finding::{FindingExt, finding};
-use super::identity;
+use super::limits::{CallLimits, GlobalCallLimit};
 use super::report::{Report, elapsed_ms};
-use crate::aws::{AwsClientFactory, AwsError};
+use super::{identity, permissions, regional};
+use crate::aws::{AwsClientFactory, AwsError, AwsSession};
 use crate::cache::TtlPolicy;
 use crate::catalogue::{Code, aws_mapping};
+use crate::config::Settings;
 use crate::domain::{
     CheckId, CheckStatus, Connection, Diagnosis, DiagnosisRequest, HealthStatus, IdentityInfo,
     PrincipalType, connection_report,
 };
 
-/// Checks that later work adds; until then they are reported as skipped.
-const PENDING_CHECKS: [CheckId; 5] = [
+/// Checks that run after identity.
+const LATER_CHECKS: [CheckId; 5] = [
     CheckId::Permissions,
     CheckId::Cloudtrail,
     CheckId::SecurityHub,
@@ -31,77 +39,157 @@ pub struct Diagnoser {
     factory: AwsClientFactory,
     deadline: Duration,
     ttl: TtlPolicy,
+    global_calls: GlobalCallLimit,
+    calls_per_diagnosis: usize,
+    executor: Executor,
+}
+
+/// A diagnosis that panicked: a bug, reported as a 500 with the request id.
+#[derive(Debug, thiserror::Error)]
+#[error("the diagnosis task failed: {0}")]
+pub struct DiagnosisFailed(String);
+
+/// The identity phase's result: the session to probe with and who it is.
+struct Authenticated {
+    session: AwsSession,
+    identity: IdentityInfo,
+    role_secrets: Vec<String>,
 }
 
 impl Diagnoser {
-    /// A diagnoser calling AWS through `factory`, stopping probes after `deadline`.
-    pub fn new(factory: AwsClientFactory, deadline: Duration, ttl: TtlPolicy) -> Self {
+    /// A diagnoser for these settings, calling AWS through `factory`.
+    pub fn new(
+        factory: AwsClientFactory,
+        settings: &Settings,
+        ttl: TtlPolicy,
+        executor: Executor,
+    ) -> Self {
         Self {
             factory,
-            deadline,
+            deadline: settings.diagnosis_deadline,
             ttl,
+            global_calls: GlobalCallLimit::new(settings.max_aws_calls_in_flight),
+            calls_per_diagnosis: settings.max_aws_calls_per_diagnosis,
+            executor,
         }
     }
 
-    /// Diagnoses one connector. Never fails: every problem becomes a finding.
-    pub async fn run(&self, request: &DiagnosisRequest) -> Diagnosis {
+    /// Diagnoses one connector on the diagnosis runtime. Every AWS problem becomes a
+    /// finding; only a bug (a panic) is an error.
+    pub async fn run(&self, request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisFailed> {
+        let diagnoser = self.clone();
+        let request = request.clone();
+        self.executor
+            .handle()
+            .spawn(async move { diagnoser.diagnose(&request).await })
+            .await
+            .map_err(|error| DiagnosisFailed(error.to_string()))
+    }
+
+    async fn diagnose(&self, request: &DiagnosisRequest) -> Diagnosis {
         let started = Instant::now();
         let checked_at = Utc::now();
+        let deadline = tokio::time::Instant::now() + self.deadline;
         let mut report = Report::default();
         let mut identity = None;
-        let probes = self.probe(request, &mut report, &mut identity);
-        if tokio::time::timeout(self.deadline, probes).await.is_err() {
-            let detail = format!(
-                "The diagnosis did not finish within its deadline of {} s.",
-                self.deadline.as_secs()
-            );
-            report.finding(finding(Code::AwsTimeout, CheckId::Identity, detail.clone()));
-            for id in [CheckId::Identity, CheckId::AssumeRole] {
-                if !report.has_check(id) {
-                    report.check(id, CheckStatus::Error, started, detail.clone());
-                }
-            }
+        if let Some(authenticated) = self.authenticate(request, deadline, &mut report).await {
+            let role_secrets: Vec<&str> = authenticated
+                .role_secrets
+                .iter()
+                .map(String::as_str)
+                .collect();
+            let mut secrets = request.credentials.secret_values();
+            secrets.extend(role_secrets);
+            let limits = CallLimits::new(&self.global_calls, self.calls_per_diagnosis);
+            let context = ProbeContext {
+                session: &authenticated.session,
+                identity: &authenticated.identity,
+                request,
+                secrets: &secrets,
+                assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
+                deadline,
+                limits: &limits,
+            };
+            let (evidence, regional) =
+                tokio::join!(permissions::collect(&context), regional::probe(&context));
+            report.merge(permissions::conclude(
+                evidence,
+                &regional.observations,
+                &context,
+            ));
+            report.merge(regional.report);
+            identity = Some(authenticated.identity);
         }
         self.assemble(request, report, identity, checked_at, started)
     }
 
-    async fn probe(
+    /// Verifies the credentials and assumes the role, if any; `None` when the rest cannot run.
+    async fn authenticate(
         &self,
         request: &DiagnosisRequest,
+        deadline: tokio::time::Instant,
         report: &mut Report,
-        identity_out: &mut Option<IdentityInfo>,
-    ) {
+    ) -> Option<Authenticated> {
         let secrets = request.credentials.secret_values();
         let sts_region = request.partition.sts_region();
         let session = self.factory.session(&request.credentials);
 
         let started = Instant::now();
-        let identity = match identity::caller_identity(&session, sts_region, &secrets).await {
+        let identity = within(
+            deadline,
+            "sts",
+            "GetCallerIdentity",
+            identity::caller_identity(&session, sts_region, &secrets),
+        )
+        .await;
+        let identity = match identity {
             Ok(identity) => identity,
             Err(error) => {
                 fail_check(report, CheckId::Identity, started, &error);
                 skip_after_failure(report, request, "the credentials could not be verified");
-                return;
+                return None;
             }
         };
         record_identity(report, &identity, started);
-        *identity_out = Some(identity);
 
         let Some(role) = &request.assume_role else {
             report.skip(CheckId::AssumeRole, "No role to assume was requested.");
-            skip_pending(report, request);
-            return;
+            return Some(Authenticated {
+                session,
+                identity,
+                role_secrets: Vec::new(),
+            });
         };
         let started = Instant::now();
-        let role_session = match identity::assume_role(&session, sts_region, role, &secrets).await {
-            Ok(credentials) => session.with_credentials(credentials),
+        let assumed = within(
+            deadline,
+            "sts",
+            "AssumeRole",
+            identity::assume_role(&session, sts_region, role, &secrets),
+        )
+        .await;
+        let credentials = match assumed {
+            Ok(credentials) => credentials,
             Err(error) => {
                 assume_role_failed(report, started, &error, &role.role_arn);
                 skip_after_failure(report, request, "the role could not be assumed");
-                return;
+                return None;
             }
         };
-        match identity::caller_identity(&role_session, sts_region, &secrets).await {
+        let role_secrets = vec![
+            credentials.access_key_id().to_owned(),
+            credentials.secret_access_key().to_owned(),
+            credentials.session_token().unwrap_or_default().to_owned(),
+        ];
+        let role_session = session.with_credentials(credentials);
+        let role_identity = within(
+            deadline,
+            "sts",
+            "GetCallerIdentity",
+            identity::caller_identity(&role_session, sts_region, &secrets),
+        )
+        .await;
+        match role_identity {
             Ok(role_identity) => {
                 report.check(
                     CheckId::AssumeRole,
@@ -109,25 +197,34 @@ impl Diagnoser {
                     started,
                     format!("Assumed {} as {}.", role.role_arn, role_identity.arn),
                 );
-                *identity_out = Some(role_identity);
+                Some(Authenticated {
+                    session: role_session,
+                    identity: role_identity,
+                    role_secrets,
+                })
             }
             Err(error) => {
                 fail_check(report, CheckId::AssumeRole, started, &error);
                 skip_after_failure(report, request, "the role session could not be verified");
-                return;
+                None
             }
         }
-        skip_pending(report, request);
     }
 
     fn assemble(
         &self,
         request: &DiagnosisRequest,
-        report: Report,
+        mut report: Report,
         identity: Option<IdentityInfo>,
         checked_at: chrono::DateTime<Utc>,
         started: Instant,
     ) -> Diagnosis {
+        for check in &mut report.checks {
+            if !needed(check.id, request) {
+                check.status = CheckStatus::Skipped;
+                "Not needed for the requested connections.".clone_into(&mut check.summary);
+            }
+        }
         let connections: BTreeMap<Connection, _> = request
             .connections
             .iter()
@@ -148,13 +245,13 @@ impl Diagnoser {
             cached: false,
             expires_at: checked_at + self.ttl.for_outcome(status, any_error),
             identity,
-            regions_checked: vec![],
+            regions_checked: report.regions_checked,
             connections,
             checks: report.checks,
-            permissions: vec![],
-            regions: BTreeMap::new(),
+            permissions: report.permissions,
+            regions: report.regions,
             findings: report.findings,
-            remediation_policy: None,
+            remediation_policy: report.remediation_policy,
         }
     }
 }
@@ -186,7 +283,7 @@ fn record_identity(report: &mut Report, identity: &IdentityInfo, started: Instan
 }
 
 /// Whether the code means the check could not be completed, rather than found a problem.
-fn is_incomplete(code: Code) -> bool {
+pub fn is_incomplete(code: Code) -> bool {
     matches!(
         code,
         Code::AwsTimeout
@@ -229,25 +326,13 @@ fn assume_role_failed(report: &mut Report, started: Instant, error: &AwsError, r
 
 fn skip_after_failure(report: &mut Report, request: &DiagnosisRequest, why: &str) {
     let summary = format!("Not run: {why}.");
-    if !report.has_check(CheckId::AssumeRole) {
+    if !report.has_check(CheckId::AssumeRole) && request.assume_role.is_some() {
         report.skip(CheckId::AssumeRole, summary.clone());
+    } else if !report.has_check(CheckId::AssumeRole) {
+        report.skip(CheckId::AssumeRole, "No role to assume was requested.");
     }
-    for id in PENDING_CHECKS {
-        if needed(id, request) {
-            report.skip(id, summary.clone());
-        } else {
-            report.skip(id, "Not needed for the requested connections.");
-        }
-    }
-}
-
-fn skip_pending(report: &mut Report, request: &DiagnosisRequest) {
-    for id in PENDING_CHECKS {
-        if needed(id, request) {
-            report.skip(id, "This check is not available yet.");
-        } else {
-            report.skip(id, "Not needed for the requested connections.");
-        }
+    for id in LATER_CHECKS {
+        report.skip(id, summary.clone());
     }
 }
 

@@ -307,7 +307,7 @@ async fn a_skewed_date_header_turns_a_signature_failure_into_clock_skew() {
         Some(&skewed),
     )
     .await;
-    assert!(error.server_date.is_some());
+    assert!(error.server_time.is_some());
     assert_eq!(aws_mapping::code_for(&error, Utc::now()), Code::ClockSkew);
 
     let now = Utc::now().to_rfc2822();

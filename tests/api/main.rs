@@ -10,3 +10,6 @@ mod identity;
 mod identity_failures;
 mod log_hygiene;
 mod openapi_drift;
+mod permissions;
+mod regional;
+mod regional_faults;

@@ -2,6 +2,8 @@
 
 pub mod app;
 pub mod fake_aws;
+pub mod fake_regions;
+pub mod iam_setup;
 pub mod moto;
 pub mod process;
 

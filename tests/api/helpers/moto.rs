@@ -49,9 +49,14 @@ impl Moto {
 
     /// An SDK config that sends to this moto with the example (set-up) credentials.
     pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        self.sdk_config_in("us-east-1")
+    }
+
+    /// Like [`Moto::sdk_config`], for `region`.
+    pub fn sdk_config_in(&self, region: &'static str) -> aws_config::SdkConfig {
         aws_config::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
+            .region(Region::new(region))
             .endpoint_url(&self.url)
             .credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
@@ -68,6 +73,108 @@ impl Moto {
     /// An IAM client for setting up users, roles and policies.
     pub fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config())
+    }
+
+    /// A CloudTrail client in `region`.
+    pub fn cloudtrail(&self, region: &'static str) -> aws_sdk_cloudtrail::Client {
+        aws_sdk_cloudtrail::Client::new(&self.sdk_config_in(region))
+    }
+
+    /// A Security Hub client in `region`.
+    pub fn securityhub(&self, region: &'static str) -> aws_sdk_securityhub::Client {
+        aws_sdk_securityhub::Client::new(&self.sdk_config_in(region))
+    }
+
+    /// An AWS Config client in `region`.
+    pub fn config(&self, region: &'static str) -> aws_sdk_config::Client {
+        aws_sdk_config::Client::new(&self.sdk_config_in(region))
+    }
+
+    /// Creates an S3 bucket (moto takes an unsigned path-style PUT as S3).
+    pub async fn create_bucket(&self, name: &str) {
+        let status = reqwest::Client::new()
+            .put(format!("{}/{name}", self.url))
+            .send()
+            .await
+            .expect("moto answers")
+            .status();
+        assert!(status.is_success(), "bucket {name} created: {status}");
+    }
+
+    /// Creates a trail and starts or leaves it stopped.
+    pub async fn create_trail(
+        &self,
+        region: &'static str,
+        name: &str,
+        multi_region: bool,
+        logging: bool,
+    ) {
+        let bucket = format!("{name}-logs");
+        self.create_bucket(&bucket).await;
+        let cloudtrail = self.cloudtrail(region);
+        cloudtrail
+            .create_trail()
+            .name(name)
+            .s3_bucket_name(bucket)
+            .is_multi_region_trail(multi_region)
+            .send()
+            .await
+            .expect("moto creates the trail");
+        if logging {
+            cloudtrail
+                .start_logging()
+                .name(name)
+                .send()
+                .await
+                .expect("moto starts the trail");
+        }
+    }
+
+    /// Creates a configuration recorder in `region`, started or not.
+    pub async fn create_recorder(&self, region: &'static str, started: bool) {
+        use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannel};
+        let config = self.config(region);
+        let bucket = format!("config-{region}");
+        self.create_bucket(&bucket).await;
+        config
+            .put_configuration_recorder()
+            .configuration_recorder(
+                ConfigurationRecorder::builder()
+                    .name("default")
+                    .role_arn("arn:aws:iam::123456789012:role/config")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("moto creates the recorder");
+        config
+            .put_delivery_channel()
+            .delivery_channel(
+                DeliveryChannel::builder()
+                    .name("default")
+                    .s3_bucket_name(bucket)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("moto creates the delivery channel");
+        if started {
+            config
+                .start_configuration_recorder()
+                .configuration_recorder_name("default")
+                .send()
+                .await
+                .expect("moto starts the recorder");
+        }
+    }
+
+    /// Enables Security Hub in `region`.
+    pub async fn enable_security_hub(&self, region: &'static str) {
+        self.securityhub(region)
+            .enable_security_hub()
+            .send()
+            .await
+            .expect("moto enables Security Hub");
     }
 
     /// Creates an IAM user and an access key for it.

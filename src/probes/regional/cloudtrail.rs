@@ -1,0 +1,344 @@
+//! CloudTrail: which trails cover each checked region, whether they log and deliver, and
+//! whether events of the last seven days exist (the portal ingests the seven days before connection).
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use aws_sdk_cloudtrail::types::Trail;
+use futures::future::join_all;
+
+use super::outcome::{Failure, classify, denied, observe, sub_call_failed};
+use crate::aws::AwsError;
+use crate::catalogue::Code;
+use crate::domain::{CheckId, CheckStatus, CloudTrailState, Finding, Region, Severity};
+use crate::probes::context::ProbeContext;
+use crate::probes::finding::{FindingExt, finding};
+use crate::probes::observation::Observation;
+
+/// How far back the portal reads events.
+const EVENT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// CloudTrail across the checked regions.
+pub struct CloudTrailOutcome {
+    /// Coverage per region name.
+    pub states: BTreeMap<&'static str, CloudTrailState>,
+    /// Regions whose calls said the region is disabled.
+    pub disabled: Vec<Region>,
+    /// The `cloudtrail` check.
+    pub status: CheckStatus,
+    /// Its summary.
+    pub summary: String,
+    /// When the probe started.
+    pub started: Instant,
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// What the calls revealed about permissions.
+    pub observations: Vec<Observation>,
+}
+
+/// A trail and whether it logs.
+struct TrailStatus {
+    trail: Trail,
+    logging: bool,
+    delivery_error: Option<String>,
+}
+
+/// Probes CloudTrail for `regions`.
+pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutcome {
+    let started = Instant::now();
+    let mut outcome = CloudTrailOutcome {
+        states: BTreeMap::new(),
+        disabled: Vec::new(),
+        status: CheckStatus::Pass,
+        summary: String::new(),
+        started,
+        findings: Vec::new(),
+        observations: Vec::new(),
+    };
+    // DescribeTrails in every region at once, with shadow trails: each answer lists the
+    // trails that apply to that region, wherever their home is.
+    let described = join_all(regions.iter().map(|&region| describe_trails(ctx, region))).await;
+    let mut trails: BTreeMap<String, Trail> = BTreeMap::new();
+    let mut unreadable = Vec::new();
+    for (&region, result) in regions.iter().zip(described) {
+        outcome
+            .observations
+            .extend(observe("cloudtrail:DescribeTrails", &result));
+        match result {
+            Ok(found) => {
+                for trail in found {
+                    trails
+                        .entry(trail.trail_arn().unwrap_or_default().to_owned())
+                        .or_insert(trail);
+                }
+            }
+            Err(error) => {
+                let state = match classify(&error) {
+                    Failure::RegionDisabled => {
+                        outcome.disabled.push(region);
+                        CloudTrailState::Skipped
+                    }
+                    Failure::AccessDenied => {
+                        outcome
+                            .findings
+                            .push(denied(CheckId::Cloudtrail, &error, region));
+                        CloudTrailState::AccessDenied
+                    }
+                    Failure::Other(code) => {
+                        outcome.findings.push(
+                            finding(code, CheckId::Cloudtrail, error.to_string())
+                                .in_region(region)
+                                .with_aws_error(&error),
+                        );
+                        CloudTrailState::Error
+                    }
+                };
+                unreadable.push(region);
+                outcome.states.insert(region.name(), state);
+            }
+        }
+    }
+    let readable: Vec<Region> = regions
+        .iter()
+        .copied()
+        .filter(|region| !unreadable.contains(region))
+        .collect();
+    let Some(&first) = readable.first() else {
+        outcome.status = CheckStatus::Error;
+        outcome.summary = "No region's trails could be read.".to_owned();
+        return outcome;
+    };
+
+    let (statuses, events) = tokio::join!(
+        join_all(
+            trails
+                .into_values()
+                .map(|trail| trail_status(ctx, trail, first))
+        ),
+        recent_events(ctx, first),
+    );
+    let mut known = Vec::new();
+    for (trail, result) in statuses {
+        outcome
+            .observations
+            .extend(observe("cloudtrail:GetTrailStatus", &result));
+        match result {
+            Ok((logging, delivery_error)) => known.push(TrailStatus {
+                trail,
+                logging,
+                delivery_error,
+            }),
+            // A member account may not read an organization trail's status: the
+            // management account runs it, so it is taken as logging.
+            Err(_) if trail.is_organization_trail().unwrap_or(false) => known.push(TrailStatus {
+                trail,
+                logging: true,
+                delivery_error: None,
+            }),
+            Err(error) => {
+                outcome
+                    .findings
+                    .push(sub_call_failed(CheckId::Cloudtrail, &error, first))
+            }
+        }
+    }
+    for &region in &readable {
+        outcome
+            .states
+            .insert(region.name(), coverage(&known, region));
+    }
+    outcome
+        .observations
+        .extend(observe("cloudtrail:LookupEvents", &events));
+    match events {
+        Ok(true) => {}
+        Ok(false) => outcome.findings.push(
+            finding(
+                Code::CloudtrailNoRecentEvents,
+                CheckId::Cloudtrail,
+                format!("CloudTrail holds no management events of the last 7 days in {first}."),
+            )
+            .in_region(first),
+        ),
+        Err(error) => outcome
+            .findings
+            .push(sub_call_failed(CheckId::Cloudtrail, &error, first)),
+    }
+    judge(&mut outcome, &known, &readable);
+    outcome
+}
+
+/// Whether a logging trail covers `region`: a multi-region trail, or a trail homed there.
+fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
+    let covering: Vec<&TrailStatus> = trails
+        .iter()
+        .filter(|t| {
+            t.trail.is_multi_region_trail().unwrap_or(false)
+                || t.trail.home_region() == Some(region.name())
+        })
+        .collect();
+    if covering.is_empty() {
+        CloudTrailState::NoTrail
+    } else if covering.iter().any(|t| t.logging) {
+        CloudTrailState::Logging
+    } else {
+        CloudTrailState::NotLogging
+    }
+}
+
+/// Turns the coverage into findings, a check status and a summary.
+fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Region]) {
+    let in_state = |state: CloudTrailState| -> Vec<&'static str> {
+        readable
+            .iter()
+            .map(|r| r.name())
+            .filter(|name| outcome.states.get(name) == Some(&state))
+            .collect()
+    };
+    let (no_trail, not_logging, logging) = (
+        in_state(CloudTrailState::NoTrail),
+        in_state(CloudTrailState::NotLogging),
+        in_state(CloudTrailState::Logging),
+    );
+    let mut findings = Vec::new();
+    if trails.is_empty() {
+        findings.push(finding(
+            Code::CloudtrailNoTrail,
+            CheckId::Cloudtrail,
+            "No CloudTrail trail exists for the checked regions.",
+        ));
+    } else if !no_trail.is_empty() {
+        findings.push(finding(
+            Code::CloudtrailNotMultiRegion,
+            CheckId::Cloudtrail,
+            format!(
+                "No multi-region trail: no trail covers {}.",
+                no_trail.join(", ")
+            ),
+        ));
+    }
+    if !not_logging.is_empty() {
+        let stopped: Vec<&str> = trails
+            .iter()
+            .filter(|t| !t.logging)
+            .filter_map(|t| t.trail.name())
+            .collect();
+        findings.push(finding(
+            Code::CloudtrailNotLogging,
+            CheckId::Cloudtrail,
+            format!(
+                "Logging is stopped for {} (trails: {}).",
+                not_logging.join(", "),
+                stopped.join(", ")
+            ),
+        ));
+    }
+    for trail in trails.iter().filter(|t| t.logging) {
+        if let Some(error) = &trail.delivery_error {
+            findings.push(finding(
+                Code::CloudtrailDeliveryError,
+                CheckId::Cloudtrail,
+                format!(
+                    "Trail {} cannot deliver its log files: {error}",
+                    trail.trail.name().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    outcome.findings.extend(findings);
+    let worst = outcome.findings.iter().map(|f| f.severity).max();
+    outcome.status = match worst {
+        Some(Severity::Error) => CheckStatus::Fail,
+        Some(Severity::Warning) => CheckStatus::Warn,
+        _ => CheckStatus::Pass,
+    };
+    if outcome
+        .states
+        .values()
+        .any(|s| *s == CloudTrailState::Error)
+        && worst < Some(Severity::Error)
+    {
+        outcome.status = CheckStatus::Error;
+    }
+    outcome.summary = format!(
+        "{} trail(s); logging in {} of {} regions{}.",
+        trails.len(),
+        logging.len(),
+        readable.len(),
+        if trails
+            .iter()
+            .any(|t| t.trail.is_organization_trail().unwrap_or(false))
+        {
+            ", including an organization trail"
+        } else {
+            ""
+        }
+    );
+}
+
+async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<Trail>, AwsError> {
+    ctx.call("cloudtrail", "DescribeTrails", async {
+        let output = ctx
+            .session
+            .cloudtrail(region)
+            .describe_trails()
+            .include_shadow_trails(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("cloudtrail", "DescribeTrails", &e, ctx.secrets))?;
+        Ok(output.trail_list.unwrap_or_default())
+    })
+    .await
+}
+
+/// GetTrailStatus in the trail's home region (elsewhere AWS answers TrailNotFound).
+async fn trail_status(
+    ctx: &ProbeContext<'_>,
+    trail: Trail,
+    fallback: Region,
+) -> (Trail, Result<(bool, Option<String>), AwsError>) {
+    let region = trail
+        .home_region()
+        .and_then(Region::parse)
+        .unwrap_or(fallback);
+    let name = trail
+        .trail_arn()
+        .or(trail.name())
+        .unwrap_or_default()
+        .to_owned();
+    let result = ctx
+        .call("cloudtrail", "GetTrailStatus", async {
+            let output = ctx
+                .session
+                .cloudtrail(region)
+                .get_trail_status()
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("cloudtrail", "GetTrailStatus", &e, ctx.secrets))?;
+            let delivery_error = output
+                .latest_delivery_error
+                .filter(|error| !error.is_empty());
+            Ok((output.is_logging.unwrap_or(false), delivery_error))
+        })
+        .await;
+    (trail, result)
+}
+
+/// Whether any management event of the last seven days exists in `region`.
+async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, AwsError> {
+    ctx.call("cloudtrail", "LookupEvents", async {
+        let since = chrono::Utc::now() - EVENT_WINDOW;
+        let output = ctx
+            .session
+            .cloudtrail(region)
+            .lookup_events()
+            .start_time(aws_smithy_types::DateTime::from_secs(since.timestamp()))
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("cloudtrail", "LookupEvents", &e, ctx.secrets))?;
+        Ok(!output.events.unwrap_or_default().is_empty())
+    })
+    .await
+}

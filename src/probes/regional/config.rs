@@ -1,0 +1,103 @@
+//! AWS Config in one region: whether a recorder exists and records.
+
+use std::time::Instant;
+
+use aws_sdk_config::types::RecorderStatus;
+
+use super::outcome::{Failure, RegionOutcome, classify, denied, observe};
+use crate::aws::AwsError;
+use crate::catalogue::Code;
+use crate::domain::{CheckId, ConfigState, Region};
+use crate::probes::context::ProbeContext;
+use crate::probes::finding::{FindingExt, finding};
+
+/// Probes AWS Config in `region`.
+pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigState> {
+    let started = Instant::now();
+    let client = ctx.session.config(region);
+    let statuses = ctx
+        .call("config", "DescribeConfigurationRecorderStatus", async {
+            client
+                .describe_configuration_recorder_status()
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::from_sdk(
+                        "config",
+                        "DescribeConfigurationRecorderStatus",
+                        &e,
+                        ctx.secrets,
+                    )
+                })
+        })
+        .await;
+    let mut outcome = RegionOutcome {
+        region,
+        state: ConfigState::NoRecorder,
+        findings: Vec::new(),
+        notes: Vec::new(),
+        started,
+        observations: observe("config:DescribeConfigurationRecorderStatus", &statuses)
+            .into_iter()
+            .collect(),
+    };
+    let statuses = match statuses {
+        Ok(output) => output.configuration_recorders_status.unwrap_or_default(),
+        Err(error) => {
+            outcome.state = match classify(&error) {
+                Failure::RegionDisabled => ConfigState::RegionDisabled,
+                Failure::AccessDenied => {
+                    outcome
+                        .findings
+                        .push(denied(CheckId::Config, &error, region));
+                    ConfigState::AccessDenied
+                }
+                // Some SDKs answer a missing recorder with this error; it is not a failure.
+                Failure::Other(Code::ConfigNoRecorder) => ConfigState::NoRecorder,
+                Failure::Other(code) => {
+                    outcome.findings.push(
+                        finding(code, CheckId::Config, error.to_string())
+                            .in_region(region)
+                            .with_aws_error(&error),
+                    );
+                    ConfigState::Error
+                }
+            };
+            return outcome;
+        }
+    };
+    // An empty list is how AWS says "no recorder": not an error.
+    if statuses.is_empty() {
+        return outcome;
+    }
+    outcome.state = if statuses.iter().any(|s| s.recording()) {
+        ConfigState::Recording
+    } else {
+        ConfigState::NotRecording
+    };
+    for status in &statuses {
+        let name = status.name().unwrap_or("default");
+        outcome.notes.push(format!(
+            "recorder {name} {}",
+            if status.recording() {
+                "recording"
+            } else {
+                "stopped"
+            }
+        ));
+        if status.last_status() == Some(&RecorderStatus::Failure) {
+            outcome.findings.push(
+                finding(
+                    Code::ConfigRecorderFailed,
+                    CheckId::Config,
+                    format!(
+                        "The last recording of recorder {name} in {region} failed: {}",
+                        status.last_error_message().unwrap_or("no message")
+                    ),
+                )
+                .in_region(region),
+            );
+        }
+    }
+    outcome
+}

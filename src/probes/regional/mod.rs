@@ -1,0 +1,347 @@
+//! Region-wide probes: CloudTrail, Security Hub and AWS Config in every checked region, all at
+//! once (within the call bounds and the diagnosis deadline), and the `regions` check.
+
+mod cloudtrail;
+mod config;
+mod outcome;
+mod security_hub;
+
+use futures::future::join_all;
+
+use super::context::ProbeContext;
+use super::finding::{FindingExt, finding};
+use super::observation::Observation;
+use super::report::Report;
+use crate::catalogue::Code;
+use crate::domain::{
+    Check, CheckId, CheckStatus, CloudTrailState, ConfigState, Connection, Region, RegionStatus,
+    SecurityHubState, Severity,
+};
+use outcome::RegionOutcome;
+
+/// The regional probes' report and what their calls revealed about permissions.
+pub struct RegionalOutcome {
+    /// Checks, findings and region states.
+    pub report: Report,
+    /// Allowed or denied read-only calls.
+    pub observations: Vec<Observation>,
+}
+
+/// Probes every checked region for the requested connections.
+pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalOutcome {
+    let regions = ctx.request.regions();
+    let auditing = ctx
+        .request
+        .connections
+        .contains(&Connection::SecurityAuditing);
+    let configuration = ctx
+        .request
+        .connections
+        .contains(&Connection::SecurityConfiguration);
+    let (trails, hubs, recorders) = tokio::join!(
+        async {
+            match auditing {
+                true => Some(cloudtrail::probe(ctx, &regions).await),
+                false => None,
+            }
+        },
+        join_all(
+            regions
+                .iter()
+                .filter(|_| configuration)
+                .map(|&region| security_hub::probe(ctx, region))
+        ),
+        join_all(
+            regions
+                .iter()
+                .filter(|_| configuration)
+                .map(|&region| config::probe(ctx, region))
+        ),
+    );
+
+    let mut report = Report::default();
+    let mut observations = Vec::new();
+    let mut disabled: Vec<Region> = Vec::new();
+    disabled.extend(
+        hubs.iter()
+            .filter(|o| o.state == SecurityHubState::RegionDisabled)
+            .map(|o| o.region),
+    );
+    disabled.extend(
+        recorders
+            .iter()
+            .filter(|o| o.state == ConfigState::RegionDisabled)
+            .map(|o| o.region),
+    );
+    if let Some(trails) = &trails {
+        disabled.extend(trails.disabled.iter().copied());
+    }
+    disabled.sort_by_key(|r| r.name());
+    disabled.dedup();
+
+    for region in &regions {
+        let disabled_here = disabled.contains(region);
+        let status = RegionStatus {
+            security_hub: state_of(&hubs, *region).unwrap_or(SecurityHubState::Skipped),
+            config: state_of(&recorders, *region).unwrap_or(ConfigState::Skipped),
+            cloudtrail: trails
+                .as_ref()
+                .and_then(|t| t.states.get(region.name()).copied())
+                .unwrap_or(CloudTrailState::Skipped),
+        };
+        let status = if disabled_here {
+            RegionStatus {
+                security_hub: SecurityHubState::RegionDisabled.only_if(configuration),
+                config: ConfigState::RegionDisabled.only_if(configuration),
+                cloudtrail: CloudTrailState::Skipped,
+            }
+        } else {
+            status
+        };
+        report.regions.insert(region.name().to_owned(), status);
+        report.regions_checked.push(region.name().to_owned());
+    }
+
+    if let Some(trails) = trails {
+        report.check(
+            CheckId::Cloudtrail,
+            trails.status,
+            trails.started,
+            trails.summary,
+        );
+        report.findings.extend(trails.findings);
+        observations.extend(trails.observations);
+    } else {
+        report.skip(
+            CheckId::Cloudtrail,
+            "Not needed for the requested connections.",
+        );
+    }
+    if configuration {
+        let named = ctx.request.named_regions.as_deref().unwrap_or_default();
+        conclude_service(
+            &mut report,
+            &hubs,
+            &disabled,
+            named,
+            ServiceRules::SECURITY_HUB,
+        );
+        conclude_service(
+            &mut report,
+            &recorders,
+            &disabled,
+            named,
+            ServiceRules::CONFIG,
+        );
+        for outcome in hubs {
+            observations.extend(outcome.observations);
+        }
+        for outcome in recorders {
+            observations.extend(outcome.observations);
+        }
+    } else {
+        report.skip(
+            CheckId::SecurityHub,
+            "Not needed for the requested connections.",
+        );
+        report.skip(CheckId::Config, "Not needed for the requested connections.");
+    }
+    regions_check(&mut report, ctx, &regions, &disabled);
+    RegionalOutcome {
+        report,
+        observations,
+    }
+}
+
+/// The contract's word for a state, e.g. `not_enabled`.
+fn wire(state: &impl serde::Serialize) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn state_of<S: Copy>(outcomes: &[RegionOutcome<S>], region: Region) -> Option<S> {
+    outcomes
+        .iter()
+        .find(|o| o.region == region)
+        .map(|o| o.state)
+}
+
+/// What "off" means for a per-region service, and its words.
+struct ServiceRules<S: 'static> {
+    check: CheckId,
+    name: &'static str,
+    /// The state's finding when the service is off in a region, if it is off.
+    off: fn(S) -> Option<Code>,
+    /// The check status of a state.
+    status: fn(S) -> CheckStatus,
+}
+
+impl ServiceRules<SecurityHubState> {
+    const SECURITY_HUB: Self = Self {
+        check: CheckId::SecurityHub,
+        name: "Security Hub",
+        off: |state| (state == SecurityHubState::NotEnabled).then_some(Code::SecurityHubNotEnabled),
+        status: |state| match state {
+            SecurityHubState::Enabled => CheckStatus::Pass,
+            SecurityHubState::NotEnabled | SecurityHubState::AccessDenied => CheckStatus::Fail,
+            SecurityHubState::Error => CheckStatus::Error,
+            SecurityHubState::RegionDisabled | SecurityHubState::Skipped => CheckStatus::Skipped,
+        },
+    };
+}
+
+impl ServiceRules<ConfigState> {
+    const CONFIG: Self = Self {
+        check: CheckId::Config,
+        name: "AWS Config",
+        off: |state| match state {
+            ConfigState::NotRecording => Some(Code::ConfigNotRecording),
+            ConfigState::NoRecorder => Some(Code::ConfigNoRecorder),
+            _ => None,
+        },
+        status: |state| match state {
+            ConfigState::Recording => CheckStatus::Pass,
+            ConfigState::NotRecording | ConfigState::NoRecorder | ConfigState::AccessDenied => {
+                CheckStatus::Fail
+            }
+            ConfigState::Error => CheckStatus::Error,
+            ConfigState::RegionDisabled | ConfigState::Skipped => CheckStatus::Skipped,
+        },
+    };
+}
+
+/// Per-region checks and findings of one service, with the contract's severity rules for a
+/// service that is off: `warning` in a region the caller named, `info` in a default region,
+/// `error` when it is off in every checked region.
+fn conclude_service<S: Copy + serde::Serialize + 'static>(
+    report: &mut Report,
+    outcomes: &[RegionOutcome<S>],
+    disabled: &[Region],
+    named: &[Region],
+    rules: ServiceRules<S>,
+) {
+    let usable: Vec<&RegionOutcome<S>> = outcomes
+        .iter()
+        .filter(|o| !disabled.contains(&o.region))
+        .collect();
+    let off_everywhere =
+        !usable.is_empty() && usable.iter().all(|o| (rules.off)(o.state).is_some());
+    for outcome in outcomes {
+        let region = outcome.region;
+        if disabled.contains(&region) {
+            report.checks.push(Check {
+                id: rules.check,
+                status: CheckStatus::Skipped,
+                region: Some(region.name().to_owned()),
+                duration_ms: 0,
+                summary: format!("{region} is disabled for this account."),
+            });
+            continue;
+        }
+        let mut status = (rules.status)(outcome.state);
+        if let Some(code) = (rules.off)(outcome.state) {
+            let severity = if off_everywhere {
+                Severity::Error
+            } else if named.contains(&region) {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            report.finding(
+                finding(
+                    code,
+                    rules.check,
+                    format!("{} is off in {region}.", rules.name),
+                )
+                .in_region(region)
+                .with_severity(severity),
+            );
+        }
+        if status == CheckStatus::Pass && !outcome.findings.is_empty() {
+            status = CheckStatus::Warn;
+        }
+        let mut summary = format!("{} in {region}: {}", rules.name, wire(&outcome.state));
+        if !outcome.notes.is_empty() {
+            summary = format!("{summary} ({})", outcome.notes.join(", "));
+        }
+        report.checks.push(Check {
+            id: rules.check,
+            status,
+            region: Some(region.name().to_owned()),
+            duration_ms: super::report::elapsed_ms(outcome.started),
+            summary: format!("{summary}."),
+        });
+        report.findings.extend(outcome.findings.iter().cloned());
+    }
+}
+
+/// The `regions` check, and one REGION_DISABLED finding per disabled region, logged once.
+fn regions_check(
+    report: &mut Report,
+    ctx: &ProbeContext<'_>,
+    regions: &[Region],
+    disabled: &[Region],
+) {
+    let named = ctx.request.named_regions.as_deref().unwrap_or_default();
+    if !disabled.is_empty() {
+        let names: Vec<&str> = disabled.iter().map(|r| r.name()).collect();
+        tracing::info!(regions = ?names, "regions disabled for this account");
+    }
+    for &region in disabled {
+        let severity = if named.contains(&region) {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        report.finding(
+            finding(
+                Code::RegionDisabled,
+                CheckId::Regions,
+                format!("{region} is not enabled for this account; it was not checked."),
+            )
+            .in_region(region)
+            .with_severity(severity),
+        );
+    }
+    let checked: Vec<&str> = regions.iter().map(|r| r.name()).collect();
+    let mut summary = format!("Checked {} regions: {}", checked.len(), checked.join(", "));
+    if !disabled.is_empty() {
+        let names: Vec<&str> = disabled.iter().map(|r| r.name()).collect();
+        summary = format!("{summary}; disabled for this account: {}", names.join(", "));
+    }
+    let status = if disabled.is_empty() {
+        CheckStatus::Pass
+    } else {
+        CheckStatus::Warn
+    };
+    report.checks.push(Check {
+        id: CheckId::Regions,
+        status,
+        region: None,
+        duration_ms: 0,
+        summary: format!("{summary}."),
+    });
+}
+
+/// A state, or `Skipped` when its service was not probed.
+trait OnlyIf: Sized {
+    fn only_if(self, probed: bool) -> Self;
+}
+
+impl OnlyIf for SecurityHubState {
+    fn only_if(self, probed: bool) -> Self {
+        if probed {
+            self
+        } else {
+            SecurityHubState::Skipped
+        }
+    }
+}
+
+impl OnlyIf for ConfigState {
+    fn only_if(self, probed: bool) -> Self {
+        if probed { self } else { ConfigState::Skipped }
+    }
+}

@@ -1,0 +1,190 @@
+//! Security Hub in one region: enabled, the CIS standard, findings flowing, administrator and members.
+
+use std::time::Instant;
+
+use aws_sdk_securityhub::Client;
+
+use super::outcome::{Failure, RegionOutcome, classify, denied, observe, sub_call_failed};
+use crate::aws::AwsError;
+use crate::catalogue::Code;
+use crate::domain::{CheckId, Region, SecurityHubState};
+use crate::probes::context::ProbeContext;
+use crate::probes::finding::{FindingExt, finding};
+
+/// Probes Security Hub in `region`.
+pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<SecurityHubState> {
+    let started = Instant::now();
+    let client = ctx.session.securityhub(region);
+    let mut outcome = RegionOutcome {
+        region,
+        state: SecurityHubState::Enabled,
+        findings: Vec::new(),
+        notes: Vec::new(),
+        started,
+        observations: Vec::new(),
+    };
+    let hub = ctx
+        .call("securityhub", "DescribeHub", async {
+            client
+                .describe_hub()
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("securityhub", "DescribeHub", &e, ctx.secrets))
+        })
+        .await;
+    outcome
+        .observations
+        .extend(observe("securityhub:DescribeHub", &hub));
+    if let Err(error) = hub {
+        outcome.state = match classify(&error) {
+            Failure::RegionDisabled => SecurityHubState::RegionDisabled,
+            Failure::AccessDenied => {
+                outcome
+                    .findings
+                    .push(denied(CheckId::SecurityHub, &error, region));
+                SecurityHubState::AccessDenied
+            }
+            Failure::Other(Code::SecurityHubNotEnabled) => SecurityHubState::NotEnabled,
+            Failure::Other(code) => {
+                outcome.findings.push(
+                    finding(code, CheckId::SecurityHub, error.to_string())
+                        .in_region(region)
+                        .with_aws_error(&error),
+                );
+                SecurityHubState::Error
+            }
+        };
+        return outcome;
+    }
+    // Enabled: the sub-calls are independent, so they run at once; each failure is its own
+    // finding and leaves the hub's state as it is.
+    let (standards, findings, administrator, members) = tokio::join!(
+        enabled_standards(ctx, &client),
+        any_finding(ctx, &client),
+        administrator(ctx, &client),
+        member_count(ctx, &client),
+    );
+    outcome.observations.extend(
+        [
+            observe("securityhub:GetEnabledStandards", &standards),
+            observe("securityhub:GetFindings", &findings),
+            observe("securityhub:GetAdministratorAccount", &administrator),
+            observe("securityhub:ListMembers", &members),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    match standards {
+        Ok(arns) if arns.iter().any(|arn| arn.contains("cis-aws-foundations-benchmark")) => {
+            outcome.notes.push("CIS AWS Foundations standard on".to_owned());
+        }
+        Ok(arns) => outcome.findings.push(
+            finding(
+                Code::SecurityHubCisStandardDisabled,
+                CheckId::SecurityHub,
+                format!(
+                    "No CIS AWS Foundations Benchmark standard is enabled in {region} ({} other standards are).",
+                    arns.len()
+                ),
+            )
+            .in_region(region),
+        ),
+        Err(error) => outcome.findings.push(sub_call_failed(CheckId::SecurityHub, &error, region)),
+    }
+    match findings {
+        Ok(true) => outcome.notes.push("findings flowing".to_owned()),
+        Ok(false) => outcome.findings.push(
+            finding(
+                Code::SecurityHubNoFindings,
+                CheckId::SecurityHub,
+                format!("Security Hub in {region} holds no findings yet; data can take hours after enabling."),
+            )
+            .in_region(region),
+        ),
+        Err(error) => outcome.findings.push(sub_call_failed(CheckId::SecurityHub, &error, region)),
+    }
+    match administrator {
+        Ok(Some(account)) => outcome.findings.push(
+            finding(
+                Code::SecurityHubMemberAccount,
+                CheckId::SecurityHub,
+                format!("This account is a Security Hub member of administrator account {account} in {region}; connecting the administrator gives recommendations for all members."),
+            )
+            .in_region(region),
+        ),
+        Ok(None) => {}
+        Err(error) => outcome.findings.push(sub_call_failed(CheckId::SecurityHub, &error, region)),
+    }
+    match members {
+        Ok(count) if count > 0 => outcome
+            .notes
+            .push(format!("administrator of {count} member accounts")),
+        Ok(_) => {}
+        Err(error) => outcome
+            .findings
+            .push(sub_call_failed(CheckId::SecurityHub, &error, region)),
+    }
+    outcome
+}
+
+async fn enabled_standards(
+    ctx: &ProbeContext<'_>,
+    client: &Client,
+) -> Result<Vec<String>, AwsError> {
+    ctx.call("securityhub", "GetEnabledStandards", async {
+        let output = client.get_enabled_standards().send().await.map_err(|e| {
+            AwsError::from_sdk("securityhub", "GetEnabledStandards", &e, ctx.secrets)
+        })?;
+        Ok(output
+            .standards_subscriptions()
+            .iter()
+            .filter_map(|s| s.standards_arn().map(str::to_owned))
+            .collect())
+    })
+    .await
+}
+
+async fn any_finding(ctx: &ProbeContext<'_>, client: &Client) -> Result<bool, AwsError> {
+    ctx.call("securityhub", "GetFindings", async {
+        let output = client
+            .get_findings()
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("securityhub", "GetFindings", &e, ctx.secrets))?;
+        Ok(!output.findings().is_empty())
+    })
+    .await
+}
+
+async fn administrator(
+    ctx: &ProbeContext<'_>,
+    client: &Client,
+) -> Result<Option<String>, AwsError> {
+    ctx.call("securityhub", "GetAdministratorAccount", async {
+        let output = client
+            .get_administrator_account()
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::from_sdk("securityhub", "GetAdministratorAccount", &e, ctx.secrets)
+            })?;
+        Ok(output
+            .administrator()
+            .and_then(|invitation| invitation.account_id().map(str::to_owned)))
+    })
+    .await
+}
+
+async fn member_count(ctx: &ProbeContext<'_>, client: &Client) -> Result<usize, AwsError> {
+    ctx.call("securityhub", "ListMembers", async {
+        let output = client
+            .list_members()
+            .only_associated(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("securityhub", "ListMembers", &e, ctx.secrets))?;
+        Ok(output.members().len())
+    })
+    .await
+}

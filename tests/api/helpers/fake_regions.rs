@@ -1,0 +1,170 @@
+//! A fake AWS account for the regional probes: a healthy answer for every call in every region,
+//! and region- or service-specific faults mounted over it with a higher priority.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use wiremock::matchers::{header, header_regex, method, path};
+use wiremock::{Mock, MockBuilder, Request, Respond, ResponseTemplate};
+
+use super::FakeAws;
+use super::fake_aws::caller_identity_body;
+
+/// Matches requests signed for `service` in `region` (the SigV4 credential scope).
+pub fn signed_for(region: &str, service: &str) -> wiremock::matchers::HeaderRegexMatcher {
+    header_regex(
+        "authorization",
+        &format!("/{region}/{service}/aws4_request"),
+    )
+}
+
+/// A JSON-protocol operation by its `X-Amz-Target`.
+pub fn target(target: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(header("x-amz-target", target))
+}
+
+/// CloudTrail's target prefix.
+pub const CLOUDTRAIL: &str = "CloudTrail_20131101.";
+/// AWS Config's target prefix.
+pub const CONFIG: &str = "StarlingDoveService.";
+
+/// A JSON body with the content type AWS sends.
+pub fn json_response(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "application/x-amz-json-1.1")
+        .insert_header("x-amzn-requestid", "7c1f0000-0000-4000-8000-000000000003")
+        .set_body_string(body.to_string())
+}
+
+/// A JSON-protocol error: restJson services read `x-amzn-ErrorType`, awsJson ones `__type`.
+pub fn json_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    json_response(status, json!({"__type": code, "message": message}))
+        .insert_header("x-amzn-errortype", code)
+}
+
+/// A complete Security Hub finding (the SDK insists on the required fields).
+fn security_finding() -> Value {
+    json!({
+        "SchemaVersion": "2018-10-08", "Id": "f-1",
+        "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
+        "GeneratorId": "cis", "AwsAccountId": "123456789012",
+        "CreatedAt": "2026-11-01T00:00:00.000Z", "UpdatedAt": "2026-11-01T00:00:00.000Z",
+        "Title": "t", "Description": "d",
+        "Resources": [{"Type": "AwsAccount", "Id": "AWS::::Account:123456789012"}]
+    })
+}
+
+/// Standards answer, with or without the CIS benchmark.
+pub fn standards(cis: bool) -> Value {
+    let arn = if cis {
+        "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0"
+    } else {
+        "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+    };
+    json!({"StandardsSubscriptions": [{
+        "StandardsSubscriptionArn": "arn:aws:securityhub:us-east-1:123456789012:subscription/x",
+        "StandardsArn": arn, "StandardsInput": {}, "StandardsStatus": "READY"
+    }]})
+}
+
+/// LookupEvents answer, with or without an event.
+pub fn events(any: bool) -> Value {
+    if any {
+        json!({"Events": [{"EventId": "e-1", "EventName": "ConsoleLogin"}]})
+    } else {
+        json!({"Events": []})
+    }
+}
+
+/// Mounts a healthy account: identity, a logging multi-region trail with recent events,
+/// Security Hub on with CIS and findings, and a recording Config recorder everywhere.
+pub async fn healthy_account(fake: &FakeAws) {
+    fake.on_action(
+        "GetCallerIdentity",
+        200,
+        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
+    )
+    .await;
+    let trail = json!({"trailList": [{
+        "Name": "main", "TrailARN": "arn:aws:cloudtrail:us-east-1:123456789012:trail/main",
+        "HomeRegion": "us-east-1", "IsMultiRegionTrail": true, "IsOrganizationTrail": false
+    }]});
+    let mocks = [
+        target(&format!("{CLOUDTRAIL}DescribeTrails")).respond_with(json_response(200, trail)),
+        target(&format!("{CLOUDTRAIL}GetTrailStatus"))
+            .respond_with(json_response(200, json!({"IsLogging": true}))),
+        target(&format!("{CLOUDTRAIL}LookupEvents")).respond_with(json_response(200, events(true))),
+        target(&format!("{CONFIG}DescribeConfigurationRecorderStatus")).respond_with(json_response(
+            200,
+            json!({"ConfigurationRecordersStatus": [{"name": "default", "recording": true, "lastStatus": "SUCCESS"}]}),
+        )),
+        Mock::given(method("GET")).and(path("/accounts")).respond_with(json_response(
+            200,
+            json!({"HubArn": "arn:aws:securityhub:us-east-1:123456789012:hub/default", "SubscribedAt": "2026-01-01T00:00:00.000Z"}),
+        )),
+        Mock::given(method("POST"))
+            .and(path("/standards/get"))
+            .respond_with(json_response(200, standards(true))),
+        Mock::given(method("POST"))
+            .and(path("/findings"))
+            .respond_with(json_response(200, json!({"Findings": [security_finding()]}))),
+        Mock::given(method("GET"))
+            .and(path("/administrator"))
+            .respond_with(json_response(200, json!({}))),
+        Mock::given(method("GET"))
+            .and(path("/members"))
+            .respond_with(json_response(200, json!({"Members": []}))),
+    ];
+    for mock in mocks {
+        // The healthy answers yield to any fault mounted with a higher priority (lower number).
+        mock.with_priority(10).mount(&fake.server).await;
+    }
+}
+
+/// A responder that remembers when each request arrived and answers after a fixed delay,
+/// so the number of calls in flight at any moment can be computed afterwards.
+#[derive(Clone)]
+pub struct InFlightRecorder {
+    arrivals: Arc<Mutex<Vec<Instant>>>,
+    delay: Duration,
+    response: ResponseTemplate,
+}
+
+impl InFlightRecorder {
+    /// Answers `response` after `delay`.
+    pub fn new(response: ResponseTemplate, delay: Duration) -> Self {
+        Self {
+            arrivals: Arc::default(),
+            delay,
+            response,
+        }
+    }
+
+    /// The most requests that were ever in flight together.
+    pub fn max_in_flight(&self) -> usize {
+        let arrivals = self.arrivals.lock().unwrap().clone();
+        arrivals
+            .iter()
+            .map(|&start| {
+                arrivals
+                    .iter()
+                    .filter(|&&other| other <= start && start < other + self.delay)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// How many requests arrived.
+    pub fn count(&self) -> usize {
+        self.arrivals.lock().unwrap().len()
+    }
+}
+
+impl Respond for InFlightRecorder {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        self.arrivals.lock().unwrap().push(Instant::now());
+        self.response.clone().set_delay(self.delay)
+    }
+}

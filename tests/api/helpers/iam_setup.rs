@@ -1,0 +1,1 @@
+//! Setting up IAM identities and policies in moto for the permission tests.

@@ -1,0 +1,1 @@
+//! The permission probe against moto and the scripted fake.
