@@ -12,6 +12,8 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::domain::Secret;
+
 /// Errors found while reading the settings; the process refuses to start on any of them.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -119,6 +121,46 @@ pub struct SettingsLayer {
     #[arg(long, env = "CONNECTOR_DOCTOR_AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,
 
+    /// Redis URL of the shared cache (`redis://` or `rediss://`, AUTH in the URL). [default: unset, in-memory cache]
+    #[arg(long, env = "CONNECTOR_DOCTOR_REDIS_URL")]
+    pub redis_url: Option<Secret>,
+
+    /// Prefix of every Redis key. [default: connector-doctor:]
+    #[arg(long, env = "CONNECTOR_DOCTOR_REDIS_KEY_PREFIX")]
+    pub redis_key_prefix: Option<String>,
+
+    /// Secret the cache keys are derived with (HMAC-SHA256); the same on every replica. [default: unset, a random one per process]
+    #[arg(long, env = "CONNECTOR_DOCTOR_CACHE_KEY_SECRET")]
+    pub cache_key_secret: Option<Secret>,
+
+    /// How long a healthy diagnosis is served from the cache. [default: 5m]
+    #[arg(long, env = "CONNECTOR_DOCTOR_CACHE_TTL_HEALTHY")]
+    pub cache_ttl_healthy: Option<DurationSetting>,
+
+    /// How long a degraded or unhealthy diagnosis is served from the cache. [default: 60s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_CACHE_TTL_UNHEALTHY")]
+    pub cache_ttl_unhealthy: Option<DurationSetting>,
+
+    /// How long a diagnosis with a check that could not complete is served from the cache. [default: 15s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_CACHE_TTL_ERROR")]
+    pub cache_ttl_error: Option<DurationSetting>,
+
+    /// Least time between two cache-bypassing refreshes of one request. [default: 10s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_REFRESH_FLOOR")]
+    pub refresh_floor: Option<DurationSetting>,
+
+    /// How long diagnoses stay readable by id, and history is kept. [default: 24h]
+    #[arg(long, env = "CONNECTOR_DOCTOR_REPORT_RETENTION")]
+    pub report_retention: Option<DurationSetting>,
+
+    /// History items kept per connector. [default: 50]
+    #[arg(long, env = "CONNECTOR_DOCTOR_HISTORY_SIZE")]
+    pub history_size: Option<usize>,
+
+    /// Entries of the in-memory cache (used when no Redis is configured). [default: 10000]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MEMORY_CACHE_ENTRIES")]
+    pub memory_cache_entries: Option<usize>,
+
     /// Log format. [default: pretty]
     #[arg(long, env = "CONNECTOR_DOCTOR_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -159,6 +201,26 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Where every AWS call goes instead of AWS, if set.
     pub aws_endpoint_url: Option<String>,
+    /// Redis URL of the shared cache, if any.
+    pub redis_url: Option<Secret>,
+    /// Prefix of every Redis key.
+    pub redis_key_prefix: String,
+    /// Secret of the cache keys, if configured.
+    pub cache_key_secret: Option<Secret>,
+    /// Cache lifetimes by outcome.
+    pub cache_ttl_healthy: Duration,
+    /// Cache lifetime of degraded and unhealthy diagnoses.
+    pub cache_ttl_unhealthy: Duration,
+    /// Cache lifetime of diagnoses with an errored check.
+    pub cache_ttl_error: Duration,
+    /// Least time between two refreshes of one request.
+    pub refresh_floor: Duration,
+    /// Retention of reports and history.
+    pub report_retention: Duration,
+    /// History items per connector.
+    pub history_size: usize,
+    /// Entries of the in-memory cache.
+    pub memory_cache_entries: usize,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter (`RUST_LOG` syntax).
@@ -183,6 +245,16 @@ impl Default for Settings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             aws_endpoint_url: None,
+            redis_url: None,
+            redis_key_prefix: "connector-doctor:".to_owned(),
+            cache_key_secret: None,
+            cache_ttl_healthy: Duration::from_secs(300),
+            cache_ttl_unhealthy: Duration::from_secs(60),
+            cache_ttl_error: Duration::from_secs(15),
+            refresh_floor: Duration::from_secs(10),
+            report_retention: Duration::from_secs(24 * 3600),
+            history_size: 50,
+            memory_cache_entries: 10_000,
             log_format: LogFormat::Pretty,
             log_filter: "info".to_owned(),
             aws_call_timeout: Duration::from_secs(5),
@@ -219,6 +291,45 @@ impl Settings {
         let settings = Self {
             listen: first.listen.or(second.listen).unwrap_or(defaults.listen),
             aws_endpoint_url: first.aws_endpoint_url.or(second.aws_endpoint_url),
+            redis_url: first.redis_url.or(second.redis_url),
+            redis_key_prefix: first
+                .redis_key_prefix
+                .or(second.redis_key_prefix)
+                .unwrap_or(defaults.redis_key_prefix),
+            cache_key_secret: first.cache_key_secret.or(second.cache_key_secret),
+            cache_ttl_healthy: duration(
+                first.cache_ttl_healthy,
+                second.cache_ttl_healthy,
+                defaults.cache_ttl_healthy,
+            ),
+            cache_ttl_unhealthy: duration(
+                first.cache_ttl_unhealthy,
+                second.cache_ttl_unhealthy,
+                defaults.cache_ttl_unhealthy,
+            ),
+            cache_ttl_error: duration(
+                first.cache_ttl_error,
+                second.cache_ttl_error,
+                defaults.cache_ttl_error,
+            ),
+            refresh_floor: duration(
+                first.refresh_floor,
+                second.refresh_floor,
+                defaults.refresh_floor,
+            ),
+            report_retention: duration(
+                first.report_retention,
+                second.report_retention,
+                defaults.report_retention,
+            ),
+            history_size: first
+                .history_size
+                .or(second.history_size)
+                .unwrap_or(defaults.history_size),
+            memory_cache_entries: first
+                .memory_cache_entries
+                .or(second.memory_cache_entries)
+                .unwrap_or(defaults.memory_cache_entries),
             log_format: first
                 .log_format
                 .or(second.log_format)
@@ -269,7 +380,18 @@ impl Settings {
                 message: "must start with http:// or https://".to_owned(),
             });
         }
+        if let Some(url) = &self.redis_url {
+            let url = url.expose();
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError::Invalid {
+                    name: "redis-url",
+                    message: "must start with redis:// or rediss://".to_owned(),
+                });
+            }
+        }
         for (name, value) in [
+            ("history-size", self.history_size),
+            ("memory-cache-entries", self.memory_cache_entries),
             (
                 "max-aws-calls-per-diagnosis",
                 self.max_aws_calls_per_diagnosis,
@@ -359,6 +481,33 @@ mod tests {
     #[test]
     fn unknown_file_keys_are_refused() {
         assert!(toml::from_str::<SettingsLayer>("lisen = \"0.0.0.0:1\"").is_err());
+    }
+
+    #[test]
+    fn a_redis_url_must_name_a_redis_scheme() {
+        let error = Settings::from_layers(
+            layer(&["--redis-url", "http://x"]),
+            SettingsLayer::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("redis-url"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_redis_password_and_the_key_secret() {
+        let settings = Settings::from_layers(
+            layer(&[
+                "--redis-url",
+                "redis://:hunter2@h:6379",
+                "--cache-key-secret",
+                "s3cr3t-k3y",
+            ]),
+            SettingsLayer::default(),
+        )
+        .unwrap();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("s3cr3t-k3y"));
     }
 
     #[test]

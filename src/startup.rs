@@ -2,6 +2,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -12,7 +13,10 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{self, ApiDoc, AppState, Readiness};
 use crate::aws::AwsClientFactory;
-use crate::cache::TtlPolicy;
+use crate::cache::{
+    Backend, CachedDiagnoser, DiagnosisStore, KeySecret, MemoryBackend, RedisBackend, Retention,
+    StoreError, TtlPolicy,
+};
 use crate::config::Settings;
 use crate::probes::{Diagnoser, Executor};
 
@@ -27,6 +31,9 @@ pub enum StartupError {
         /// The operating system's answer.
         source: std::io::Error,
     },
+    /// The Redis URL could not be used.
+    #[error("cannot use the Redis URL: {0}")]
+    Redis(StoreError),
     /// The diagnosis runtime could not start.
     #[error("cannot start the diagnosis runtime: {0}")]
     Runtime(std::io::Error),
@@ -52,9 +59,21 @@ impl Application {
         })?;
         let factory = AwsClientFactory::new(&settings);
         let executor = Executor::new().map_err(StartupError::Runtime)?;
+        let diagnoser = Diagnoser::new(
+            factory,
+            &settings,
+            TtlPolicy::from_settings(&settings),
+            executor,
+        );
         let readiness = Arc::new(Readiness::default());
         let state = AppState {
-            diagnoser: Diagnoser::new(factory, &settings, TtlPolicy::default(), executor),
+            diagnoses: CachedDiagnoser::new(
+                diagnoser,
+                Arc::new(build_store(&settings)?),
+                key_secret(&settings),
+                settings.refresh_floor,
+                settings.diagnosis_deadline,
+            ),
             readiness: readiness.clone(),
         };
         let server = HttpServer::new(move || create_app(state.clone()))
@@ -92,6 +111,41 @@ impl Application {
             handle.stop(true).await;
         });
         self.server.await
+    }
+}
+
+/// Longest wait for one Redis operation before serving uncached.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn build_store(settings: &Settings) -> Result<DiagnosisStore, StartupError> {
+    let backend = match &settings.redis_url {
+        Some(url) => Backend::Redis(Box::new(
+            RedisBackend::new(url, REDIS_TIMEOUT).map_err(StartupError::Redis)?,
+        )),
+        None => Backend::Memory(MemoryBackend::new(settings.memory_cache_entries)),
+    };
+    let retention = Retention {
+        reports: settings.report_retention,
+        history_items: settings.history_size,
+    };
+    Ok(DiagnosisStore::new(
+        backend,
+        settings.redis_key_prefix.clone(),
+        retention,
+    ))
+}
+
+fn key_secret(settings: &Settings) -> KeySecret {
+    match &settings.cache_key_secret {
+        Some(secret) => KeySecret::new(secret.clone()),
+        None => {
+            if settings.redis_url.is_some() {
+                tracing::warn!(
+                    "no --cache-key-secret: using a random one, so replicas will not share cache entries"
+                );
+            }
+            KeySecret::random()
+        }
     }
 }
 

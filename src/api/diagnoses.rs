@@ -1,10 +1,12 @@
 //! `POST /v1/diagnoses`: diagnose one AWS connector.
 
-use actix_web::{HttpRequest, post, web};
+use actix_web::{HttpRequest, get, post, web};
 
 use super::json_body::read_json;
 use super::problem::Problem;
 use super::state::AppState;
+use super::tenant::Tenant;
+use crate::cache::HistoryItem;
 use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
 
 /// Run a diagnosis of one AWS connector.
@@ -35,12 +37,70 @@ pub async fn create_diagnosis(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    tenant: Tenant,
 ) -> Result<web::Json<Diagnosis>, Problem> {
     let body: DiagnosisRequestBody = read_json(&request, payload).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
-    let diagnosis = state.diagnoser.run(&request).await.map_err(|error| {
-        tracing::error!(%error, "diagnosis failed");
-        Problem::internal()
-    })?;
+    let diagnosis = state
+        .diagnoses
+        .diagnose(&tenant, &request)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "diagnosis failed");
+            Problem::internal()
+        })?;
     Ok(web::Json(diagnosis))
+}
+
+/// A stored diagnosis by id, without credentials: 404 when unknown, expired, or another tenant's.
+#[utoipa::path(
+    tag = "diagnoses",
+    params(("id" = String, Path, description = "A diagnosis id", example = "dgn_0193b2a4c5d67e8f9a0b1c2d3e4f5a6b")),
+    responses(
+        (status = 200, body = Diagnosis),
+        (status = 404, description = "Unknown, expired or another tenant's", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/diagnoses/{id}")]
+pub async fn get_diagnosis(
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+) -> Result<web::Json<Diagnosis>, Problem> {
+    state
+        .diagnoses
+        .store()
+        .report(&tenant, &id)
+        .await
+        .map(web::Json)
+        .ok_or_else(|| Problem::not_found(format!("No diagnosis {id} is kept for this caller.")))
+}
+
+/// A connector's last diagnoses, newest first.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct HistoryBody {
+    /// The connector.
+    pub connector_id: String,
+    /// Its diagnoses, newest first (cache hits are not repeated).
+    pub items: Vec<HistoryItem>,
+}
+
+/// The last diagnoses of one connector, newest first.
+#[utoipa::path(
+    tag = "diagnoses",
+    params(("connector_id" = String, Path, description = "The caller's connector id", example = "contoso-prod")),
+    responses((status = 200, body = HistoryBody))
+)]
+#[get("/v1/connectors/{connector_id}/history")]
+pub async fn get_history(
+    connector_id: web::Path<String>,
+    state: web::Data<AppState>,
+    tenant: Tenant,
+) -> web::Json<HistoryBody> {
+    let connector = state.diagnoses.connector_key(&tenant, &connector_id);
+    let items = state.diagnoses.store().history(&connector).await;
+    web::Json(HistoryBody {
+        connector_id: connector_id.into_inner(),
+        items,
+    })
 }

@@ -42,15 +42,16 @@ pub async fn healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let cache = state.diagnoses.store().status();
     if state.readiness.is_draining() {
         HttpResponse::ServiceUnavailable().json(Readiness {
             status: "draining",
-            cache: "ok",
+            cache,
         })
     } else {
         HttpResponse::Ok().json(Readiness {
             status: "ready",
-            cache: "ok",
+            cache,
         })
     }
 }

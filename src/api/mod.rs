@@ -9,6 +9,7 @@ mod problem;
 mod request_id;
 mod requirements;
 mod state;
+mod tenant;
 
 use actix_web::HttpRequest;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -18,11 +19,14 @@ pub use openapi::{ApiDoc, openapi_document};
 pub use problem::{PROBLEM_JSON, Problem};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id, request_id};
 pub use state::{AppState, Readiness};
+pub use tenant::Tenant;
 
 /// Registers every documented route; `utoipa-actix-web` collects their OpenAPI paths from here.
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(diagnoses::create_diagnosis)
+        .service(diagnoses::get_diagnosis)
+        .service(diagnoses::get_history)
         .service(requirements::get_requirements)
         .service(catalogue::list_catalogue)
         .service(catalogue::match_catalogue)

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::probes::Diagnoser;
+use crate::cache::CachedDiagnoser;
 
 /// Whether the service takes new work; cleared while draining on shutdown.
 #[derive(Debug, Default)]
@@ -26,8 +26,8 @@ impl Readiness {
 /// Shared state of the application, cloned into every worker.
 #[derive(Clone)]
 pub struct AppState {
-    /// Runs diagnoses.
-    pub diagnoser: Diagnoser,
+    /// Runs diagnoses through the cache.
+    pub diagnoses: CachedDiagnoser,
     /// Readiness for `/readyz`.
     pub readiness: Arc<Readiness>,
 }

@@ -26,6 +26,16 @@ impl Default for TtlPolicy {
 }
 
 impl TtlPolicy {
+    /// The lifetimes configured in `settings`.
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        let delta = |d: std::time::Duration| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+        Self {
+            healthy: delta(settings.cache_ttl_healthy),
+            unhealthy: delta(settings.cache_ttl_unhealthy),
+            errored: delta(settings.cache_ttl_error),
+        }
+    }
+
     /// The time to live of a diagnosis with this status; `any_error` when a check could not complete.
     pub fn for_outcome(&self, status: HealthStatus, any_error: bool) -> TimeDelta {
         if any_error {

@@ -45,7 +45,7 @@ pub struct Diagnoser {
 }
 
 /// A diagnosis that panicked: a bug, reported as a 500 with the request id.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("the diagnosis task failed: {0}")]
 pub struct DiagnosisFailed(String);
 

@@ -2,6 +2,7 @@
 
 mod aws_error_mapping;
 mod bad_input;
+mod cache;
 mod catalogue_routes;
 mod explorer;
 mod health;

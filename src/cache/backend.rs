@@ -1,0 +1,316 @@
+//! Where cached data lives: process memory (the embedded default) or Redis. Both offer the
+//! same few string and list operations; everything above them is shared.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::domain::Secret;
+
+/// A storage operation failed (only Redis fails; memory never does).
+#[derive(Debug, thiserror::Error)]
+#[error("redis {operation} failed: {kind}")]
+pub struct StoreError {
+    operation: &'static str,
+    /// The error's category only: a Redis error text may carry connection details.
+    kind: String,
+}
+
+impl StoreError {
+    fn redis(operation: &'static str, error: &redis::RedisError) -> Self {
+        let kind = if error.is_timeout() {
+            "timeout".to_owned()
+        } else if error.is_connection_refusal()
+            || error.is_connection_dropped()
+            || error.is_io_error()
+        {
+            "connection".to_owned()
+        } else {
+            format!("{:?}", error.kind())
+        };
+        Self { operation, kind }
+    }
+}
+
+/// The storage backends.
+pub enum Backend {
+    /// Bounded process memory.
+    Memory(MemoryBackend),
+    /// A Redis server or cluster endpoint (boxed: its client is much larger than the map).
+    Redis(Box<RedisBackend>),
+}
+
+impl Backend {
+    /// The backend's name, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    /// The value stored at `key`.
+    pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match self {
+            Backend::Memory(memory) => Ok(memory.get(key)),
+            Backend::Redis(redis) => redis.query("GET", redis::cmd("GET").arg(key)).await,
+        }
+    }
+
+    /// Stores `value` at `key` for `ttl`.
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
+        match self {
+            Backend::Memory(memory) => {
+                memory.set(key, Value::Text(value.to_owned()), ttl);
+                Ok(())
+            }
+            Backend::Redis(redis) => {
+                let command = redis::cmd("SET")
+                    .arg(key)
+                    .arg(value)
+                    .arg("PX")
+                    .arg(millis(ttl))
+                    .clone();
+                redis.query::<()>("SET", &command).await
+            }
+        }
+    }
+
+    /// Stores `value` at `key` for `ttl` only if nothing is there; whether it did.
+    pub async fn set_if_absent(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        match self {
+            Backend::Memory(memory) => Ok(memory.set_if_absent(key, value, ttl)),
+            Backend::Redis(redis) => {
+                let command = redis::cmd("SET")
+                    .arg(key)
+                    .arg(value)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(millis(ttl))
+                    .clone();
+                let set: Option<String> = redis.query("SET NX", &command).await?;
+                Ok(set.is_some())
+            }
+        }
+    }
+
+    /// Removes `key`.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        match self {
+            Backend::Memory(memory) => {
+                memory.delete(key);
+                Ok(())
+            }
+            Backend::Redis(redis) => redis.query::<()>("DEL", redis::cmd("DEL").arg(key)).await,
+        }
+    }
+
+    /// Pushes `value` at the head of the list at `key`, keeps `cap` items, and keeps the list `ttl`.
+    pub async fn push_capped(
+        &self,
+        key: &str,
+        value: &str,
+        cap: usize,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        match self {
+            Backend::Memory(memory) => {
+                memory.push_capped(key, value, cap, ttl);
+                Ok(())
+            }
+            Backend::Redis(redis) => {
+                let mut pipe = redis::pipe();
+                pipe.atomic()
+                    .cmd("LPUSH")
+                    .arg(key)
+                    .arg(value)
+                    .ignore()
+                    .cmd("LTRIM")
+                    .arg(key)
+                    .arg(0)
+                    .arg(cap.saturating_sub(1))
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(key)
+                    .arg(millis(ttl))
+                    .ignore();
+                redis.pipeline("LPUSH", &pipe).await
+            }
+        }
+    }
+
+    /// The first `limit` items of the list at `key`.
+    pub async fn list(&self, key: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        match self {
+            Backend::Memory(memory) => Ok(memory.list(key, limit)),
+            Backend::Redis(redis) => {
+                let command = redis::cmd("LRANGE")
+                    .arg(key)
+                    .arg(0)
+                    .arg(limit.saturating_sub(1))
+                    .clone();
+                redis.query("LRANGE", &command).await
+            }
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// A stored value.
+enum Value {
+    Text(String),
+    List(VecDeque<String>),
+}
+
+/// Process memory, bounded: past `capacity` entries, expired ones go first, then the
+/// ones closest to expiring.
+pub struct MemoryBackend {
+    entries: Mutex<HashMap<String, (Value, Instant)>>,
+    capacity: usize,
+}
+
+impl MemoryBackend {
+    /// At most `capacity` entries.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Value, Instant)>> {
+        // A panic while holding the lock leaves plain data behind; keep serving it.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        match self.lock().get(key) {
+            Some((Value::Text(text), expires)) if *expires > Instant::now() => Some(text.clone()),
+            _ => None,
+        }
+    }
+
+    fn set(&self, key: &str, value: Value, ttl: Duration) {
+        let mut entries = self.lock();
+        if !entries.contains_key(key) && entries.len() >= self.capacity {
+            let now = Instant::now();
+            entries.retain(|_, (_, expires)| *expires > now);
+            if entries.len() >= self.capacity
+                && let Some(oldest) = entries
+                    .iter()
+                    .min_by_key(|(_, (_, e))| *e)
+                    .map(|(k, _)| k.clone())
+            {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(key.to_owned(), (value, Instant::now() + ttl));
+    }
+
+    fn set_if_absent(&self, key: &str, value: &str, ttl: Duration) -> bool {
+        if self.get(key).is_some() {
+            return false;
+        }
+        self.set(key, Value::Text(value.to_owned()), ttl);
+        true
+    }
+
+    fn delete(&self, key: &str) {
+        self.lock().remove(key);
+    }
+
+    fn push_capped(&self, key: &str, value: &str, cap: usize, ttl: Duration) {
+        let mut items = match self.lock().remove(key) {
+            Some((Value::List(items), expires)) if expires > Instant::now() => items,
+            _ => VecDeque::new(),
+        };
+        items.push_front(value.to_owned());
+        items.truncate(cap);
+        self.set(key, Value::List(items), ttl);
+    }
+
+    fn list(&self, key: &str, limit: usize) -> Vec<String> {
+        match self.lock().get(key) {
+            Some((Value::List(items), expires)) if *expires > Instant::now() => {
+                items.iter().take(limit).cloned().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Redis through an auto-reconnecting connection manager, made on first use so the service
+/// starts (degraded) while Redis is down.
+pub struct RedisBackend {
+    client: redis::Client,
+    manager: tokio::sync::Mutex<Option<ConnectionManager>>,
+    timeout: Duration,
+}
+
+impl RedisBackend {
+    /// A backend for `url` (`redis://` or `rediss://`, AUTH in the URL).
+    pub fn new(url: &Secret, timeout: Duration) -> Result<Self, StoreError> {
+        let client =
+            redis::Client::open(url.expose()).map_err(|error| StoreError::redis("open", &error))?;
+        Ok(Self {
+            client,
+            manager: tokio::sync::Mutex::new(None),
+            timeout,
+        })
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let mut manager = self.manager.lock().await;
+        if let Some(manager) = manager.as_ref() {
+            return Ok(manager.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(1);
+        let created = self
+            .client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(|error| StoreError::redis("connect", &error))?;
+        *manager = Some(created.clone());
+        Ok(created)
+    }
+
+    async fn query<T: redis::FromRedisValue>(
+        &self,
+        operation: &'static str,
+        command: &redis::Cmd,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| StoreError::redis(operation, &error))
+    }
+
+    async fn pipeline(
+        &self,
+        operation: &'static str,
+        pipe: &redis::Pipeline,
+    ) -> Result<(), StoreError> {
+        let mut connection = self.connection().await?;
+        pipe.query_async(&mut connection)
+            .await
+            .map_err(|error| StoreError::redis(operation, &error))
+    }
+}

@@ -1,0 +1,91 @@
+//! Cache keys: HMAC-SHA256 under a server secret, so nothing stored can reveal or be matched
+//! back to a secret without the server's key.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::domain::{DiagnosisRequest, Secret};
+
+/// The server secret keys are derived with.
+#[derive(Clone)]
+pub struct KeySecret(Secret);
+
+impl KeySecret {
+    /// From the configured secret.
+    pub fn new(secret: Secret) -> Self {
+        Self(secret)
+    }
+
+    /// A random secret for this process only (replicas will not share entries).
+    pub fn random() -> Self {
+        Self(Secret::new(hex::encode(rand::random::<[u8; 32]>())))
+    }
+
+    fn mac(&self, fields: &[&[u8]]) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.0.expose().as_bytes()) else {
+            unreachable!("HMAC accepts keys of any length")
+        };
+        for field in fields {
+            // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
+            mac.update(&(field.len() as u64).to_be_bytes());
+            mac.update(field);
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+/// The keys of one diagnosis request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CacheKey {
+    /// Identifies the exact request: tenant, connector, every credential, role, connections, regions.
+    pub request: String,
+    /// Identifies the connector within the tenant: groups its keys in one Redis Cluster slot
+    /// and keys its history and refresh floor.
+    pub connector: String,
+}
+
+impl CacheKey {
+    /// Derives the keys of `request` made by `tenant`.
+    pub fn new(secret: &KeySecret, tenant: &str, request: &DiagnosisRequest) -> Self {
+        let connector_id = request.connector_id.as_deref().unwrap_or("");
+        let credentials = &request.credentials;
+        let role = request.assume_role.as_ref();
+        let connections: Vec<&str> = request.connections.iter().map(|c| c.as_str()).collect();
+        let regions: Vec<&str> = request
+            .named_regions
+            .as_ref()
+            .map(|regions| regions.iter().map(|r| r.name()).collect())
+            .unwrap_or_else(|| vec!["<defaults>"]);
+        let (connections, regions) = (connections.join(","), regions.join(","));
+        let request_key = secret.mac(&[
+            b"diagnosis",
+            tenant.as_bytes(),
+            connector_id.as_bytes(),
+            credentials.access_key_id.expose().as_bytes(),
+            credentials.secret_access_key.expose().as_bytes(),
+            credentials
+                .session_token
+                .as_ref()
+                .map_or(b"" as &[u8], |t| t.expose().as_bytes()),
+            role.map_or(b"" as &[u8], |r| r.role_arn.as_bytes()),
+            role.and_then(|r| r.external_id.as_ref())
+                .map_or(b"" as &[u8], |id| id.expose().as_bytes()),
+            connections.as_bytes(),
+            regions.as_bytes(),
+        ]);
+        let connector = if connector_id.is_empty() {
+            request_key[..32].to_owned()
+        } else {
+            Self::connector_key(secret, tenant, connector_id)
+        };
+        Self {
+            request: request_key,
+            connector,
+        }
+    }
+
+    /// The connector part alone, for history look-ups.
+    pub fn connector_key(secret: &KeySecret, tenant: &str, connector_id: &str) -> String {
+        secret.mac(&[b"connector", tenant.as_bytes(), connector_id.as_bytes()])[..32].to_owned()
+    }
+}

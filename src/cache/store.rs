@@ -1,0 +1,169 @@
+//! Diagnoses, reports and history on top of a backend: the key layout and the health flag.
+//!
+//! Key layout (`P` is the configured prefix, `C` the connector key, `R` the request key):
+//! `P{C}:cache:R` (the diagnosis for an identical request, until its `expires_at`),
+//! `P{C}:refresh:R` (the refresh floor), `P{C}:lock:R` (single flight across replicas),
+//! `P{C}:history` (newest first, capped), `Preport:ID` (any diagnosis by id, for the retention).
+//! The `{C}` hash tag puts every key of one connector in one Redis Cluster slot.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::backend::{Backend, StoreError};
+use super::entry::{HistoryItem, StoredDiagnosis};
+use super::key::CacheKey;
+use crate::domain::Diagnosis;
+
+/// How long things are kept.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    /// Reports by id.
+    pub reports: Duration,
+    /// History items per connector.
+    pub history_items: usize,
+}
+
+/// Stored diagnoses, with a flag that says whether the backend answers.
+pub struct DiagnosisStore {
+    backend: Backend,
+    prefix: String,
+    retention: Retention,
+    degraded: AtomicBool,
+}
+
+impl DiagnosisStore {
+    /// A store on `backend` with keys under `prefix`.
+    pub fn new(backend: Backend, prefix: String, retention: Retention) -> Self {
+        Self {
+            backend,
+            prefix,
+            retention,
+            degraded: AtomicBool::new(false),
+        }
+    }
+
+    /// `ok`, or `degraded` since the last backend failure until the next success.
+    pub fn status(&self) -> &'static str {
+        if self.degraded.load(Ordering::Relaxed) {
+            "degraded"
+        } else {
+            "ok"
+        }
+    }
+
+    /// The backend's name.
+    pub fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn connector_key(&self, connector: &str, part: &str) -> String {
+        format!("{}{{{connector}}}:{part}", self.prefix)
+    }
+
+    /// Notes the outcome of a backend call; failures are logged (without details that could
+    /// hold secrets) and leave the caller to carry on uncached.
+    fn observe<T>(&self, result: Result<T, StoreError>) -> Option<T> {
+        match result {
+            Ok(value) => {
+                if self.degraded.swap(false, Ordering::Relaxed) {
+                    tracing::info!(backend = self.backend.name(), "cache backend answers again");
+                }
+                Some(value)
+            }
+            Err(error) => {
+                if !self.degraded.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(%error, backend = self.backend.name(), "cache backend failing; serving uncached");
+                }
+                None
+            }
+        }
+    }
+
+    /// The diagnosis cached for an identical request, marked `cached`.
+    pub async fn cached(&self, key: &CacheKey) -> Option<Diagnosis> {
+        let name = self.connector_key(&key.connector, &format!("cache:{}", key.request));
+        let text = self.observe(self.backend.get(&name).await)??;
+        let mut diagnosis: Diagnosis = serde_json::from_str(&text).ok()?;
+        diagnosis.cached = true;
+        Some(diagnosis)
+    }
+
+    /// Keeps a fresh diagnosis: in the cache until it expires, as a report, and in history.
+    pub async fn keep(&self, tenant: &str, key: &CacheKey, diagnosis: &Diagnosis) {
+        let Ok(text) = serde_json::to_string(diagnosis) else {
+            return;
+        };
+        let ttl = (diagnosis.expires_at - Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        if !ttl.is_zero() {
+            let name = self.connector_key(&key.connector, &format!("cache:{}", key.request));
+            self.observe(self.backend.set(&name, &text, ttl).await);
+        }
+        let stored = StoredDiagnosis {
+            tenant: tenant.to_owned(),
+            diagnosis: diagnosis.clone(),
+        };
+        if let Ok(report) = serde_json::to_string(&stored) {
+            let name = format!("{}report:{}", self.prefix, diagnosis.id);
+            self.observe(
+                self.backend
+                    .set(&name, &report, self.retention.reports)
+                    .await,
+            );
+        }
+        if diagnosis.connector_id.is_some()
+            && let Ok(item) = serde_json::to_string(&HistoryItem::from(diagnosis))
+        {
+            let name = self.connector_key(&key.connector, "history");
+            let cap = self.retention.history_items;
+            self.observe(
+                self.backend
+                    .push_capped(&name, &item, cap, self.retention.reports)
+                    .await,
+            );
+        }
+    }
+
+    /// A stored diagnosis by id, if `tenant` made it and it is within retention.
+    pub async fn report(&self, tenant: &str, id: &str) -> Option<Diagnosis> {
+        let name = format!("{}report:{id}", self.prefix);
+        let text = self.observe(self.backend.get(&name).await)??;
+        let stored: StoredDiagnosis = serde_json::from_str(&text).ok()?;
+        (stored.tenant == tenant).then_some(stored.diagnosis)
+    }
+
+    /// A connector's history, newest first.
+    pub async fn history(&self, connector: &str) -> Vec<HistoryItem> {
+        let name = self.connector_key(connector, "history");
+        let items = self
+            .observe(self.backend.list(&name, self.retention.history_items).await)
+            .unwrap_or_default();
+        items
+            .iter()
+            .filter_map(|item| serde_json::from_str(item).ok())
+            .collect()
+    }
+
+    /// Claims the right to bypass the cache for this request; at most once per `floor`.
+    /// When the backend fails the refresh is allowed (the cache is not serving anyway).
+    pub async fn claim_refresh(&self, key: &CacheKey, floor: Duration) -> bool {
+        let name = self.connector_key(&key.connector, &format!("refresh:{}", key.request));
+        self.observe(self.backend.set_if_absent(&name, "1", floor).await)
+            .unwrap_or(true)
+    }
+
+    /// Takes the cross-replica lock of this request for `ttl`; `None` when the backend fails.
+    pub async fn lock(&self, key: &CacheKey, ttl: Duration) -> Option<bool> {
+        let name = self.connector_key(&key.connector, &format!("lock:{}", key.request));
+        self.observe(self.backend.set_if_absent(&name, "1", ttl).await)
+    }
+
+    /// Releases the lock of this request.
+    pub async fn unlock(&self, key: &CacheKey) {
+        let name = self.connector_key(&key.connector, &format!("lock:{}", key.request));
+        self.observe(self.backend.delete(&name).await);
+    }
+}

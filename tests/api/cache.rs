@@ -1,0 +1,306 @@
+//! The diagnosis cache, reports and history: the same behaviour on the in-memory backend and on
+//! a private redis-server; Redis-only: two replicas sharing one run, outages, and no secret stored.
+
+use std::time::Duration;
+
+use connector_doctor::config::Settings;
+use connector_doctor::domain::Secret;
+use serde_json::{Value, json};
+
+use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::redis::RedisServer;
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
+
+/// Where the app under test caches.
+#[derive(Clone, Copy)]
+enum Kind<'a> {
+    Memory,
+    Redis(&'a RedisServer),
+}
+
+async fn app(kind: Kind<'_>, fake: &FakeAws, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let url = fake.url();
+    let redis = match kind {
+        Kind::Memory => None,
+        Kind::Redis(server) => Some(Secret::new(server.url())),
+    };
+    TestApp::spawn(move |settings| {
+        settings.aws_endpoint_url = Some(url);
+        settings.redis_url = redis;
+        settings.cache_key_secret = Some(Secret::new("test-cache-key-secret"));
+        adjust(settings);
+    })
+    .await
+}
+
+/// A fake whose identity answers for a user; the regional probes are left out by asking
+/// for the auditing connection in one region with no trail API scripted (their errors are
+/// findings like any other).
+async fn fake_identity() -> FakeAws {
+    let fake = FakeAws::start().await;
+    fake.on_action(
+        "GetCallerIdentity",
+        200,
+        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
+    )
+    .await;
+    fake
+}
+
+fn body(connector: &str, region: &str) -> Value {
+    json!({
+        "connector_id": connector,
+        "connections": ["security_auditing"],
+        "credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": EXAMPLE_SECRET},
+        "regions": [region],
+    })
+}
+
+async fn miss_then_hit(kind: Kind<'_>) {
+    let fake = fake_identity().await;
+    let app = app(kind, &fake, |_| {}).await;
+
+    let first = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    let second = app.diagnosis(&body("contoso", "eu-west-1")).await;
+
+    assert_eq!(first["cached"], false);
+    assert_eq!(second["cached"], true);
+    for field in ["id", "checked_at", "duration_ms", "expires_at", "status"] {
+        assert_eq!(first[field], second[field], "{field}");
+    }
+    assert_eq!(
+        fake.calls_of("GetCallerIdentity").await,
+        1,
+        "the hit made no AWS call"
+    );
+
+    let stored: Value = app
+        .get(&format!("/v1/diagnoses/{}", first["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["id"], first["id"]);
+    assert_eq!(stored["checked_at"], first["checked_at"]);
+    assert_eq!(app.get("/v1/diagnoses/dgn_unknown").await.status(), 404);
+}
+
+async fn ttl_follows_the_outcome(kind: Kind<'_>) {
+    let fake = FakeAws::start().await;
+    fake.on_action(
+        "GetCallerIdentity",
+        403,
+        sts_error_body("InvalidClientTokenId", "invalid"),
+    )
+    .await;
+    let app = app(kind, &fake, |settings| {
+        settings.cache_ttl_unhealthy = Duration::from_secs(1);
+        settings.cache_ttl_healthy = Duration::from_secs(600);
+    })
+    .await;
+
+    let unhealthy = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    assert_eq!(unhealthy["status"], "unhealthy");
+    let again = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    assert_eq!(again["cached"], true, "within its TTL");
+    // Well past the 1 s TTL of an unhealthy diagnosis.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let expired = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    assert_eq!(expired["cached"], false);
+    assert_ne!(expired["id"], unhealthy["id"]);
+    assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
+}
+
+async fn refresh_bypasses_at_most_once_per_floor(kind: Kind<'_>) {
+    let fake = fake_identity().await;
+    let app = app(kind, &fake, |settings| {
+        settings.refresh_floor = Duration::from_secs(60)
+    })
+    .await;
+
+    let first = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    let mut refresh = body("contoso", "eu-west-1");
+    refresh["refresh"] = true.into();
+    let refreshed = app.diagnosis(&refresh).await;
+    let floored = app.diagnosis(&refresh).await;
+
+    assert_eq!(refreshed["cached"], false);
+    assert_ne!(refreshed["id"], first["id"]);
+    assert_eq!(
+        floored["cached"], true,
+        "a second refresh within the floor is served from the cache"
+    );
+    assert_eq!(floored["id"], refreshed["id"]);
+    assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
+}
+
+async fn history_is_newest_first_capped_and_without_hits(kind: Kind<'_>) {
+    let fake = fake_identity().await;
+    let app = app(kind, &fake, |settings| settings.history_size = 3).await;
+
+    let mut ids = Vec::new();
+    for region in ["us-east-1", "us-east-2", "us-west-1", "us-west-2"] {
+        let diagnosis = app.diagnosis(&body("contoso", region)).await;
+        ids.push(diagnosis["id"].as_str().unwrap().to_owned());
+    }
+    app.diagnosis(&body("contoso", "us-west-2")).await; // a hit: not added again
+    app.diagnosis(&body("other", "us-east-1")).await; // another connector
+
+    let history: Value = app
+        .get("/v1/connectors/contoso/history")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["connector_id"], "contoso");
+    let listed: Vec<&str> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [ids[3].as_str(), ids[2].as_str(), ids[1].as_str()]);
+    assert!(history["items"][0]["finding_codes"].is_array());
+    let empty: Value = app
+        .get("/v1/connectors/nobody/history")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty["items"], json!([]));
+}
+
+#[tokio::test]
+async fn memory_miss_then_hit() {
+    miss_then_hit(Kind::Memory).await;
+}
+
+#[tokio::test]
+async fn memory_ttl_follows_the_outcome() {
+    ttl_follows_the_outcome(Kind::Memory).await;
+}
+
+#[tokio::test]
+async fn memory_refresh_bypasses_at_most_once_per_floor() {
+    refresh_bypasses_at_most_once_per_floor(Kind::Memory).await;
+}
+
+#[tokio::test]
+async fn memory_history() {
+    history_is_newest_first_capped_and_without_hits(Kind::Memory).await;
+}
+
+#[tokio::test]
+async fn redis_miss_then_hit() {
+    let redis = RedisServer::start();
+    miss_then_hit(Kind::Redis(&redis)).await;
+}
+
+#[tokio::test]
+async fn redis_ttl_follows_the_outcome() {
+    let redis = RedisServer::start();
+    ttl_follows_the_outcome(Kind::Redis(&redis)).await;
+}
+
+#[tokio::test]
+async fn redis_refresh_bypasses_at_most_once_per_floor() {
+    let redis = RedisServer::start();
+    refresh_bypasses_at_most_once_per_floor(Kind::Redis(&redis)).await;
+}
+
+#[tokio::test]
+async fn redis_history() {
+    let redis = RedisServer::start();
+    history_is_newest_first_capped_and_without_hits(Kind::Redis(&redis)).await;
+}
+
+#[tokio::test]
+async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_requests() {
+    let redis = RedisServer::start();
+    let fake = FakeAws::start().await;
+    fake.on_action_delayed(
+        "GetCallerIdentity",
+        200,
+        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
+        Duration::from_millis(500),
+    )
+    .await;
+    let first = app(Kind::Redis(&redis), &fake, |_| {}).await;
+    let second = app(Kind::Redis(&redis), &fake, |_| {}).await;
+
+    let request = body("contoso", "eu-west-1");
+    let answers = futures::future::join_all((0..20).map(|i| {
+        let app = if i % 2 == 0 { &first } else { &second };
+        app.diagnosis(&request)
+    }))
+    .await;
+
+    assert_eq!(fake.calls_of("GetCallerIdentity").await, 1);
+    let id = &answers[0]["id"];
+    assert!(
+        answers.iter().all(|answer| &answer["id"] == id),
+        "all share one diagnosis"
+    );
+}
+
+#[tokio::test]
+async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
+    let mut redis = RedisServer::start();
+    let fake = fake_identity().await;
+    let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
+    app.diagnosis(&body("contoso", "eu-west-1")).await;
+
+    redis.stop();
+    for _ in 0..3 {
+        let diagnosis = app.diagnosis(&body("contoso", "eu-west-1")).await;
+        assert_eq!(diagnosis["cached"], false, "answered uncached");
+    }
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<Value>().await.unwrap(),
+        json!({"status": "ready", "cache": "degraded"})
+    );
+
+    redis.restart();
+    let fresh = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    let hit = app.diagnosis(&body("contoso", "eu-west-1")).await;
+    assert_eq!(hit["cached"], true, "caching resumed by itself");
+    assert_eq!(hit["id"], fresh["id"]);
+    let ready: Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["cache"], "ok");
+}
+
+#[tokio::test]
+async fn nothing_in_redis_reveals_a_secret_or_key_id() {
+    let redis = RedisServer::start();
+    let fake = fake_identity().await;
+    let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
+    let token = format!("T0KEN{}", uuid::Uuid::new_v4().simple());
+    let temporary_key = "ASIAIOSFODNN7EXAMPLE";
+    for (connector, region) in [("contoso", "eu-west-1"), ("fabrikam", "us-east-1")] {
+        let mut request = body(connector, region);
+        request["credentials"] = json!({
+            "access_key_id": temporary_key, "secret_access_key": EXAMPLE_SECRET, "session_token": token
+        });
+        app.diagnosis(&request).await;
+        app.diagnosis(&body(connector, region)).await;
+    }
+
+    let dump = redis.dump().await;
+    assert!(dump.len() >= 6, "entries were written: {dump:?}");
+    for (key, value) in &dump {
+        for secret in [
+            EXAMPLE_SECRET,
+            EXAMPLE_KEY_ID,
+            temporary_key,
+            token.as_str(),
+        ] {
+            assert!(
+                !key.contains(secret) && !value.contains(secret),
+                "{key} holds a secret"
+            );
+        }
+        assert!(key.starts_with("connector-doctor:"), "{key}");
+    }
+}
