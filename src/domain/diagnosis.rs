@@ -286,6 +286,10 @@ pub struct Finding {
     pub docs: Vec<String>,
     /// The AWS error behind it, if any.
     pub aws_error: Option<AwsErrorReport>,
+    /// The connections it concerns, when narrower than its check's (a missing action
+    /// concerns only the connections that need it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connections: Option<Vec<Connection>>,
 }
 
 /// The full report on one connector.

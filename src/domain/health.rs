@@ -12,7 +12,10 @@ pub fn connection_report(
 ) -> ConnectionReport {
     let applying: Vec<&Finding> = findings
         .iter()
-        .filter(|finding| finding.check.connections().contains(&connection))
+        .filter(|finding| match &finding.connections {
+            Some(connections) => connections.contains(&connection),
+            None => finding.check.connections().contains(&connection),
+        })
         .collect();
     let worst = applying.iter().map(|finding| finding.severity).max();
     let check_errored = checks.iter().any(|check| {
@@ -49,6 +52,7 @@ mod tests {
             resolution: vec![],
             docs: vec![],
             aws_error: None,
+            connections: None,
         }
     }
 
@@ -95,6 +99,25 @@ mod tests {
         );
         assert_eq!(
             connection_report(Connection::SecurityConfiguration, &[], &checks).status,
+            HealthStatus::Healthy
+        );
+    }
+
+    #[test]
+    fn a_finding_narrowed_to_one_connection_spares_the_other() {
+        let mut missing = finding(
+            Code::PermissionMissing,
+            CheckId::Permissions,
+            Severity::Error,
+        );
+        missing.connections = Some(vec![Connection::SecurityAuditing]);
+        let findings = [missing];
+        assert_eq!(
+            connection_report(Connection::SecurityAuditing, &findings, &[]).status,
+            HealthStatus::Unhealthy
+        );
+        assert_eq!(
+            connection_report(Connection::SecurityConfiguration, &findings, &[]).status,
             HealthStatus::Healthy
         );
     }

@@ -2,7 +2,7 @@
 
 use crate::aws::AwsError;
 use crate::catalogue::{Catalogue, Code};
-use crate::domain::{CheckId, Finding, Region, Severity};
+use crate::domain::{CheckId, Connection, Finding, Region, Severity};
 
 /// A finding with the catalogue's default severity.
 pub fn finding(code: Code, check: CheckId, detail: impl Into<String>) -> Finding {
@@ -17,6 +17,7 @@ pub fn finding(code: Code, check: CheckId, detail: impl Into<String>) -> Finding
         resolution: entry.resolution.clone(),
         docs: entry.docs.clone(),
         aws_error: None,
+        connections: None,
     }
 }
 
@@ -28,6 +29,8 @@ pub trait FindingExt {
     fn in_region(self, region: Region) -> Self;
     /// Overrides the catalogue's default severity where context decides.
     fn with_severity(self, severity: Severity) -> Self;
+    /// Narrows the connections the finding concerns.
+    fn for_connections(self, connections: Vec<Connection>) -> Self;
 }
 
 impl FindingExt for Finding {
@@ -43,6 +46,11 @@ impl FindingExt for Finding {
 
     fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
+        self
+    }
+
+    fn for_connections(mut self, connections: Vec<Connection>) -> Self {
+        self.connections = Some(connections);
         self
     }
 }

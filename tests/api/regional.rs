@@ -8,6 +8,12 @@ use crate::helpers::app::{check, finding_codes};
 use crate::helpers::moto::AccessKey;
 use crate::helpers::{Moto, TestApp};
 
+/// A user allowed every action, so the permission check adds nothing to these tests.
+async fn allowed_user(moto: &Moto) -> AccessKey {
+    let everything = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    moto.user_with_inline_policy("mdca", &everything).await
+}
+
 async fn diagnose(moto: &Moto, key: &AccessKey, connections: Value, regions: Value) -> Value {
     let app = TestApp::with_aws(&moto.url).await;
     app.diagnosis(&json!({
@@ -30,7 +36,7 @@ fn region_states(diagnosis: &Value, service: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_logging_multi_region_trail_covers_every_checked_region() {
     let moto = Moto::start();
-    let key = moto.create_user_with_key("mdca").await;
+    let key = allowed_user(&moto).await;
     moto.create_trail("us-east-1", "org-audit", true, true)
         .await;
 
@@ -66,7 +72,7 @@ async fn a_logging_multi_region_trail_covers_every_checked_region() {
 #[tokio::test]
 async fn a_stopped_trail_is_not_logging() {
     let moto = Moto::start();
-    let key = moto.create_user_with_key("mdca").await;
+    let key = allowed_user(&moto).await;
     moto.create_trail("eu-west-1", "audit", false, false).await;
 
     let diagnosis = diagnose(
@@ -88,7 +94,7 @@ async fn a_stopped_trail_is_not_logging() {
 #[tokio::test]
 async fn no_trail_makes_auditing_unhealthy() {
     let moto = Moto::start();
-    let key = moto.create_user_with_key("mdca").await;
+    let key = allowed_user(&moto).await;
 
     let diagnosis = diagnose(
         &moto,
@@ -109,7 +115,7 @@ async fn no_trail_makes_auditing_unhealthy() {
 #[tokio::test]
 async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
     let moto = Moto::start();
-    let key = moto.create_user_with_key("mdca").await;
+    let key = allowed_user(&moto).await;
     moto.enable_security_hub("us-east-1").await;
     moto.create_recorder("us-east-1", true).await;
     moto.create_recorder("eu-west-1", true).await;
@@ -150,7 +156,7 @@ async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
 #[tokio::test]
 async fn recorders_are_reported_as_missing_stopped_or_recording() {
     let moto = Moto::start();
-    let key = moto.create_user_with_key("mdca").await;
+    let key = allowed_user(&moto).await;
     moto.create_recorder("us-east-1", true).await;
     moto.create_recorder("eu-west-1", false).await;
 
@@ -184,7 +190,7 @@ async fn recorders_are_reported_as_missing_stopped_or_recording() {
 #[tokio::test]
 async fn security_hub_off_everywhere_is_an_error() {
     let moto = Moto::start();
-    let key = moto.create_user_with_key("mdca").await;
+    let key = allowed_user(&moto).await;
 
     let diagnosis = diagnose(
         &moto,

@@ -1,30 +1,213 @@
-//! The permission probe: a verdict for every required action. (Not available yet.)
+//! The permission probe: a verdict for every required action, with the method that produced it.
+//!
+//! Methods, best first: IAM's simulator (`simulation`) where the identity may call it; else our
+//! evaluator over the identity's own policies, read with `iam:Get*`/`iam:List*`
+//! (`local_evaluation`), since the seed's auditing policy grants those but not the simulator.
+//! The regional probes' own calls then confirm or override single verdicts (`observed`).
+//! `collect` runs concurrently with the regional probes; `conclude` joins both.
 
+mod basis;
+mod calls;
+mod collect_policies;
+mod denial;
+mod findings;
+mod local;
+mod managed;
+mod principal;
+mod remediation;
+mod simulate;
+mod verdicts;
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use self::basis::Basis;
+use self::collect_policies::CollectError;
+use self::principal::Principal;
 use super::context::ProbeContext;
 use super::observation::Observation;
 use super::report::Report;
-use crate::domain::CheckId;
+use crate::aws::AwsError;
+use crate::domain::{CheckId, Connection, VerdictMethod};
+use crate::requirements::Requirements;
 
 /// What the probe gathered from AWS before concluding.
-pub struct PermissionEvidence;
+pub struct PermissionEvidence {
+    started: Instant,
+    principal: Principal,
+    basis: Basis,
+    /// Managed policies attached to the principal (or a user's groups), when they were listed.
+    attached: Option<BTreeSet<String>>,
+}
 
-/// Gathers the evidence: the simulator's answers, or the identity's policies.
-pub async fn collect(_ctx: &ProbeContext<'_>) -> PermissionEvidence {
-    PermissionEvidence
+/// Gathers the evidence: the simulator's answers, or the identity's policies evaluated.
+pub async fn collect(ctx: &ProbeContext<'_>) -> PermissionEvidence {
+    let started = Instant::now();
+    let principal = Principal::of(ctx.identity, ctx.assumed_role_arn);
+    let actions: Vec<String> = Requirements::builtin()
+        .required_actions(&ctx.request.connections)
+        .into_iter()
+        .map(|required| required.action)
+        .collect();
+    let (basis, attached) = gather(ctx, &principal, &actions).await;
+    PermissionEvidence {
+        started,
+        principal,
+        basis,
+        attached,
+    }
 }
 
 /// Concludes verdicts, findings and the remediation policy from the evidence and the
 /// observations of the other probes' own calls.
 pub fn conclude(
-    _evidence: PermissionEvidence,
-    _observations: &[Observation],
+    evidence: PermissionEvidence,
+    observations: &[Observation],
     ctx: &ProbeContext<'_>,
 ) -> Report {
-    let principal = ctx.assumed_role_arn.unwrap_or(&ctx.identity.arn);
-    let mut report = Report::default();
-    report.skip(
-        CheckId::Permissions,
-        format!("The permissions of {principal} are not checked yet."),
+    let requirements = Requirements::builtin();
+    let required = requirements.required_actions(&ctx.request.connections);
+    let judgements = verdicts::judge(&required, &evidence.basis, observations);
+    let missing_managed = match &evidence.attached {
+        Some(attached)
+            if ctx
+                .request
+                .connections
+                .contains(&Connection::SecurityConfiguration) =>
+        {
+            let wanted = &requirements
+                .for_connection(Connection::SecurityConfiguration)
+                .managed_policies;
+            managed::missing(wanted, attached)
+        }
+        // Unknown attachments: nothing can be said.
+        _ => Vec::new(),
+    };
+    let conclusion = findings::conclude(
+        &judgements,
+        &evidence.basis,
+        &evidence.principal,
+        &missing_managed,
     );
+
+    let mut report = Report::default();
+    report.check(
+        CheckId::Permissions,
+        conclusion.status,
+        evidence.started,
+        conclusion.summary,
+    );
+    for finding in conclusion.findings {
+        report.finding(finding);
+    }
+    report.permissions = judgements
+        .into_iter()
+        .map(|judgement| judgement.verdict)
+        .collect();
+    report.remediation_policy = remediation::policy(&report.permissions);
     report
+}
+
+/// Tries the simulator, then the policy reads; the basis of the verdicts and, when they were
+/// listed, the attached managed policies.
+async fn gather(
+    ctx: &ProbeContext<'_>,
+    principal: &Principal,
+    actions: &[String],
+) -> (Basis, Option<BTreeSet<String>>) {
+    let source_arn = match principal {
+        Principal::Root => {
+            let basis = Basis::Decided {
+                method: VerdictMethod::LocalEvaluation,
+                verdicts: local::root_verdicts(actions),
+                note: Some(
+                    "Root credentials: identity policies cannot restrict the root user, so every \
+                     action is allowed unless a service control policy denies it (SCPs were not \
+                     evaluated)."
+                        .to_owned(),
+                ),
+            };
+            return (basis, None);
+        }
+        Principal::Unsupported(reason) => {
+            let basis = Basis::Unavailable {
+                reason: reason.clone(),
+                error: None,
+            };
+            return (basis, None);
+        }
+        Principal::User { arn, .. } | Principal::Role { arn, .. } => arn,
+    };
+    // IAM is global: its endpoint lives in the partition's home region.
+    let iam = ctx.session.iam(ctx.request.partition.sts_region());
+    let wants_attachments = ctx
+        .request
+        .connections
+        .contains(&Connection::SecurityConfiguration);
+
+    let simulator_error = match simulate::simulate(ctx, &iam, source_arn, actions).await {
+        Ok(verdicts) => {
+            let attached = if wants_attachments {
+                collect_policies::attachments(ctx, &iam, principal)
+                    .await
+                    .inspect_err(|error| {
+                        tracing::debug!(%error, "attached managed policies could not be listed");
+                    })
+                    .ok()
+            } else {
+                None
+            };
+            let basis = Basis::Decided {
+                method: VerdictMethod::Simulation,
+                verdicts,
+                note: None,
+            };
+            return (basis, attached);
+        }
+        Err(error) => error,
+    };
+    tracing::debug!(error = %simulator_error, "simulator unavailable; reading the identity's policies");
+
+    let who = principal.describe();
+    let simulator = format!(
+        "iam:SimulatePrincipalPolicy failed ({})",
+        brief(&simulator_error)
+    );
+    match collect_policies::collect(ctx, &iam, principal).await {
+        Ok(policies) => {
+            let context = local::context_for(principal, ctx.identity);
+            let basis = Basis::Decided {
+                method: VerdictMethod::LocalEvaluation,
+                verdicts: local::evaluate_all(&policies.set, actions, &context),
+                note: Some(format!(
+                    "{simulator}, so the policies of {who} were read and evaluated; SCPs and \
+                     session policies are not visible to that method."
+                )),
+            };
+            (basis, Some(policies.attached))
+        }
+        Err(CollectError::Aws(error)) => {
+            let basis = Basis::Unavailable {
+                reason: format!("{simulator}, and reading the policies of {who} failed: {error}"),
+                error: Some(error),
+            };
+            (basis, None)
+        }
+        Err(CollectError::Parse { policy, error }) => {
+            let basis = Basis::Unavailable {
+                reason: format!("{simulator}, and the policy {policy} could not be read: {error}"),
+                error: None,
+            };
+            (basis, None)
+        }
+    }
+}
+
+/// The error code, else the HTTP status, else the failure kind: enough for a summary.
+fn brief(error: &AwsError) -> String {
+    match (&error.code, error.http_status) {
+        (Some(code), _) => code.clone(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => format!("{:?}", error.kind).to_lowercase(),
+    }
 }

@@ -120,6 +120,7 @@ pub async fn healthy_account(fake: &FakeAws) {
         // The healthy answers yield to any fault mounted with a higher priority (lower number).
         mock.with_priority(10).mount(&fake.server).await;
     }
+    fake.iam_allows_everything().await;
 }
 
 /// A responder that remembers when each request arrived and answers after a fixed delay,

@@ -1,1 +1,344 @@
-//! Setting up IAM identities and policies in moto for the permission tests.
+//! Setting up IAM identities and policies in moto for the permission tests, and the IAM answers
+//! (query protocol XML, as IAM sends them) the scripted fake gives for the same story.
+
+use connector_doctor::domain::Connection;
+use connector_doctor::requirements::Requirements;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string_contains, method};
+use wiremock::{Mock, ResponseTemplate};
+
+use super::moto::AccessKey;
+use super::{FakeAws, Moto};
+
+/// The ARN of the user the fake plays.
+pub const FAKE_USER_ARN: &str = "arn:aws:iam::123456789012:user/mdca";
+
+/// The seed guide's auditing policy, exactly as `GET /v1/requirements` serves it.
+pub fn seed_policy() -> Value {
+    Requirements::builtin()
+        .for_connection(Connection::SecurityAuditing)
+        .policy_document
+        .clone()
+        .expect("security auditing has a policy document")
+}
+
+/// The seed policy with `action` taken out of its Action list.
+pub fn seed_policy_without(action: &str) -> Value {
+    let mut policy = seed_policy();
+    let actions = policy["Statement"][0]["Action"]
+        .as_array_mut()
+        .expect("the seed statement lists its actions");
+    let before = actions.len();
+    actions.retain(|listed| listed != action);
+    assert_eq!(actions.len() + 1, before, "{action} is in the seed policy");
+    policy
+}
+
+/// The seed policy plus a statement denying `action`.
+pub fn seed_policy_denying(action: &str) -> Value {
+    let mut policy = seed_policy();
+    policy["Statement"]
+        .as_array_mut()
+        .expect("the seed has a statement list")
+        .push(json!({"Sid": "NoAcls", "Effect": "Deny", "Action": action, "Resource": "*"}));
+    policy
+}
+
+/// The actions the given connections require, in the diagnosis's order.
+pub fn required_actions(connections: &[Connection]) -> Vec<String> {
+    Requirements::builtin()
+        .required_actions(connections)
+        .into_iter()
+        .map(|required| required.action)
+        .collect()
+}
+
+/// A diagnosis request for `key`, checking only `connections` in us-east-1.
+pub fn request_for(key_id: &str, secret: &str, connections: &[&str]) -> Value {
+    json!({
+        "credentials": {"access_key_id": key_id, "secret_access_key": secret},
+        "connections": connections,
+        "regions": ["us-east-1"],
+    })
+}
+
+impl Moto {
+    /// Creates a user with a key and one inline policy.
+    pub async fn user_with_inline_policy(&self, name: &str, policy: &Value) -> AccessKey {
+        let key = self.create_user_with_key(name).await;
+        self.iam()
+            .put_user_policy()
+            .user_name(name)
+            .policy_name("connector")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .expect("moto stores the inline policy");
+        key
+    }
+
+    /// Creates role `name` that `trusted_user` may assume (with `external_id`), with one inline
+    /// policy.
+    pub async fn role_with_inline_policy(
+        &self,
+        name: &str,
+        trusted_user: &str,
+        external_id: &str,
+        policy: &Value,
+    ) {
+        let trust = json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": trusted_user},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}}
+        }]});
+        let iam = self.iam();
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(trust.to_string())
+            .send()
+            .await
+            .expect("moto creates the role");
+        iam.put_role_policy()
+            .role_name(name)
+            .policy_name("connector")
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .expect("moto stores the role's inline policy");
+    }
+
+    /// Creates `group` with the managed policy `policy_arn` attached and adds `user` to it.
+    pub async fn add_to_group_with_managed_policy(
+        &self,
+        user: &str,
+        group: &str,
+        policy_arn: &str,
+    ) {
+        let iam = self.iam();
+        iam.create_group()
+            .group_name(group)
+            .send()
+            .await
+            .expect("moto creates the group");
+        iam.attach_group_policy()
+            .group_name(group)
+            .policy_arn(policy_arn)
+            .send()
+            .await
+            .expect("moto attaches the policy to the group");
+        iam.add_user_to_group()
+            .group_name(group)
+            .user_name(user)
+            .send()
+            .await
+            .expect("moto adds the user to the group");
+    }
+
+    /// Switches IAM enforcement on from the next call: every later request needs a policy that
+    /// allows it (the set-up before this ran unchecked).
+    pub async fn enforce_iam(&self) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/moto-api/reset-auth", self.url))
+            .body("0")
+            .send()
+            .await
+            .expect("moto answers reset-auth");
+        assert!(
+            response.status().is_success(),
+            "reset-auth: {}",
+            response.status()
+        );
+    }
+}
+
+/// An IAM (query protocol) error body.
+pub fn iam_error_body(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+         <Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+         <RequestId>9f1e0000-0000-4000-8000-000000000002</RequestId></ErrorResponse>"
+    )
+}
+
+/// The AccessDenied IAM sends for an action no identity policy allows.
+pub fn iam_access_denied(action: &str) -> String {
+    iam_error_body(
+        "AccessDenied",
+        &format!(
+            "User: {FAKE_USER_ARN} is not authorized to perform: iam:{action} on resource: \
+             {FAKE_USER_ARN} because no identity-based policy allows the iam:{action} action"
+        ),
+    )
+}
+
+/// A successful IAM response: `<{Op}Response><{Op}Result>{result}</{Op}Result>...`.
+pub fn iam_response(operation: &str, result: &str) -> String {
+    format!(
+        "<{operation}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\
+         <{operation}Result>{result}</{operation}Result>\
+         <ResponseMetadata><RequestId>9f1e0000-0000-4000-8000-000000000001</RequestId></ResponseMetadata>\
+         </{operation}Response>"
+    )
+}
+
+/// One simulated action: its decision and whether AWS Organizations allowed it.
+pub struct Simulated<'a> {
+    /// The action.
+    pub action: &'a str,
+    /// `allowed`, `implicitDeny` or `explicitDeny`.
+    pub decision: &'a str,
+    /// `Some(false)` when an SCP denied it.
+    pub allowed_by_organizations: Option<bool>,
+}
+
+/// A SimulatePrincipalPolicy page with `results`; `marker` when more pages follow.
+pub fn simulation_page(results: &[Simulated<'_>], marker: Option<&str>) -> String {
+    let members: String = results
+        .iter()
+        .map(|result| {
+            let organizations = result
+                .allowed_by_organizations
+                .map(|allowed| {
+                    format!(
+                        "<OrganizationsDecisionDetail><AllowedByOrganizations>{allowed}\
+                         </AllowedByOrganizations></OrganizationsDecisionDetail>"
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "<member><EvalActionName>{}</EvalActionName><EvalResourceName>*</EvalResourceName>\
+                 <EvalDecision>{}</EvalDecision><MatchedStatements/><MissingContextValues/>\
+                 {organizations}</member>",
+                result.action, result.decision
+            )
+        })
+        .collect();
+    let paging = match marker {
+        Some(marker) => format!("<IsTruncated>true</IsTruncated><Marker>{marker}</Marker>"),
+        None => "<IsTruncated>false</IsTruncated>".to_owned(),
+    };
+    iam_response(
+        "SimulatePrincipalPolicy",
+        &format!("<EvaluationResults>{members}</EvaluationResults>{paging}"),
+    )
+}
+
+impl FakeAws {
+    /// Answers the IAM `operation` (exactly that one: `GetUser` does not answer `GetUserPolicy`)
+    /// when the request body also contains `and_body`.
+    pub async fn on_iam(&self, operation: &str, and_body: Option<&str>, status: u16, body: String) {
+        let mut mock =
+            Mock::given(method("POST")).and(body_string_contains(format!("Action={operation}&")));
+        if let Some(extra) = and_body {
+            mock = mock.and(body_string_contains(extra));
+        }
+        mock.respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("content-type", "text/xml")
+                .insert_header("x-amzn-requestid", "9f1e0000-0000-4000-8000-000000000003")
+                .set_body_string(body),
+        )
+        // A more specific answer (a later page) wins over the plain one.
+        .with_priority(if and_body.is_some() { 1 } else { 5 })
+        .mount(&self.server)
+        .await;
+    }
+
+    /// Scripts a well-configured IAM, yielding to any other IAM answer a test mounts: the
+    /// simulator allows every action both connections require, and the user has both managed
+    /// policies of security configuration attached. For fakes whose tests are about other checks.
+    pub async fn iam_allows_everything(&self) {
+        let actions = required_actions(&Connection::ALL);
+        let allowed: Vec<Simulated<'_>> = actions
+            .iter()
+            .map(|action| Simulated {
+                action,
+                decision: "allowed",
+                allowed_by_organizations: Some(true),
+            })
+            .collect();
+        let attached: String = Requirements::builtin()
+            .for_connection(Connection::SecurityConfiguration)
+            .managed_policies
+            .iter()
+            .map(|arn| {
+                let name = arn.rsplit('/').next().unwrap_or(arn);
+                format!(
+                    "<member><PolicyName>{name}</PolicyName><PolicyArn>{arn}</PolicyArn></member>"
+                )
+            })
+            .collect();
+        let answers = [
+            ("SimulatePrincipalPolicy", simulation_page(&allowed, None)),
+            (
+                "ListAttachedUserPolicies",
+                iam_response(
+                    "ListAttachedUserPolicies",
+                    &format!(
+                        "<AttachedPolicies>{attached}</AttachedPolicies><IsTruncated>false</IsTruncated>"
+                    ),
+                ),
+            ),
+            (
+                "ListGroupsForUser",
+                iam_response(
+                    "ListGroupsForUser",
+                    "<Groups/><IsTruncated>false</IsTruncated>",
+                ),
+            ),
+        ];
+        for (operation, body) in answers {
+            Mock::given(method("POST"))
+                .and(body_string_contains(format!("Action={operation}&")))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("content-type", "text/xml")
+                        .set_body_string(body),
+                )
+                .with_priority(10)
+                .mount(&self.server)
+                .await;
+        }
+    }
+
+    /// Scripts IAM's answers for user `mdca` with one inline policy, no managed policies,
+    /// no groups and no permissions boundary.
+    pub async fn user_with_inline_policy(&self, policy: &Value) {
+        let document = utf8_percent_encode(&policy.to_string(), NON_ALPHANUMERIC).to_string();
+        let answers = [
+            (
+                "ListUserPolicies",
+                "<PolicyNames><member>connector</member></PolicyNames><IsTruncated>false</IsTruncated>"
+                    .to_owned(),
+            ),
+            (
+                "GetUserPolicy",
+                format!(
+                    "<UserName>mdca</UserName><PolicyName>connector</PolicyName>\
+                     <PolicyDocument>{document}</PolicyDocument>"
+                ),
+            ),
+            (
+                "ListAttachedUserPolicies",
+                "<AttachedPolicies/><IsTruncated>false</IsTruncated>".to_owned(),
+            ),
+            (
+                "ListGroupsForUser",
+                "<Groups/><IsTruncated>false</IsTruncated>".to_owned(),
+            ),
+            (
+                "GetUser",
+                format!(
+                    "<User><Path>/</Path><UserName>mdca</UserName><UserId>AIDAEXAMPLEMDCA</UserId>\
+                     <Arn>{FAKE_USER_ARN}</Arn><CreateDate>2026-01-01T00:00:00Z</CreateDate></User>"
+                ),
+            ),
+        ];
+        for (operation, result) in answers {
+            self.on_iam(operation, None, 200, iam_response(operation, &result))
+                .await;
+        }
+    }
+}

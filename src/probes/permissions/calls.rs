@@ -1,0 +1,29 @@
+//! One IAM call of this probe: cut off at the diagnosis deadline, its SDK error kept structured.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::aws::AwsError;
+use crate::probes::context::ProbeContext;
+
+/// How many independent IAM reads run at once: IAM's request rate is low and shared by the
+/// whole account, so a user with many groups and policies must not burst.
+pub const CONCURRENT_READS: usize = 4;
+
+/// Runs the IAM `operation`, turning an SDK error into an [`AwsError`] without secrets.
+pub async fn iam<T, E>(
+    ctx: &ProbeContext<'_>,
+    operation: &'static str,
+    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+) -> Result<T, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let secrets = ctx.secrets;
+    ctx.call("iam", operation, async move {
+        call.await
+            .map_err(|error| AwsError::from_sdk("iam", operation, &error, secrets))
+    })
+    .await
+}

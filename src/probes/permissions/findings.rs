@@ -1,0 +1,374 @@
+//! The permissions check's outcome: its status, its one-sentence summary, and one finding per
+//! kind of problem, each listing its actions.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+
+use super::basis::Basis;
+use super::denial::{Denial, denial_of};
+use super::principal::Principal;
+use super::verdicts::Judgement;
+use crate::catalogue::{Code, aws_mapping};
+use crate::domain::{CheckId, CheckStatus, Connection, Decision, Finding, VerdictMethod};
+use crate::probes::finding::{FindingExt, finding};
+use crate::probes::runner::is_incomplete;
+
+/// How many undecided actions the summary names before "and N more".
+const SUMMARY_UNKNOWN_LIMIT: usize = 5;
+
+/// What the check reports.
+#[derive(Debug)]
+pub struct Conclusion {
+    /// `fail` when an action is denied; `warn`/`error` when some cannot be decided; else `pass`.
+    pub status: CheckStatus,
+    /// One or two sentences for a person.
+    pub summary: String,
+    /// The findings, denials first.
+    pub findings: Vec<Finding>,
+}
+
+/// Concludes the check from the verdicts, what they rest on, and the unattached managed policies.
+pub fn conclude(
+    judgements: &[Judgement],
+    basis: &Basis,
+    principal: &Principal,
+    missing_managed: &[String],
+) -> Conclusion {
+    let who = principal.describe();
+    let mut denials: BTreeMap<Denial, Vec<&Judgement>> = BTreeMap::new();
+    for judgement in judgements {
+        if let Some(kind) = denial_of(&judgement.verdict) {
+            denials.entry(kind).or_default().push(judgement);
+        }
+    }
+    let mut findings: Vec<Finding> = denials
+        .iter()
+        .map(|(kind, judged)| denial_finding(*kind, judged, &who))
+        .collect();
+    if let Basis::Unavailable { reason, error } = basis {
+        let detail = format!(
+            "The permissions of {who} could not be verified: {reason}. Every required action \
+             that no probe called is unknown."
+        );
+        let unavailable = finding(
+            Code::PermissionCheckUnavailable,
+            CheckId::Permissions,
+            detail,
+        );
+        findings.push(match error {
+            Some(error) => unavailable.with_aws_error(error),
+            None => unavailable,
+        });
+    }
+    if !missing_managed.is_empty() {
+        let place = match principal {
+            Principal::User { .. } => format!("to {who} nor to any of its groups"),
+            _ => format!("to {who}"),
+        };
+        findings.push(
+            finding(
+                Code::ManagedPolicyNotAttached,
+                CheckId::Permissions,
+                format!(
+                    "Security configuration needs these AWS managed policies, and they are attached \
+                     neither directly {place}: {}.",
+                    missing_managed.join(", ")
+                ),
+            )
+            .for_connections(vec![Connection::SecurityConfiguration]),
+        );
+    }
+
+    let denied: usize = denials.values().map(Vec::len).sum();
+    let unknown: Vec<&Judgement> = judgements
+        .iter()
+        .filter(|j| j.verdict.decision == Decision::Unknown)
+        .collect();
+    let status = if denied > 0 {
+        CheckStatus::Fail
+    } else if let Basis::Unavailable { error, .. } = basis {
+        // Denied or impossible: the check is blind (warn); AWS failing to answer: not completed.
+        match error {
+            Some(error) if is_incomplete(aws_mapping::code_for(error, Utc::now())) => {
+                CheckStatus::Error
+            }
+            _ => CheckStatus::Warn,
+        }
+    } else if !unknown.is_empty() || !missing_managed.is_empty() {
+        CheckStatus::Warn
+    } else {
+        CheckStatus::Pass
+    };
+    Conclusion {
+        status,
+        summary: summary(judgements, basis, denied, &unknown, missing_managed),
+        findings,
+    }
+}
+
+fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Finding {
+    let count = judged.len();
+    let actions = listing(judged);
+    let (code, detail) = match kind {
+        Denial::Missing => (
+            Code::PermissionMissing,
+            format!(
+                "No identity-based policy of {who} allows {count} required action(s): {actions}. \
+                 The remediation_policy of this diagnosis grants exactly these; attach it to {who}."
+            ),
+        ),
+        Denial::Scp => (
+            Code::PermissionDeniedByScp,
+            format!(
+                "A service control policy of the organization denies {count} required action(s): \
+                 {actions}. No policy of {who} can lift an SCP, so these actions are not in the \
+                 remediation_policy."
+            ),
+        ),
+        Denial::Boundary => (
+            Code::PermissionDeniedByBoundary,
+            format!(
+                "The permissions boundary of {who} does not allow {count} required action(s): \
+                 {actions}. A boundary caps every Allow, so these actions are not in the \
+                 remediation_policy: change or remove the boundary."
+            ),
+        ),
+        Denial::Explicit => (
+            Code::PermissionExplicitDeny,
+            format!(
+                "A Deny statement matches {count} required action(s) of {who}: {actions}. An \
+                 explicit deny wins over every Allow, so these actions are not in the \
+                 remediation_policy: narrow or remove the Deny."
+            ),
+        ),
+    };
+    // A missing action concerns only the connections that need it.
+    let mut connections: Vec<Connection> = judged
+        .iter()
+        .flat_map(|j| j.verdict.required_by.iter().copied())
+        .collect();
+    connections.sort();
+    connections.dedup();
+    finding(code, CheckId::Permissions, detail).for_connections(connections)
+}
+
+/// The actions, each with its note when it has one.
+fn listing(judged: &[&Judgement]) -> String {
+    let separator = if judged.iter().any(|j| j.note.is_some()) {
+        "; "
+    } else {
+        ", "
+    };
+    judged
+        .iter()
+        .map(|judgement| match &judgement.note {
+            Some(note) => format!("{} ({note})", judgement.verdict.action),
+            None => judgement.verdict.action.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+fn summary(
+    judgements: &[Judgement],
+    basis: &Basis,
+    denied: usize,
+    unknown: &[&Judgement],
+    missing_managed: &[String],
+) -> String {
+    let total = judgements.len();
+    let observed = judgements
+        .iter()
+        .filter(|j| j.verdict.method == VerdictMethod::Observed)
+        .count();
+    let mut text = match basis {
+        Basis::Decided { method, note, .. } => {
+            let mut how = match method {
+                VerdictMethod::Simulation => "simulation".to_owned(),
+                VerdictMethod::LocalEvaluation => "local evaluation".to_owned(),
+                VerdictMethod::Observed => "observed".to_owned(),
+            };
+            if observed > 0 {
+                how.push_str(&format!("; {observed} observed in the probes' own calls"));
+            }
+            let verdict = if denied == 0 {
+                format!("All {total} required actions are allowed ({how}).")
+            } else {
+                format!("{denied} of {total} required actions are not allowed ({how}).")
+            };
+            match note {
+                Some(note) => format!("{verdict} {note}"),
+                None => verdict,
+            }
+        }
+        Basis::Unavailable { reason, .. } => {
+            let mut text = format!("The permissions could not be verified: {reason}.");
+            if denied > 0 {
+                text.push_str(&format!(
+                    " {denied} of {total} required actions were denied to the probes' own calls."
+                ));
+            }
+            text
+        }
+    };
+    if !unknown.is_empty() && matches!(basis, Basis::Decided { .. }) {
+        let named: Vec<String> = unknown
+            .iter()
+            .take(SUMMARY_UNKNOWN_LIMIT)
+            .map(|j| match &j.note {
+                Some(note) => format!("{} ({note})", j.verdict.action),
+                None => j.verdict.action.clone(),
+            })
+            .collect();
+        text.push_str(&format!(
+            " {} could not be decided: {}",
+            unknown.len(),
+            named.join("; ")
+        ));
+        if unknown.len() > SUMMARY_UNKNOWN_LIMIT {
+            text.push_str(&format!(
+                "; and {} more",
+                unknown.len() - SUMMARY_UNKNOWN_LIMIT
+            ));
+        }
+        text.push('.');
+    }
+    if !missing_managed.is_empty() {
+        text.push_str(&format!(
+            " Managed policies not attached: {}.",
+            missing_managed.join(", ")
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{AwsError, AwsErrorKind};
+    use crate::domain::{DeniedBy, PermissionVerdict};
+    use crate::probes::permissions::basis::ActionVerdicts;
+
+    fn judged(action: &str, decision: Decision, denied_by: Option<DeniedBy>) -> Judgement {
+        Judgement {
+            verdict: PermissionVerdict {
+                action: action.to_owned(),
+                decision,
+                method: VerdictMethod::LocalEvaluation,
+                required_by: vec![],
+                denied_by,
+            },
+            note: None,
+        }
+    }
+
+    fn local() -> Basis {
+        Basis::Decided {
+            method: VerdictMethod::LocalEvaluation,
+            verdicts: ActionVerdicts::default(),
+            note: None,
+        }
+    }
+
+    fn user() -> Principal {
+        Principal::User {
+            name: "mdca".to_owned(),
+            arn: "arn:aws:iam::123456789012:user/mdca".to_owned(),
+        }
+    }
+
+    fn codes(conclusion: &Conclusion) -> Vec<Code> {
+        conclusion.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn each_kind_of_denial_is_one_finding_listing_its_actions() {
+        let judgements = [
+            judged("s3:PutBucketAcl", Decision::ImplicitDeny, None),
+            judged("iam:GetUser", Decision::Allowed, None),
+            judged("s3:GetBucketAcl", Decision::ImplicitDeny, None),
+            judged("iam:ListUsers", Decision::ExplicitDeny, Some(DeniedBy::Scp)),
+            judged(
+                "iam:ListRoles",
+                Decision::ExplicitDeny,
+                Some(DeniedBy::IdentityPolicy),
+            ),
+        ];
+        let conclusion = conclude(&judgements, &local(), &user(), &[]);
+        assert_eq!(conclusion.status, CheckStatus::Fail);
+        assert_eq!(
+            codes(&conclusion),
+            vec![
+                Code::PermissionMissing,
+                Code::PermissionDeniedByScp,
+                Code::PermissionExplicitDeny
+            ]
+        );
+        assert!(
+            conclusion.findings[0]
+                .detail
+                .contains("s3:PutBucketAcl, s3:GetBucketAcl")
+        );
+        assert_eq!(
+            conclusion.summary,
+            "4 of 5 required actions are not allowed (local evaluation)."
+        );
+    }
+
+    #[test]
+    fn all_allowed_passes_and_unknowns_warn_naming_them() {
+        let allowed = [judged("iam:GetUser", Decision::Allowed, None)];
+        let conclusion = conclude(&allowed, &local(), &user(), &[]);
+        assert_eq!(conclusion.status, CheckStatus::Pass);
+        assert!(conclusion.findings.is_empty());
+
+        let mut unknown = judged("iam:ListUsers", Decision::Unknown, None);
+        unknown.note = Some("a condition on aws:SourceIp".to_owned());
+        let conclusion = conclude(&[unknown], &local(), &user(), &[]);
+        assert_eq!(conclusion.status, CheckStatus::Warn);
+        assert!(
+            conclusion
+                .summary
+                .contains("iam:ListUsers (a condition on aws:SourceIp)"),
+            "{}",
+            conclusion.summary
+        );
+    }
+
+    #[test]
+    fn an_unavailable_check_warns_when_denied_and_errors_when_aws_failed() {
+        let judgements = [judged("iam:GetUser", Decision::Unknown, None)];
+        let denied = Basis::Unavailable {
+            reason: "both were denied".to_owned(),
+            error: None,
+        };
+        let conclusion = conclude(&judgements, &denied, &user(), &[]);
+        assert_eq!(conclusion.status, CheckStatus::Warn);
+        assert_eq!(codes(&conclusion), vec![Code::PermissionCheckUnavailable]);
+
+        let timed_out = Basis::Unavailable {
+            reason: "IAM did not answer".to_owned(),
+            error: Some(AwsError::without_response(
+                "iam",
+                "GetUser",
+                AwsErrorKind::Timeout,
+                "timed out",
+            )),
+        };
+        let conclusion = conclude(&judgements, &timed_out, &user(), &[]);
+        assert_eq!(conclusion.status, CheckStatus::Error);
+        assert!(conclusion.findings[0].aws_error.is_some());
+    }
+
+    #[test]
+    fn unattached_managed_policies_are_named_and_warn() {
+        let judgements = [judged("iam:GetUser", Decision::Allowed, None)];
+        let hub = "arn:aws:iam::aws:policy/AWSSecurityHubReadOnlyAccess".to_owned();
+        let conclusion = conclude(&judgements, &local(), &user(), std::slice::from_ref(&hub));
+        assert_eq!(conclusion.status, CheckStatus::Warn);
+        assert_eq!(codes(&conclusion), vec![Code::ManagedPolicyNotAttached]);
+        assert!(conclusion.findings[0].detail.contains(&hub));
+        assert!(conclusion.findings[0].detail.contains("groups"));
+    }
+}
