@@ -13,6 +13,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::domain::Secret;
+use crate::security::ApiTokens;
 
 /// Errors found while reading the settings; the process refuses to start on any of them.
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +162,38 @@ pub struct SettingsLayer {
     #[arg(long, env = "CONNECTOR_DOCTOR_MEMORY_CACHE_ENTRIES")]
     pub memory_cache_entries: Option<usize>,
 
+    /// Caller tokens: comma-separated `tenant:token` or `tenant:sha256:<hex of the token's SHA-256>`. [default: unset, no authentication]
+    #[arg(long, env = "CONNECTOR_DOCTOR_API_TOKENS")]
+    pub api_tokens: Option<Secret>,
+
+    /// A file of caller tokens, one `tenant:token` or `tenant:sha256:<hex>` per line (`#` comments). [default: unset]
+    #[arg(long, env = "CONNECTOR_DOCTOR_API_TOKENS_FILE")]
+    pub api_tokens_file: Option<PathBuf>,
+
+    /// Allow serving a non-loopback address without caller tokens (a warning is logged). [default: false]
+    #[arg(long, env = "CONNECTOR_DOCTOR_ALLOW_UNAUTHENTICATED", num_args = 0..=1, default_missing_value = "true")]
+    pub allow_unauthenticated: Option<bool>,
+
+    /// Sustained requests per minute per tenant (per client IP without authentication). [default: 300]
+    #[arg(long, env = "CONNECTOR_DOCTOR_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+
+    /// Requests a caller may make at once before the sustained rate applies. [default: 60]
+    #[arg(long, env = "CONNECTOR_DOCTOR_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+
+    /// Most cold (uncached) diagnoses in flight; beyond it requests get 503 at once. [default: 64]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_COLD_DIAGNOSES")]
+    pub max_cold_diagnoses: Option<usize>,
+
+    /// PEM certificate chain: serve HTTPS (with --tls-key). [default: unset, plain HTTP]
+    #[arg(long, env = "CONNECTOR_DOCTOR_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert. [default: unset]
+    #[arg(long, env = "CONNECTOR_DOCTOR_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
     /// Log format. [default: pretty]
     #[arg(long, env = "CONNECTOR_DOCTOR_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -221,6 +254,18 @@ pub struct Settings {
     pub history_size: usize,
     /// Entries of the in-memory cache.
     pub memory_cache_entries: usize,
+    /// Caller tokens (empty: authentication off).
+    pub api_tokens: ApiTokens,
+    /// Whether a non-loopback address may be served without tokens.
+    pub allow_unauthenticated: bool,
+    /// Sustained requests per minute per caller.
+    pub rate_limit_per_minute: u32,
+    /// Burst per caller.
+    pub rate_limit_burst: u32,
+    /// Most cold diagnoses in flight.
+    pub max_cold_diagnoses: usize,
+    /// Certificate and key files when the service terminates TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter (`RUST_LOG` syntax).
@@ -255,6 +300,12 @@ impl Default for Settings {
             report_retention: Duration::from_secs(24 * 3600),
             history_size: 50,
             memory_cache_entries: 10_000,
+            api_tokens: ApiTokens::default(),
+            allow_unauthenticated: false,
+            rate_limit_per_minute: 300,
+            rate_limit_burst: 60,
+            max_cold_diagnoses: 64,
+            tls: None,
             log_format: LogFormat::Pretty,
             log_filter: "info".to_owned(),
             aws_call_timeout: Duration::from_secs(5),
@@ -330,6 +381,39 @@ impl Settings {
                 .memory_cache_entries
                 .or(second.memory_cache_entries)
                 .unwrap_or(defaults.memory_cache_entries),
+            api_tokens: read_tokens(
+                first.api_tokens.or(second.api_tokens),
+                first.api_tokens_file.or(second.api_tokens_file),
+            )?,
+            allow_unauthenticated: first
+                .allow_unauthenticated
+                .or(second.allow_unauthenticated)
+                .unwrap_or(defaults.allow_unauthenticated),
+            rate_limit_per_minute: first
+                .rate_limit_per_minute
+                .or(second.rate_limit_per_minute)
+                .unwrap_or(defaults.rate_limit_per_minute),
+            rate_limit_burst: first
+                .rate_limit_burst
+                .or(second.rate_limit_burst)
+                .unwrap_or(defaults.rate_limit_burst),
+            max_cold_diagnoses: first
+                .max_cold_diagnoses
+                .or(second.max_cold_diagnoses)
+                .unwrap_or(defaults.max_cold_diagnoses),
+            tls: match (
+                first.tls_cert.or(second.tls_cert),
+                first.tls_key.or(second.tls_key),
+            ) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "tls-cert",
+                        message: "--tls-cert and --tls-key go together".to_owned(),
+                    });
+                }
+            },
             log_format: first
                 .log_format
                 .or(second.log_format)
@@ -391,6 +475,9 @@ impl Settings {
         }
         for (name, value) in [
             ("history-size", self.history_size),
+            ("max-cold-diagnoses", self.max_cold_diagnoses),
+            ("rate-limit-per-minute", self.rate_limit_per_minute as usize),
+            ("rate-limit-burst", self.rate_limit_burst as usize),
             ("memory-cache-entries", self.memory_cache_entries),
             (
                 "max-aws-calls-per-diagnosis",
@@ -419,6 +506,24 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// Tokens from the flag and from the file, together.
+fn read_tokens(inline: Option<Secret>, file: Option<PathBuf>) -> Result<ApiTokens, ConfigError> {
+    let invalid = |error: crate::security::TokenError| ConfigError::Invalid {
+        name: "api-tokens",
+        message: error.to_string(),
+    };
+    let mut tokens = match inline {
+        Some(text) => ApiTokens::parse(&text).map_err(invalid)?,
+        None => ApiTokens::default(),
+    };
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::ReadFile { path, source })?;
+        tokens.extend(ApiTokens::parse(&Secret::new(text)).map_err(invalid)?);
+    }
+    Ok(tokens)
 }
 
 fn read_file(path: &Path) -> Result<SettingsLayer, ConfigError> {

@@ -13,5 +13,6 @@ pub mod domain;
 pub mod policy;
 pub mod probes;
 pub mod requirements;
+pub mod security;
 pub mod startup;
 pub mod telemetry;

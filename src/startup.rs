@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -19,6 +19,7 @@ use crate::cache::{
 };
 use crate::config::Settings;
 use crate::probes::{Diagnoser, Executor};
+use crate::security::{self, Guard, RateLimiter, TlsError, server_config};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,15 @@ pub enum StartupError {
     /// The Redis URL could not be used.
     #[error("cannot use the Redis URL: {0}")]
     Redis(StoreError),
+    /// A non-loopback address without caller tokens.
+    #[error(
+        "refusing to serve {0} without caller tokens: set --api-tokens or --api-tokens-file, \
+         or --allow-unauthenticated to accept it"
+    )]
+    Unauthenticated(SocketAddr),
+    /// TLS could not be set up.
+    #[error("cannot set up TLS: {0}")]
+    Tls(TlsError),
     /// The diagnosis runtime could not start.
     #[error("cannot start the diagnosis runtime: {0}")]
     Runtime(std::io::Error),
@@ -49,6 +59,7 @@ pub struct Application {
 impl Application {
     /// Builds the shared state and binds the listener.
     pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        check_exposure(&settings)?;
         let bind = |address: SocketAddr| {
             TcpListener::bind(address).map_err(|source| StartupError::Bind { address, source })
         };
@@ -73,11 +84,23 @@ impl Application {
                 key_secret(&settings),
                 settings.refresh_floor,
                 settings.diagnosis_deadline,
+                settings.max_cold_diagnoses,
             ),
             readiness: readiness.clone(),
         };
-        let server = HttpServer::new(move || create_app(state.clone()))
-            .listen(listener)
+        let guard = web::Data::new(Guard {
+            tokens: settings.api_tokens.clone(),
+            limiter: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        });
+        let server = HttpServer::new(move || create_app(state.clone(), guard.clone()));
+        let server = match &settings.tls {
+            Some((certificate, key)) => {
+                let config = server_config(certificate, key).map_err(StartupError::Tls)?;
+                server.listen_rustls_0_23(listener, config)
+            }
+            None => server.listen(listener),
+        };
+        let server = server
             .map_err(|source| StartupError::Bind { address, source })?
             // Signals are handled in `run_until_stopped`, to mark the service as draining first.
             .disable_signals()
@@ -112,6 +135,21 @@ impl Application {
         });
         self.server.await
     }
+}
+
+/// Secure by default: customers' secret keys must not be accepted from the network by anyone.
+fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
+    if settings.listen.ip().is_loopback() || settings.api_tokens.is_enabled() {
+        return Ok(());
+    }
+    if !settings.allow_unauthenticated {
+        return Err(StartupError::Unauthenticated(settings.listen));
+    }
+    tracing::warn!(
+        address = %settings.listen,
+        "serving a non-loopback address WITHOUT authentication (--allow-unauthenticated)"
+    );
+    Ok(())
 }
 
 /// Longest wait for one Redis operation before serving uncached.
@@ -170,9 +208,25 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// Headers on every response: no sniffing, no framing, no referrer, scripts and styles only
+/// from this origin (the explorer is served offline), and nothing kept by caches.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+             script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+        ))
+        .add(("Cache-Control", "no-store"))
+}
+
 /// The application with every route, middleware and the explorer.
 pub fn create_app(
     state: AppState,
+    guard: web::Data<Guard>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -188,9 +242,10 @@ pub fn create_app(
         .configure(api::configure)
         .split_for_parts();
     app.app_data(web::Data::new(state))
+        .app_data(guard)
         .service(
             SwaggerUi::new("/docs/{_:.*}")
-                .url("/openapi.json", document)
+                .url("/openapi.json", api::complete_openapi(document))
                 // No online validator: the explorer must not send anything off the service's origin.
                 .config(
                     Config::default()
@@ -199,5 +254,7 @@ pub fn create_app(
                 ),
         )
         .default_service(web::to(api::not_found))
+        .wrap(from_fn(security::guard))
+        .wrap(security_headers())
         .wrap(from_fn(api::request_id))
 }

@@ -8,6 +8,7 @@ use super::state::AppState;
 use super::tenant::Tenant;
 use crate::cache::HistoryItem;
 use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
+use crate::probes::DiagnosisFailed;
 
 /// Run a diagnosis of one AWS connector.
 ///
@@ -30,6 +31,7 @@ use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
         (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Well-formed but invalid, with field errors", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Overloaded; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/diagnoses")]
@@ -41,14 +43,21 @@ pub async fn create_diagnosis(
 ) -> Result<web::Json<Diagnosis>, Problem> {
     let body: DiagnosisRequestBody = read_json(&request, payload).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
-    let diagnosis = state
-        .diagnoses
-        .diagnose(&tenant, &request)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "diagnosis failed");
-            Problem::internal()
-        })?;
+    let diagnosis =
+        state
+            .diagnoses
+            .diagnose(&tenant, &request)
+            .await
+            .map_err(|error| match error {
+                DiagnosisFailed::Overloaded => Problem::unavailable(
+                    "Too many diagnoses are running; retry after the given delay.",
+                    1,
+                ),
+                DiagnosisFailed::Panicked(_) => {
+                    tracing::error!(%error, "diagnosis failed");
+                    Problem::internal()
+                }
+            })?;
     Ok(web::Json(diagnosis))
 }
 

@@ -15,7 +15,7 @@ use actix_web::HttpRequest;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use json_body::{MAX_BODY_BYTES, read_json};
-pub use openapi::{ApiDoc, openapi_document};
+pub use openapi::{ApiDoc, complete as complete_openapi, openapi_document};
 pub use problem::{PROBLEM_JSON, Problem};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id, request_id};
 pub use state::{AppState, Readiness};

@@ -97,6 +97,28 @@ impl Problem {
         problem
     }
 
+    /// 401: no or an unknown bearer token.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            "Send a valid token as `Authorization: Bearer <token>`.",
+        )
+    }
+
+    /// 429: the caller's rate limit is spent.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let mut problem = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            "The rate limit of this caller is spent; retry after the given delay.",
+        );
+        problem.retry_after = Some(wait.as_secs().max(1));
+        problem
+    }
+
     /// 503: not serving right now.
     pub fn unavailable(detail: impl Into<String>, retry_after: u64) -> Self {
         let mut problem = Self::new(
@@ -134,6 +156,9 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if self.status == StatusCode::UNAUTHORIZED.as_u16() {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use super::key::{CacheKey, KeySecret};
 use super::single_flight::SingleFlight;
 use super::store::DiagnosisStore;
@@ -24,6 +26,8 @@ pub struct CachedDiagnoser {
     /// How long a run may hold the cross-replica lock: the deadline and a margin, so a
     /// crashed holder frees it.
     lock_ttl: Duration,
+    /// Places for cold diagnoses; none left means shed (cache hits never need one).
+    cold: Arc<Semaphore>,
 }
 
 impl CachedDiagnoser {
@@ -34,6 +38,7 @@ impl CachedDiagnoser {
         secret: KeySecret,
         refresh_floor: Duration,
         deadline: Duration,
+        max_cold: usize,
     ) -> Self {
         Self {
             diagnoser,
@@ -42,6 +47,7 @@ impl CachedDiagnoser {
             flights: Arc::default(),
             refresh_floor,
             lock_ttl: deadline + Duration::from_secs(5),
+            cold: Arc::new(Semaphore::new(max_cold.max(1))),
         }
     }
 
@@ -84,6 +90,10 @@ impl CachedDiagnoser {
         request: &DiagnosisRequest,
         bypass: bool,
     ) -> Result<Diagnosis, DiagnosisFailed> {
+        // Shed at once rather than queue without bound: the caller retries after a second.
+        let Ok(_place) = self.cold.try_acquire() else {
+            return Err(DiagnosisFailed::Overloaded);
+        };
         let locked = self.store.lock(key, self.lock_ttl).await;
         if locked == Some(false)
             && !bypass

@@ -44,10 +44,16 @@ pub struct Diagnoser {
     executor: Executor,
 }
 
-/// A diagnosis that panicked: a bug, reported as a 500 with the request id.
+/// Why a diagnosis gave no answer (AWS failures are findings, never this).
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("the diagnosis task failed: {0}")]
-pub struct DiagnosisFailed(String);
+pub enum DiagnosisFailed {
+    /// The task panicked: a bug, reported as a 500 with the request id.
+    #[error("the diagnosis task failed: {0}")]
+    Panicked(String),
+    /// Too many cold diagnoses in flight: shed at once with a 503.
+    #[error("too many diagnoses in flight")]
+    Overloaded,
+}
 
 /// The identity phase's result: the session to probe with and who it is.
 struct Authenticated {
@@ -83,7 +89,7 @@ impl Diagnoser {
             .handle()
             .spawn(async move { diagnoser.diagnose(&request).await })
             .await
-            .map_err(|error| DiagnosisFailed(error.to_string()))
+            .map_err(|error| DiagnosisFailed::Panicked(error.to_string()))
     }
 
     async fn diagnose(&self, request: &DiagnosisRequest) -> Diagnosis {

@@ -14,3 +14,4 @@ mod openapi_drift;
 mod permissions;
 mod regional;
 mod regional_faults;
+mod security;

@@ -1,0 +1,333 @@
+//! The front door: tokens and tenants, secure defaults, rate limits, shedding, strict input, TLS.
+
+use std::time::Duration;
+
+use connector_doctor::config::Settings;
+use connector_doctor::domain::Secret;
+use connector_doctor::security::ApiTokens;
+use connector_doctor::startup::{Application, StartupError};
+use serde_json::{Value, json};
+
+use crate::helpers::fake_aws::caller_identity_body;
+use crate::helpers::{FakeAws, TestApp, example_request};
+
+fn tokens(text: &str) -> ApiTokens {
+    ApiTokens::parse(&Secret::new(text)).unwrap()
+}
+
+async fn fake_identity(delay: Duration) -> FakeAws {
+    let fake = FakeAws::start().await;
+    fake.on_action_delayed(
+        "GetCallerIdentity",
+        200,
+        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
+        delay,
+    )
+    .await;
+    fake
+}
+
+async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/v1/diagnoses", app.base_url))
+        .json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap()
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn v1_routes_need_a_known_token_and_open_routes_do_not() {
+    let fake = fake_identity(Duration::ZERO).await;
+    let url = fake.url();
+    let hashed = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"bravo-token"));
+    let app = TestApp::spawn(move |s| {
+        s.aws_endpoint_url = Some(url);
+        s.api_tokens = tokens(&format!("acme:acme-token,bravo:sha256:{hashed}"));
+    })
+    .await;
+
+    let missing = post(&app, None, &example_request()).await;
+    assert_eq!(missing.status(), 401);
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(
+        post(&app, Some("wrong"), &example_request()).await.status(),
+        401
+    );
+    assert_eq!(get(&app, "wrong", "/v1/catalogue").await.status(), 401);
+    assert_eq!(
+        post(&app, Some("acme-token"), &example_request())
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        post(&app, Some("bravo-token"), &example_request())
+            .await
+            .status(),
+        200,
+        "hashed tokens work"
+    );
+    for open in ["/healthz", "/readyz", "/openapi.json", "/docs/"] {
+        assert_eq!(app.get(open).await.status(), 200, "{open} stays open");
+    }
+}
+
+#[tokio::test]
+async fn one_tenant_cannot_read_anothers_diagnosis_or_history() {
+    let fake = fake_identity(Duration::ZERO).await;
+    let url = fake.url();
+    let app = TestApp::spawn(move |s| {
+        s.aws_endpoint_url = Some(url);
+        s.api_tokens = tokens("acme:acme-token,bravo:bravo-token");
+    })
+    .await;
+
+    let diagnosis: Value = post(&app, Some("acme-token"), &example_request())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/v1/diagnoses/{}", diagnosis["id"].as_str().unwrap());
+
+    assert_eq!(get(&app, "acme-token", &path).await.status(), 200);
+    assert_eq!(get(&app, "bravo-token", &path).await.status(), 404);
+    let own: Value = get(&app, "acme-token", "/v1/connectors/contoso-prod/history")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other: Value = get(&app, "bravo-token", "/v1/connectors/contoso-prod/history")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["items"].as_array().unwrap().len(), 1);
+    assert_eq!(other["items"], json!([]));
+    // Nor does bravo's identical request hit acme's cache entry.
+    let bravo: Value = post(&app, Some("bravo-token"), &example_request())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bravo["cached"], false);
+}
+
+#[tokio::test]
+async fn a_public_address_without_tokens_is_refused_unless_explicitly_allowed() {
+    let public = Settings {
+        listen: "0.0.0.0:0".parse().unwrap(),
+        ..Settings::default()
+    };
+    match Application::build(public.clone()) {
+        Err(StartupError::Unauthenticated(address)) => assert_eq!(address, public.listen),
+        Err(other) => panic!("refused for the wrong reason: {other}"),
+        Ok(_) => panic!("started on 0.0.0.0 without tokens"),
+    }
+    let allowed = Settings {
+        allow_unauthenticated: true,
+        ..public.clone()
+    };
+    assert!(Application::build(allowed).is_ok());
+    let with_tokens = Settings {
+        api_tokens: tokens("acme:t"),
+        ..public
+    };
+    assert!(Application::build(with_tokens).is_ok());
+}
+
+#[tokio::test]
+async fn a_spent_bucket_is_429_with_retry_after() {
+    let app = TestApp::spawn(|s| {
+        s.api_tokens = tokens("acme:acme-token");
+        s.rate_limit_burst = 3;
+        s.rate_limit_per_minute = 1;
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(get(&app, "acme-token", "/v1/catalogue").await.status(), 200);
+    }
+    let limited = get(&app, "acme-token", "/v1/catalogue").await;
+    assert_eq!(limited.status(), 429);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let problem: Value = limited.json().await.unwrap();
+    assert_eq!(problem["status"], 429);
+    assert!(problem["request_id"].is_string());
+    // Health stays outside the limit.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn cold_diagnoses_beyond_the_cap_are_shed_while_hits_are_still_served() {
+    let fake = fake_identity(Duration::from_millis(1500)).await;
+    let url = fake.url();
+    let app = TestApp::spawn(move |s| {
+        s.aws_endpoint_url = Some(url);
+        s.max_cold_diagnoses = 2;
+    })
+    .await;
+    let request = |connector: &str| {
+        let mut body = example_request();
+        body["connector_id"] = connector.into();
+        body
+    };
+    // A cached diagnosis to serve during the burst.
+    let cached = app.diagnosis(&request("warm")).await;
+
+    let app = &app;
+    let burst = futures::future::join_all((0..6).map(|i| {
+        let body = request(&format!("cold-{i}"));
+        async move { app.diagnose(&body).await }
+    }));
+    let (answers, hit) = tokio::join!(burst, async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.diagnosis(&request("warm")).await
+    });
+
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 503).count(),
+        4,
+        "{statuses:?}"
+    );
+    let shed = answers.iter().find(|a| a.status() == 503).unwrap();
+    assert!(shed.headers().contains_key("retry-after"));
+    assert_eq!(hit["cached"], true);
+    assert_eq!(hit["id"], cached["id"]);
+}
+
+async fn field_error(app: &TestApp, body: &Value) -> Vec<String> {
+    let response = app.diagnose(body).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn hostile_input_is_422_with_a_precise_field() {
+    let app = TestApp::spawn(|_| {}).await;
+
+    let mut injected = example_request();
+    injected["regions"] = json!(["us-east-1.attacker.example"]);
+    assert_eq!(field_error(&app, &injected).await, ["regions[0]"]);
+
+    let mut long_token = example_request();
+    long_token["credentials"]["session_token"] = "x".repeat(9000).into();
+    assert_eq!(
+        field_error(&app, &long_token).await,
+        ["credentials.session_token"]
+    );
+
+    let mut long_external_id = example_request();
+    long_external_id["assume_role"] =
+        json!({"role_arn": "arn:aws:iam::123456789012:role/x", "external_id": "e".repeat(1300)});
+    assert_eq!(
+        field_error(&app, &long_external_id).await,
+        ["assume_role.external_id"]
+    );
+
+    let mut bad_role = example_request();
+    bad_role["assume_role"] = json!({"role_arn": "arn:aws:iam::123456789012:role/../../x y"});
+    assert_eq!(field_error(&app, &bad_role).await, ["assume_role.role_arn"]);
+
+    let mut deep = json!(1);
+    for _ in 0..40 {
+        deep = json!([deep]);
+    }
+    let mut nested = example_request();
+    nested["connector_id"] = deep;
+    let response = app.diagnose(&nested).await;
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested deeper")
+    );
+
+    let mut unknown = example_request();
+    unknown["aws_endpoint_url"] = "http://attacker.example".into();
+    assert_eq!(field_error(&app, &unknown).await, ["aws_endpoint_url"]);
+}
+
+#[tokio::test]
+async fn the_service_terminates_tls_with_its_certificate() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, certified.cert.pem()).unwrap();
+    std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
+    let mut settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: Some((cert_path, key_path)),
+        ..Settings::default()
+    };
+    settings.log_filter = "warn".to_owned();
+    let application = Application::build(settings).unwrap();
+    let port = application.address().port();
+    let handle = application.handle();
+    tokio::spawn(application.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+        )
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let plain = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
+    assert!(
+        plain.is_err() || plain.unwrap().status() != 200,
+        "plain HTTP is not served"
+    );
+    handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn the_explorer_page_carries_security_headers() {
+    let app = TestApp::spawn(|_| {}).await;
+    let page = app.get("/docs/").await;
+    let headers = page.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'"));
+}
