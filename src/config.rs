@@ -118,6 +118,14 @@ pub struct SettingsLayer {
     #[arg(long, env = "CONNECTOR_DOCTOR_LISTEN")]
     pub listen: Option<SocketAddr>,
 
+    /// Address of a separate listener for `/metrics`, closed to callers. [default: unset, metrics on the API address]
+    #[arg(long, env = "CONNECTOR_DOCTOR_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Most connectors with a status series in `/metrics`; the least recently seen go first. [default: 1000]
+    #[arg(long, env = "CONNECTOR_DOCTOR_METRICS_CONNECTOR_CAP")]
+    pub metrics_connector_cap: Option<usize>,
+
     /// Send every AWS call of every service to this URL (emulators, private endpoints). Never settable by a request. [default: unset, real AWS]
     #[arg(long, env = "CONNECTOR_DOCTOR_AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,
@@ -232,6 +240,10 @@ pub struct SettingsLayer {
 pub struct Settings {
     /// Address of the API.
     pub listen: SocketAddr,
+    /// Separate address for `/metrics`, if any.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Most connectors with a status series.
+    pub metrics_connector_cap: usize,
     /// Where every AWS call goes instead of AWS, if set.
     pub aws_endpoint_url: Option<String>,
     /// Redis URL of the shared cache, if any.
@@ -289,6 +301,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
+            metrics_connector_cap: 1000,
             aws_endpoint_url: None,
             redis_url: None,
             redis_key_prefix: "connector-doctor:".to_owned(),
@@ -341,6 +355,11 @@ impl Settings {
         };
         let settings = Self {
             listen: first.listen.or(second.listen).unwrap_or(defaults.listen),
+            metrics_listen: first.metrics_listen.or(second.metrics_listen),
+            metrics_connector_cap: first
+                .metrics_connector_cap
+                .or(second.metrics_connector_cap)
+                .unwrap_or(defaults.metrics_connector_cap),
             aws_endpoint_url: first.aws_endpoint_url.or(second.aws_endpoint_url),
             redis_url: first.redis_url.or(second.redis_url),
             redis_key_prefix: first
@@ -475,6 +494,7 @@ impl Settings {
         }
         for (name, value) in [
             ("history-size", self.history_size),
+            ("metrics-connector-cap", self.metrics_connector_cap),
             ("max-cold-diagnoses", self.max_cold_diagnoses),
             ("rate-limit-per-minute", self.rate_limit_per_minute as usize),
             ("rate-limit-burst", self.rate_limit_burst as usize),

@@ -10,6 +10,7 @@ pub mod cache;
 pub mod catalogue;
 pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod policy;
 pub mod probes;
 pub mod requirements;

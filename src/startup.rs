@@ -18,6 +18,7 @@ use crate::cache::{
     StoreError, TtlPolicy,
 };
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::probes::{Diagnoser, Executor};
 use crate::security::{self, Guard, RateLimiter, TlsError, server_config};
 
@@ -54,6 +55,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     readiness: Arc<Readiness>,
+    metrics_server: Option<(Server, SocketAddr)>,
 }
 
 impl Application {
@@ -68,6 +70,7 @@ impl Application {
             address: settings.listen,
             source,
         })?;
+        let metrics = Arc::new(Metrics::new(settings.metrics_connector_cap));
         let factory = AwsClientFactory::new(&settings);
         let executor = Executor::new().map_err(StartupError::Runtime)?;
         let diagnoser = Diagnoser::new(
@@ -75,23 +78,32 @@ impl Application {
             &settings,
             TtlPolicy::from_settings(&settings),
             executor,
+            metrics.clone(),
         );
         let readiness = Arc::new(Readiness::default());
         let state = AppState {
             diagnoses: CachedDiagnoser::new(
                 diagnoser,
-                Arc::new(build_store(&settings)?),
+                Arc::new(build_store(&settings, metrics.clone())?),
                 key_secret(&settings),
                 settings.refresh_floor,
                 settings.diagnosis_deadline,
                 settings.max_cold_diagnoses,
+                metrics.clone(),
             ),
             readiness: readiness.clone(),
+            metrics: metrics.clone(),
+            metrics_here: settings.metrics_listen.is_none(),
         };
         let guard = web::Data::new(Guard {
             tokens: settings.api_tokens.clone(),
             limiter: RateLimiter::new(settings.rate_limit_per_minute, settings.rate_limit_burst),
+            metrics,
         });
+        let metrics_server = match settings.metrics_listen {
+            Some(address) => Some(metrics_server(bind(address)?, state.clone())?),
+            None => None,
+        };
         let server = HttpServer::new(move || create_app(state.clone(), guard.clone()));
         let server = match &settings.tls {
             Some((certificate, key)) => {
@@ -110,7 +122,13 @@ impl Application {
             server,
             address,
             readiness,
+            metrics_server,
         })
+    }
+
+    /// The metrics listener's address, when it has its own.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_server.as_ref().map(|(_, address)| *address)
     }
 
     /// The bound address (with the real port when 0 was asked for).
@@ -127,12 +145,22 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let readiness = self.readiness.clone();
+        let metrics_handle = self
+            .metrics_server
+            .as_ref()
+            .map(|(server, _)| server.handle());
         tokio::spawn(async move {
             shutdown_signal().await;
             tracing::info!("shutdown requested: draining in-flight requests");
             readiness.start_draining();
             handle.stop(true).await;
+            if let Some(metrics) = metrics_handle {
+                metrics.stop(true).await;
+            }
         });
+        if let Some((metrics, _)) = self.metrics_server {
+            tokio::spawn(metrics);
+        }
         self.server.await
     }
 }
@@ -155,7 +183,29 @@ fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
 /// Longest wait for one Redis operation before serving uncached.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
-fn build_store(settings: &Settings) -> Result<DiagnosisStore, StartupError> {
+/// The separate listener that serves only `/metrics`.
+fn metrics_server(
+    listener: TcpListener,
+    state: AppState,
+) -> Result<(Server, SocketAddr), StartupError> {
+    let address = listener.local_addr().map_err(|source| StartupError::Bind {
+        address: SocketAddr::from(([0, 0, 0, 0], 0)),
+        source,
+    })?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .route("/metrics", web::get().to(api::metrics_listener))
+    })
+    .workers(1)
+    .listen(listener)
+    .map_err(|source| StartupError::Bind { address, source })?
+    .disable_signals()
+    .run();
+    Ok((server, address))
+}
+
+fn build_store(settings: &Settings, metrics: Arc<Metrics>) -> Result<DiagnosisStore, StartupError> {
     let backend = match &settings.redis_url {
         Some(url) => Backend::Redis(Box::new(
             RedisBackend::new(url, REDIS_TIMEOUT).map_err(StartupError::Redis)?,
@@ -170,6 +220,7 @@ fn build_store(settings: &Settings) -> Result<DiagnosisStore, StartupError> {
         backend,
         settings.redis_key_prefix.clone(),
         retention,
+        metrics,
     ))
 }
 
@@ -255,6 +306,7 @@ pub fn create_app(
         )
         .default_service(web::to(api::not_found))
         .wrap(from_fn(security::guard))
+        .wrap(from_fn(api::track))
         .wrap(security_headers())
         .wrap(from_fn(api::request_id))
 }

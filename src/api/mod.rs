@@ -3,7 +3,9 @@
 mod catalogue;
 mod diagnoses;
 mod health;
+mod http_metrics;
 mod json_body;
+mod metrics;
 mod openapi;
 mod problem;
 mod request_id;
@@ -14,7 +16,9 @@ mod tenant;
 use actix_web::HttpRequest;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub use http_metrics::track;
 pub use json_body::{MAX_BODY_BYTES, read_json};
+pub use metrics::metrics_listener;
 pub use openapi::{ApiDoc, complete as complete_openapi, openapi_document};
 pub use problem::{PROBLEM_JSON, Problem};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id, request_id};
@@ -32,7 +36,8 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(catalogue::match_catalogue)
         .service(catalogue::get_catalogue_entry)
         .service(health::healthz)
-        .service(health::readyz);
+        .service(health::readyz)
+        .service(metrics::metrics);
 }
 
 /// Fallback for unknown routes: a 404 problem.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cache::CachedDiagnoser;
+use crate::metrics::Metrics;
 
 /// Whether the service takes new work; cleared while draining on shutdown.
 #[derive(Debug, Default)]
@@ -30,4 +31,8 @@ pub struct AppState {
     pub diagnoses: CachedDiagnoser,
     /// Readiness for `/readyz`.
     pub readiness: Arc<Readiness>,
+    /// The service's metrics.
+    pub metrics: Arc<Metrics>,
+    /// Whether `/metrics` is served on the API port (no separate metrics listener).
+    pub metrics_here: bool,
 }

@@ -10,6 +10,7 @@ use super::key::{CacheKey, KeySecret};
 use super::single_flight::SingleFlight;
 use super::store::DiagnosisStore;
 use crate::domain::{Diagnosis, DiagnosisRequest};
+use crate::metrics::Metrics;
 use crate::probes::{Diagnoser, DiagnosisFailed};
 
 /// How often a replica waiting on another's run looks for its result.
@@ -28,6 +29,7 @@ pub struct CachedDiagnoser {
     lock_ttl: Duration,
     /// Places for cold diagnoses; none left means shed (cache hits never need one).
     cold: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 impl CachedDiagnoser {
@@ -39,6 +41,7 @@ impl CachedDiagnoser {
         refresh_floor: Duration,
         deadline: Duration,
         max_cold: usize,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             diagnoser,
@@ -48,6 +51,7 @@ impl CachedDiagnoser {
             refresh_floor,
             lock_ttl: deadline + Duration::from_secs(5),
             cold: Arc::new(Semaphore::new(max_cold.max(1))),
+            metrics,
         }
     }
 
@@ -71,15 +75,23 @@ impl CachedDiagnoser {
         // `refresh` bypasses the cache, but at most once per floor: a caller cannot turn the
         // service into a flood against a customer's account.
         let bypass = request.refresh && self.store.claim_refresh(&key, self.refresh_floor).await;
-        if !bypass && let Some(diagnosis) = self.store.cached(&key).await {
-            return Ok(diagnosis);
+        if !bypass {
+            let cached = self.store.cached(&key).await;
+            self.metrics
+                .cache_lookup(self.store.backend_name(), cached.is_some());
+            if let Some(diagnosis) = cached {
+                return Ok(diagnosis);
+            }
         }
-        let (result, _joined) = self
+        let (result, joined) = self
             .flights
             .run(&key.request, || {
                 self.run_cold(tenant, &key, request, bypass)
             })
             .await;
+        if joined {
+            self.metrics.single_flight_join();
+        }
         result
     }
 
@@ -92,8 +104,10 @@ impl CachedDiagnoser {
     ) -> Result<Diagnosis, DiagnosisFailed> {
         // Shed at once rather than queue without bound: the caller retries after a second.
         let Ok(_place) = self.cold.try_acquire() else {
+            self.metrics.rejected("overloaded");
             return Err(DiagnosisFailed::Overloaded);
         };
+        let _running = self.metrics.diagnosis_started();
         let locked = self.store.lock(key, self.lock_ttl).await;
         if locked == Some(false)
             && !bypass
@@ -102,6 +116,7 @@ impl CachedDiagnoser {
             return Ok(diagnosis);
         }
         let diagnosis = self.diagnoser.run(request).await?;
+        self.metrics.diagnosis(&diagnosis);
         self.store.keep(tenant, key, &diagnosis).await;
         if locked == Some(true) {
             self.store.unlock(key).await;

@@ -6,6 +6,7 @@
 //! `P{C}:history` (newest first, capped), `Preport:ID` (any diagnosis by id, for the retention).
 //! The `{C}` hash tag puts every key of one connector in one Redis Cluster slot.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use super::backend::{Backend, StoreError};
 use super::entry::{HistoryItem, StoredDiagnosis};
 use super::key::CacheKey;
 use crate::domain::Diagnosis;
+use crate::metrics::Metrics;
 
 /// How long things are kept.
 #[derive(Debug, Clone)]
@@ -31,16 +33,23 @@ pub struct DiagnosisStore {
     prefix: String,
     retention: Retention,
     degraded: AtomicBool,
+    metrics: Arc<Metrics>,
 }
 
 impl DiagnosisStore {
     /// A store on `backend` with keys under `prefix`.
-    pub fn new(backend: Backend, prefix: String, retention: Retention) -> Self {
+    pub fn new(
+        backend: Backend,
+        prefix: String,
+        retention: Retention,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             backend,
             prefix,
             retention,
             degraded: AtomicBool::new(false),
+            metrics,
         }
     }
 
@@ -73,6 +82,7 @@ impl DiagnosisStore {
                 Some(value)
             }
             Err(error) => {
+                self.metrics.cache_error(self.backend.name());
                 if !self.degraded.swap(true, Ordering::Relaxed) {
                     tracing::warn!(%error, backend = self.backend.name(), "cache backend failing; serving uncached");
                 }

@@ -2,9 +2,14 @@
 
 use tokio::time::Instant;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
 use super::limits::CallLimits;
 use crate::aws::{AwsError, AwsSession};
-use crate::domain::{DiagnosisRequest, IdentityInfo};
+use crate::domain::{DiagnosisRequest, IdentityInfo, Region};
+use crate::metrics::Metrics;
 
 /// Shared, read-only inputs of the probes of one diagnosis.
 pub struct ProbeContext<'a> {
@@ -22,18 +27,35 @@ pub struct ProbeContext<'a> {
     pub deadline: Instant,
     /// Bounds on calls in flight.
     pub limits: &'a CallLimits,
+    /// Where calls are counted.
+    pub metrics: &'a Metrics,
 }
 
 impl ProbeContext<'_> {
-    /// Runs one AWS call within the call bounds, cut off at the diagnosis deadline
-    /// (waiting for a place counts against the deadline too).
-    pub async fn call<T>(
+    /// Runs one AWS call of `service` in `region`: within the call bounds, cut off at the
+    /// diagnosis deadline (waiting for a place counts against it too), its SDK error kept
+    /// structured without secrets, and its outcome and duration counted.
+    pub async fn aws<T, E>(
         &self,
+        region: Region,
         service: &'static str,
         operation: &'static str,
-        call: impl Future<Output = Result<T, AwsError>>,
-    ) -> Result<T, AwsError> {
-        within(self.deadline, service, operation, self.limits.run(call)).await
+        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    ) -> Result<T, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let secrets = self.secrets;
+        let metrics = self.metrics;
+        let timed = self.limits.run(async move {
+            let started = std::time::Instant::now();
+            let result = call
+                .await
+                .map_err(|error| AwsError::from_sdk(service, operation, &error, secrets));
+            metrics.aws_call(service, operation, region, &result, started.elapsed());
+            result
+        });
+        within(self.deadline, service, operation, timed).await
     }
 }
 

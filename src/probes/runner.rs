@@ -5,6 +5,7 @@
 //! so what finished is reported and what did not becomes an `error` check.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -21,8 +22,9 @@ use crate::catalogue::{Code, aws_mapping};
 use crate::config::Settings;
 use crate::domain::{
     CheckId, CheckStatus, Connection, Diagnosis, DiagnosisRequest, HealthStatus, IdentityInfo,
-    PrincipalType, connection_report,
+    PrincipalType, Region, connection_report,
 };
+use crate::metrics::Metrics;
 
 /// Checks that run after identity.
 const LATER_CHECKS: [CheckId; 5] = [
@@ -42,6 +44,7 @@ pub struct Diagnoser {
     global_calls: GlobalCallLimit,
     calls_per_diagnosis: usize,
     executor: Executor,
+    metrics: Arc<Metrics>,
 }
 
 /// Why a diagnosis gave no answer (AWS failures are findings, never this).
@@ -69,6 +72,7 @@ impl Diagnoser {
         settings: &Settings,
         ttl: TtlPolicy,
         executor: Executor,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             factory,
@@ -77,6 +81,7 @@ impl Diagnoser {
             global_calls: GlobalCallLimit::new(settings.max_aws_calls_in_flight),
             calls_per_diagnosis: settings.max_aws_calls_per_diagnosis,
             executor,
+            metrics,
         }
     }
 
@@ -115,6 +120,7 @@ impl Diagnoser {
                 assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
                 deadline,
                 limits: &limits,
+                metrics: &self.metrics,
             };
             let (evidence, regional) =
                 tokio::join!(permissions::collect(&context), regional::probe(&context));
@@ -148,6 +154,7 @@ impl Diagnoser {
             identity::caller_identity(&session, sts_region, &secrets),
         )
         .await;
+        self.count("GetCallerIdentity", sts_region, &identity, started);
         let identity = match identity {
             Ok(identity) => identity,
             Err(error) => {
@@ -174,6 +181,7 @@ impl Diagnoser {
             identity::assume_role(&session, sts_region, role, &secrets),
         )
         .await;
+        self.count("AssumeRole", sts_region, &assumed, started);
         let credentials = match assumed {
             Ok(credentials) => credentials,
             Err(error) => {
@@ -188,6 +196,7 @@ impl Diagnoser {
             credentials.session_token().unwrap_or_default().to_owned(),
         ];
         let role_session = session.with_credentials(credentials);
+        let role_started = Instant::now();
         let role_identity = within(
             deadline,
             "sts",
@@ -195,6 +204,12 @@ impl Diagnoser {
             identity::caller_identity(&role_session, sts_region, &secrets),
         )
         .await;
+        self.count(
+            "GetCallerIdentity",
+            sts_region,
+            &role_identity,
+            role_started,
+        );
         match role_identity {
             Ok(role_identity) => {
                 report.check(
@@ -215,6 +230,18 @@ impl Diagnoser {
                 None
             }
         }
+    }
+
+    /// Counts an STS call of the identity phase.
+    fn count<T>(
+        &self,
+        operation: &str,
+        region: Region,
+        result: &Result<T, AwsError>,
+        started: Instant,
+    ) {
+        self.metrics
+            .aws_call("sts", operation, region, result, started.elapsed());
     }
 
     fn assemble(

@@ -7,8 +7,11 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
+use std::sync::Arc;
+
 use super::{ApiTokens, RateLimiter};
 use crate::api::{Problem, Tenant};
+use crate::metrics::Metrics;
 
 /// What the guard checks against.
 pub struct Guard {
@@ -16,6 +19,8 @@ pub struct Guard {
     pub tokens: ApiTokens,
     /// Per-caller rate limits.
     pub limiter: RateLimiter,
+    /// Where refusals are counted.
+    pub metrics: Arc<Metrics>,
 }
 
 fn bearer(request: &ServiceRequest) -> Option<&str> {
@@ -44,6 +49,7 @@ pub async fn guard(
     };
     let caller = if guard.tokens.is_enabled() {
         let Some(tenant) = bearer(&request).and_then(|token| guard.tokens.tenant_of(token)) else {
+            guard.metrics.rejected("unauthorized");
             return Ok(request.error_response(Problem::unauthorized()));
         };
         let tenant = tenant.to_owned();
@@ -57,6 +63,7 @@ pub async fn guard(
             .unwrap_or_default()
     };
     if let Err(wait) = guard.limiter.check(&caller) {
+        guard.metrics.rejected("rate_limited");
         return Ok(request.error_response(Problem::rate_limited(wait)));
     }
     next.call(request)

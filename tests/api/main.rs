@@ -10,6 +10,7 @@ mod helpers;
 mod identity;
 mod identity_failures;
 mod log_hygiene;
+mod metrics;
 mod openapi_drift;
 mod permissions;
 mod regional;

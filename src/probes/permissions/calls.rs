@@ -20,10 +20,7 @@ pub async fn iam<T, E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let secrets = ctx.secrets;
-    ctx.call("iam", operation, async move {
-        call.await
-            .map_err(|error| AwsError::from_sdk("iam", operation, &error, secrets))
-    })
-    .await
+    // IAM is global: its calls go to the partition's home region.
+    ctx.aws(ctx.request.partition.sts_region(), "iam", operation, call)
+        .await
 }

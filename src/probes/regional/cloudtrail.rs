@@ -277,18 +277,16 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
 }
 
 async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<Trail>, AwsError> {
-    ctx.call("cloudtrail", "DescribeTrails", async {
-        let output = ctx
-            .session
-            .cloudtrail(region)
-            .describe_trails()
-            .include_shadow_trails(true)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("cloudtrail", "DescribeTrails", &e, ctx.secrets))?;
-        Ok(output.trail_list.unwrap_or_default())
-    })
-    .await
+    let request = ctx
+        .session
+        .cloudtrail(region)
+        .describe_trails()
+        .include_shadow_trails(true)
+        .send();
+    let output = ctx
+        .aws(region, "cloudtrail", "DescribeTrails", request)
+        .await?;
+    Ok(output.trail_list.unwrap_or_default())
 }
 
 /// GetTrailStatus in the trail's home region (elsewhere AWS answers TrailNotFound).
@@ -306,39 +304,36 @@ async fn trail_status(
         .or(trail.name())
         .unwrap_or_default()
         .to_owned();
+    let request = ctx
+        .session
+        .cloudtrail(region)
+        .get_trail_status()
+        .name(name)
+        .send();
     let result = ctx
-        .call("cloudtrail", "GetTrailStatus", async {
-            let output = ctx
-                .session
-                .cloudtrail(region)
-                .get_trail_status()
-                .name(name)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("cloudtrail", "GetTrailStatus", &e, ctx.secrets))?;
+        .aws(region, "cloudtrail", "GetTrailStatus", request)
+        .await
+        .map(|output| {
             let delivery_error = output
                 .latest_delivery_error
                 .filter(|error| !error.is_empty());
-            Ok((output.is_logging.unwrap_or(false), delivery_error))
-        })
-        .await;
+            (output.is_logging.unwrap_or(false), delivery_error)
+        });
     (trail, result)
 }
 
 /// Whether any management event of the last seven days exists in `region`.
 async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, AwsError> {
-    ctx.call("cloudtrail", "LookupEvents", async {
-        let since = chrono::Utc::now() - EVENT_WINDOW;
-        let output = ctx
-            .session
-            .cloudtrail(region)
-            .lookup_events()
-            .start_time(aws_smithy_types::DateTime::from_secs(since.timestamp()))
-            .max_results(1)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("cloudtrail", "LookupEvents", &e, ctx.secrets))?;
-        Ok(!output.events.unwrap_or_default().is_empty())
-    })
-    .await
+    let since = chrono::Utc::now() - EVENT_WINDOW;
+    let request = ctx
+        .session
+        .cloudtrail(region)
+        .lookup_events()
+        .start_time(aws_smithy_types::DateTime::from_secs(since.timestamp()))
+        .max_results(1)
+        .send();
+    let output = ctx
+        .aws(region, "cloudtrail", "LookupEvents", request)
+        .await?;
+    Ok(!output.events.unwrap_or_default().is_empty())
 }

@@ -5,7 +5,6 @@ use std::time::Instant;
 use aws_sdk_config::types::RecorderStatus;
 
 use super::outcome::{Failure, RegionOutcome, classify, denied, observe};
-use crate::aws::AwsError;
 use crate::catalogue::Code;
 use crate::domain::{CheckId, ConfigState, Region};
 use crate::probes::context::ProbeContext;
@@ -16,20 +15,12 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Conf
     let started = Instant::now();
     let client = ctx.session.config(region);
     let statuses = ctx
-        .call("config", "DescribeConfigurationRecorderStatus", async {
-            client
-                .describe_configuration_recorder_status()
-                .send()
-                .await
-                .map_err(|e| {
-                    AwsError::from_sdk(
-                        "config",
-                        "DescribeConfigurationRecorderStatus",
-                        &e,
-                        ctx.secrets,
-                    )
-                })
-        })
+        .aws(
+            region,
+            "config",
+            "DescribeConfigurationRecorderStatus",
+            client.describe_configuration_recorder_status().send(),
+        )
         .await;
     let mut outcome = RegionOutcome {
         region,

@@ -24,13 +24,12 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         observations: Vec::new(),
     };
     let hub = ctx
-        .call("securityhub", "DescribeHub", async {
-            client
-                .describe_hub()
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("securityhub", "DescribeHub", &e, ctx.secrets))
-        })
+        .aws(
+            region,
+            "securityhub",
+            "DescribeHub",
+            client.describe_hub().send(),
+        )
         .await;
     outcome
         .observations
@@ -59,10 +58,10 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
     // Enabled: the sub-calls are independent, so they run at once; each failure is its own
     // finding and leaves the hub's state as it is.
     let (standards, findings, administrator, members) = tokio::join!(
-        enabled_standards(ctx, &client),
-        any_finding(ctx, &client),
-        administrator(ctx, &client),
-        member_count(ctx, &client),
+        enabled_standards(ctx, region, &client),
+        any_finding(ctx, region, &client),
+        administrator(ctx, region, &client),
+        member_count(ctx, region, &client),
     );
     outcome.observations.extend(
         [
@@ -129,62 +128,70 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
 
 async fn enabled_standards(
     ctx: &ProbeContext<'_>,
+    region: Region,
     client: &Client,
 ) -> Result<Vec<String>, AwsError> {
-    ctx.call("securityhub", "GetEnabledStandards", async {
-        let output = client.get_enabled_standards().send().await.map_err(|e| {
-            AwsError::from_sdk("securityhub", "GetEnabledStandards", &e, ctx.secrets)
-        })?;
-        Ok(output
-            .standards_subscriptions()
-            .iter()
-            .filter_map(|s| s.standards_arn().map(str::to_owned))
-            .collect())
-    })
-    .await
+    let output = ctx
+        .aws(
+            region,
+            "securityhub",
+            "GetEnabledStandards",
+            client.get_enabled_standards().send(),
+        )
+        .await?;
+    Ok(output
+        .standards_subscriptions()
+        .iter()
+        .filter_map(|s| s.standards_arn().map(str::to_owned))
+        .collect())
 }
 
-async fn any_finding(ctx: &ProbeContext<'_>, client: &Client) -> Result<bool, AwsError> {
-    ctx.call("securityhub", "GetFindings", async {
-        let output = client
-            .get_findings()
-            .max_results(1)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("securityhub", "GetFindings", &e, ctx.secrets))?;
-        Ok(!output.findings().is_empty())
-    })
-    .await
+async fn any_finding(
+    ctx: &ProbeContext<'_>,
+    region: Region,
+    client: &Client,
+) -> Result<bool, AwsError> {
+    let output = ctx
+        .aws(
+            region,
+            "securityhub",
+            "GetFindings",
+            client.get_findings().max_results(1).send(),
+        )
+        .await?;
+    Ok(!output.findings().is_empty())
 }
 
 async fn administrator(
     ctx: &ProbeContext<'_>,
+    region: Region,
     client: &Client,
 ) -> Result<Option<String>, AwsError> {
-    ctx.call("securityhub", "GetAdministratorAccount", async {
-        let output = client
-            .get_administrator_account()
-            .send()
-            .await
-            .map_err(|e| {
-                AwsError::from_sdk("securityhub", "GetAdministratorAccount", &e, ctx.secrets)
-            })?;
-        Ok(output
-            .administrator()
-            .and_then(|invitation| invitation.account_id().map(str::to_owned)))
-    })
-    .await
+    let output = ctx
+        .aws(
+            region,
+            "securityhub",
+            "GetAdministratorAccount",
+            client.get_administrator_account().send(),
+        )
+        .await?;
+    Ok(output
+        .administrator()
+        .and_then(|invitation| invitation.account_id().map(str::to_owned)))
 }
 
-async fn member_count(ctx: &ProbeContext<'_>, client: &Client) -> Result<usize, AwsError> {
-    ctx.call("securityhub", "ListMembers", async {
-        let output = client
-            .list_members()
-            .only_associated(true)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("securityhub", "ListMembers", &e, ctx.secrets))?;
-        Ok(output.members().len())
-    })
-    .await
+async fn member_count(
+    ctx: &ProbeContext<'_>,
+    region: Region,
+    client: &Client,
+) -> Result<usize, AwsError> {
+    let output = ctx
+        .aws(
+            region,
+            "securityhub",
+            "ListMembers",
+            client.list_members().only_associated(true).send(),
+        )
+        .await?;
+    Ok(output.members().len())
 }

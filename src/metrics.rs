@@ -1,0 +1,406 @@
+//! Prometheus metrics: one registry per service, every metric under `connector_doctor_` with help
+//! text. Labels are bounded: route templates (never raw paths), check ids, catalogue codes, AWS
+//! services, operations and regions from fixed tables, and a capped set of connector ids.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::aws::{AwsError, AwsErrorKind};
+use crate::catalogue::aws_mapping::ACCESS_DENIED;
+use crate::catalogue::{Code, aws_mapping};
+use crate::domain::{Diagnosis, HealthStatus, Region};
+
+const NAMESPACE: &str = "connector_doctor";
+
+/// Latency buckets from a cache hit (sub-millisecond) to a diagnosis at its deadline.
+const SECONDS_BUCKETS: &[f64] = &[
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0,
+];
+
+/// Every metric of the service.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    diagnoses: IntCounterVec,
+    diagnosis_duration: Histogram,
+    check_results: IntCounterVec,
+    findings: IntCounterVec,
+    aws_calls: IntCounterVec,
+    aws_duration: HistogramVec,
+    aws_errors: IntCounterVec,
+    aws_throttles: IntCounterVec,
+    cache_requests: IntCounterVec,
+    cache_errors: IntCounterVec,
+    single_flight_joins: IntCounter,
+    in_flight: IntGauge,
+    rejected: IntCounterVec,
+    connector_status: IntGaugeVec,
+    /// Connector ids with a status series, and when each was last seen.
+    connectors: Mutex<HashMap<String, Instant>>,
+    connector_cap: usize,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let metric = IntCounterVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
+        .unwrap_or_else(|error| panic!("metric {name} is malformed: {error}"));
+    register(registry, metric)
+}
+
+fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help)
+        .namespace(NAMESPACE)
+        .buckets(SECONDS_BUCKETS.to_vec());
+    register(
+        registry,
+        HistogramVec::new(opts, labels)
+            .unwrap_or_else(|error| panic!("metric {name} is malformed: {error}")),
+    )
+}
+
+fn register<M: prometheus::core::Collector + Clone + 'static>(registry: &Registry, metric: M) -> M {
+    // Names are fixed in this file and registered once per registry: a clash is a bug
+    // that every test run would show at once.
+    registry
+        .register(Box::new(metric.clone()))
+        .unwrap_or_else(|error| panic!("metric registration failed: {error}"));
+    metric
+}
+
+impl Metrics {
+    /// A fresh registry with every metric; `connector_cap` bounds the per-connector series.
+    pub fn new(connector_cap: usize) -> Self {
+        let registry = Registry::new();
+        let r = &registry;
+        let single_flight_joins = IntCounter::with_opts(
+            Opts::new(
+                "single_flight_joins_total",
+                "Requests that joined an identical diagnosis already running instead of starting one.",
+            )
+            .namespace(NAMESPACE),
+        )
+        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
+        let in_flight = IntGauge::with_opts(
+            Opts::new("diagnoses_in_flight", "Cold diagnoses running now.").namespace(NAMESPACE),
+        )
+        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
+        let diagnosis_duration = Histogram::with_opts(
+            HistogramOpts::new(
+                "diagnosis_duration_seconds",
+                "Duration of fresh (uncached) diagnoses.",
+            )
+            .namespace(NAMESPACE)
+            .buckets(SECONDS_BUCKETS.to_vec()),
+        )
+        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
+        let build_info = IntGaugeVec::new(
+            Opts::new("build_info", "Build of the running service; always 1.").namespace(NAMESPACE),
+            &["version"],
+        )
+        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
+        build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        let connector_status = IntGaugeVec::new(
+            Opts::new(
+                "connector_status",
+                "Last status of each connector: 0 healthy, 1 degraded, 2 unhealthy (capped set of connectors).",
+            )
+            .namespace(NAMESPACE),
+            &["connector_id"],
+        )
+        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
+        Self {
+            http_requests: counter(
+                r,
+                "http_requests_total",
+                "HTTP requests by route template, method and status.",
+                &["route", "method", "status"],
+            ),
+            http_duration: histogram(
+                r,
+                "http_request_duration_seconds",
+                "HTTP request duration by route template and method.",
+                &["route", "method"],
+            ),
+            diagnoses: counter(
+                r,
+                "diagnoses_total",
+                "Fresh diagnoses by requested connection and that connection's status.",
+                &["connection", "status"],
+            ),
+            check_results: counter(
+                r,
+                "check_results_total",
+                "Check results of fresh diagnoses by check and status.",
+                &["check", "status"],
+            ),
+            findings: counter(
+                r,
+                "findings_total",
+                "Findings of fresh diagnoses by catalogue code and severity.",
+                &["code", "severity"],
+            ),
+            aws_calls: counter(
+                r,
+                "aws_calls_total",
+                "AWS calls by service, operation, region and outcome (ok or an error class).",
+                &["service", "operation", "region", "outcome"],
+            ),
+            aws_duration: histogram(
+                r,
+                "aws_call_duration_seconds",
+                "AWS call duration, retries included, by service, operation and region.",
+                &["service", "operation", "region"],
+            ),
+            aws_errors: counter(
+                r,
+                "aws_errors_total",
+                "Failed AWS calls by service and AWS error code.",
+                &["service", "code"],
+            ),
+            aws_throttles: counter(
+                r,
+                "aws_throttles_total",
+                "AWS calls that stayed throttled after the SDK's retries, by service.",
+                &["service"],
+            ),
+            cache_requests: counter(
+                r,
+                "cache_requests_total",
+                "Cache look-ups by backend and result (hit or miss).",
+                &["backend", "result"],
+            ),
+            cache_errors: counter(
+                r,
+                "cache_errors_total",
+                "Failed cache operations by backend.",
+                &["backend"],
+            ),
+            rejected: counter(
+                r,
+                "rejected_requests_total",
+                "Requests refused before any work: unauthorized, rate_limited or overloaded.",
+                &["reason"],
+            ),
+            single_flight_joins: register(r, single_flight_joins),
+            in_flight: register(r, in_flight),
+            diagnosis_duration: register(r, diagnosis_duration),
+            connector_status: register(r, connector_status),
+            connectors: Mutex::new(HashMap::new()),
+            connector_cap: connector_cap.max(1),
+            registry: {
+                register(r, build_info);
+                registry.clone()
+            },
+        }
+    }
+
+    /// The text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+            tracing::warn!(%error, "cannot encode metrics");
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+
+    /// One served HTTP request.
+    pub fn http_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        self.http_requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.http_duration
+            .with_label_values(&[route, method])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// One AWS call and how it ended.
+    pub fn aws_call<T>(
+        &self,
+        service: &str,
+        operation: &str,
+        region: Region,
+        result: &Result<T, AwsError>,
+        elapsed: Duration,
+    ) {
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(error) => {
+                let code = error.code.as_deref().unwrap_or("none");
+                self.aws_errors.with_label_values(&[service, code]).inc();
+                let class = error_class(error);
+                if class == "throttled" {
+                    self.aws_throttles.with_label_values(&[service]).inc();
+                }
+                class
+            }
+        };
+        self.aws_calls
+            .with_label_values(&[service, operation, region.name(), outcome])
+            .inc();
+        self.aws_duration
+            .with_label_values(&[service, operation, region.name()])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// A fresh diagnosis: its connections, checks, findings, duration and connector status.
+    pub fn diagnosis(&self, diagnosis: &Diagnosis) {
+        for (connection, report) in &diagnosis.connections {
+            self.diagnoses
+                .with_label_values(&[connection.as_str(), &word(&report.status)])
+                .inc();
+        }
+        for check in &diagnosis.checks {
+            self.check_results
+                .with_label_values(&[&word(&check.id), &word(&check.status)])
+                .inc();
+        }
+        for finding in &diagnosis.findings {
+            self.findings
+                .with_label_values(&[finding.code.as_str(), &word(&finding.severity)])
+                .inc();
+        }
+        self.diagnosis_duration
+            .observe(diagnosis.duration_ms as f64 / 1000.0);
+        if let Some(connector_id) = &diagnosis.connector_id {
+            self.connector_status(connector_id, diagnosis.status);
+        }
+    }
+
+    /// Sets a connector's status, evicting the least recently seen connector past the cap.
+    fn connector_status(&self, connector_id: &str, status: HealthStatus) {
+        let mut seen = self
+            .connectors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.insert(connector_id.to_owned(), Instant::now());
+        while seen.len() > self.connector_cap {
+            let Some(oldest) = seen
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(id, _)| id.clone())
+            else {
+                break;
+            };
+            seen.remove(&oldest);
+            let _ = self.connector_status.remove_label_values(&[&oldest]);
+        }
+        let value = match status {
+            HealthStatus::Healthy => 0,
+            HealthStatus::Degraded => 1,
+            HealthStatus::Unhealthy => 2,
+        };
+        self.connector_status
+            .with_label_values(&[connector_id])
+            .set(value);
+    }
+
+    /// A cache look-up.
+    pub fn cache_lookup(&self, backend: &str, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.cache_requests
+            .with_label_values(&[backend, result])
+            .inc();
+    }
+
+    /// A failed cache operation.
+    pub fn cache_error(&self, backend: &str) {
+        self.cache_errors.with_label_values(&[backend]).inc();
+    }
+
+    /// A request that joined a running identical diagnosis.
+    pub fn single_flight_join(&self) {
+        self.single_flight_joins.inc();
+    }
+
+    /// A request refused before any work.
+    pub fn rejected(&self, reason: &str) {
+        self.rejected.with_label_values(&[reason]).inc();
+    }
+
+    /// Counts a cold diagnosis as running until the returned guard is dropped.
+    pub fn diagnosis_started(&self) -> InFlight<'_> {
+        self.in_flight.inc();
+        InFlight(&self.in_flight)
+    }
+}
+
+/// Decrements the in-flight gauge when dropped (also when the request is cancelled).
+pub struct InFlight<'a>(&'a IntGauge);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The contract's word for a serializable enum value, e.g. `security_hub`.
+fn word(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The error class of a failed AWS call, for the `outcome` label.
+pub fn error_class(error: &AwsError) -> &'static str {
+    match error.kind {
+        AwsErrorKind::Timeout => return "timeout",
+        AwsErrorKind::Unreachable => return "unreachable",
+        AwsErrorKind::MalformedResponse => return "service_error",
+        AwsErrorKind::Construction => return "client_error",
+        AwsErrorKind::Service => {}
+    }
+    if error.code_is(ACCESS_DENIED) {
+        return "access_denied";
+    }
+    match aws_mapping::code_for(error, chrono::Utc::now()) {
+        Code::AwsThrottled => "throttled",
+        Code::RegionDisabled => "region_disabled",
+        Code::AwsServiceError if error.http_status.is_some_and(|s| s >= 500) => "service_error",
+        _ => "client_error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_thousand_connectors_keep_at_most_the_cap_of_series() {
+        let metrics = Metrics::new(1000);
+        for i in 0..10_000 {
+            metrics.connector_status(&format!("connector-{i}"), HealthStatus::Degraded);
+        }
+        let series = metrics
+            .render()
+            .lines()
+            .filter(|line| line.starts_with("connector_doctor_connector_status{"))
+            .count();
+        assert_eq!(series, 1000);
+        // The most recently seen stay; the oldest went first.
+        let text = metrics.render();
+        assert!(text.contains("connector_id=\"connector-9999\""));
+        assert!(!text.contains("connector_id=\"connector-0\""));
+    }
+
+    #[test]
+    fn every_metric_has_help_text_and_the_namespace() {
+        let metrics = Metrics::new(10);
+        metrics.rejected("unauthorized");
+        let text = metrics.render();
+        for line in text.lines().filter(|l| l.starts_with("# HELP")) {
+            let name = line.split_whitespace().nth(2).unwrap_or_default();
+            assert!(name.starts_with("connector_doctor_"), "{name}");
+            assert!(line.split_whitespace().count() > 3, "{name} has help text");
+        }
+        assert!(text.contains("connector_doctor_build_info{version="));
+    }
+}
