@@ -7,7 +7,7 @@ use connector_doctor::config::Settings;
 use connector_doctor::domain::Secret;
 use serde_json::{Value, json};
 
-use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::redis::RedisServer;
 use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
 
@@ -38,12 +38,7 @@ async fn app(kind: Kind<'_>, fake: &FakeAws, adjust: impl FnOnce(&mut Settings))
 /// findings like any other).
 async fn fake_identity() -> FakeAws {
     let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-    )
-    .await;
+    fake.identifies_user(Duration::ZERO).await;
     fake
 }
 
@@ -218,13 +213,7 @@ async fn redis_history() {
 async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_requests() {
     let redis = RedisServer::start();
     let fake = FakeAws::start().await;
-    fake.on_action_delayed(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-        Duration::from_millis(500),
-    )
-    .await;
+    fake.identifies_user(Duration::from_millis(500)).await;
     let first = app(Kind::Redis(&redis), &fake, |_| {}).await;
     let second = app(Kind::Redis(&redis), &fake, |_| {}).await;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::app::{check, finding_codes};
-use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::{FakeAws, TestApp, example_request};
 
 /// Diagnoses the example request against a fake whose GetCallerIdentity answers `status`/`body`.
@@ -105,13 +105,7 @@ async fn an_aws_500_is_a_service_error_after_retries() {
 #[tokio::test]
 async fn a_response_slower_than_the_call_timeout_is_aws_timeout() {
     let fake = FakeAws::start().await;
-    fake.on_action_delayed(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-        Duration::from_secs(10),
-    )
-    .await;
+    fake.identifies_user(Duration::from_secs(10)).await;
     let app = TestApp::spawn(|settings| {
         settings.aws_endpoint_url = Some(fake.url());
         settings.aws_call_timeout = Duration::from_secs(1);
@@ -128,12 +122,7 @@ async fn a_response_slower_than_the_call_timeout_is_aws_timeout() {
 #[tokio::test]
 async fn a_denied_assume_role_names_trust_policy_and_external_id() {
     let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-    )
-    .await;
+    fake.identifies_user(Duration::ZERO).await;
     fake.on_action(
         "AssumeRole",
         403,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::FakeAws;
-use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::process::{ChildGuard, free_port, wait_for_port};
 
 /// A value that exists only in this test run.
@@ -42,12 +42,7 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
     let role_token = generated("R0LET0KEN", 300);
 
     let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-    )
-    .await;
+    fake.identifies_user(Duration::ZERO).await;
     fake.on_action(
         "AssumeRole",
         200,

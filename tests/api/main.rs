@@ -13,6 +13,7 @@ mod log_hygiene;
 mod metrics;
 mod openapi_drift;
 mod permissions;
+mod prometheus;
 mod regional;
 mod regional_faults;
 mod security;

@@ -3,18 +3,14 @@
 use connector_doctor::config::Settings;
 use connector_doctor::startup::Application;
 
-use crate::helpers::fake_aws::caller_identity_body;
+use std::time::Duration;
+
 use crate::helpers::{FakeAws, TestApp, example_request};
 
 #[tokio::test]
 async fn a_diagnosis_shows_in_the_metrics_by_route_template() {
     let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-    )
-    .await;
+    fake.identifies_user(Duration::ZERO).await;
     let app = TestApp::with_aws(&fake.url()).await;
     let diagnosis = app.diagnosis(&example_request()).await;
     app.get(&format!(

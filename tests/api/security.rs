@@ -8,7 +8,6 @@ use connector_doctor::security::ApiTokens;
 use connector_doctor::startup::{Application, StartupError};
 use serde_json::{Value, json};
 
-use crate::helpers::fake_aws::caller_identity_body;
 use crate::helpers::{FakeAws, TestApp, example_request};
 
 fn tokens(text: &str) -> ApiTokens {
@@ -17,13 +16,7 @@ fn tokens(text: &str) -> ApiTokens {
 
 async fn fake_identity(delay: Duration) -> FakeAws {
     let fake = FakeAws::start().await;
-    fake.on_action_delayed(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-        delay,
-    )
-    .await;
+    fake.identifies_user(delay).await;
     fake
 }
 

@@ -21,6 +21,9 @@ pub fn sts_error_body(code: &str, message: &str) -> String {
     )
 }
 
+/// The IAM user most tests diagnose.
+pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/mdca";
+
 /// An STS GetCallerIdentity success body.
 pub fn caller_identity_body(account: &str, arn: &str) -> String {
     format!(
@@ -43,6 +46,17 @@ impl FakeAws {
     /// Its base URL, for `--aws-endpoint-url`.
     pub fn url(&self) -> String {
         self.server.uri()
+    }
+
+    /// Answers GetCallerIdentity as [`USER_ARN`] of account 123456789012, after `delay`.
+    pub async fn identifies_user(&self, delay: Duration) {
+        self.on_action_delayed(
+            "GetCallerIdentity",
+            200,
+            caller_identity_body("123456789012", USER_ARN),
+            delay,
+        )
+        .await;
     }
 
     /// Answers a query-protocol `Action` with an XML body and status.

@@ -9,7 +9,6 @@ use wiremock::matchers::{header, header_regex, method, path};
 use wiremock::{Mock, MockBuilder, Request, Respond, ResponseTemplate};
 
 use super::FakeAws;
-use super::fake_aws::caller_identity_body;
 
 /// Matches requests signed for `service` in `region` (the SigV4 credential scope).
 pub fn signed_for(region: &str, service: &str) -> wiremock::matchers::HeaderRegexMatcher {
@@ -80,12 +79,7 @@ pub fn events(any: bool) -> Value {
 /// Mounts a healthy account: identity, a logging multi-region trail with recent events,
 /// Security Hub on with CIS and findings, and a recording Config recorder everywhere.
 pub async fn healthy_account(fake: &FakeAws) {
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:user/mdca"),
-    )
-    .await;
+    fake.identifies_user(Duration::ZERO).await;
     let trail = json!({"trailList": [{
         "Name": "main", "TrailARN": "arn:aws:cloudtrail:us-east-1:123456789012:trail/main",
         "HomeRegion": "us-east-1", "IsMultiRegionTrail": true, "IsOrganizationTrail": false

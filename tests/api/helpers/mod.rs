@@ -6,6 +6,7 @@ pub mod fake_regions;
 pub mod iam_setup;
 pub mod moto;
 pub mod process;
+pub mod prometheus;
 pub mod redis;
 
 pub use app::TestApp;
