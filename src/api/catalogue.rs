@@ -24,7 +24,7 @@ pub struct CatalogueBody {
 #[serde(deny_unknown_fields)]
 pub struct MatchRequest {
     /// An AWS error code, an AWS message, a pasted SDK error or a legacy portal message.
-    #[schema(example = "NullPointerException")]
+    #[schema(example = "NullPointerException", min_length = 1, max_length = 8192)]
     pub message: String,
 }
 

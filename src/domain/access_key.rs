@@ -15,8 +15,9 @@ impl AccessKeyId {
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         let valid_prefix = text.starts_with("AKIA") || text.starts_with("ASIA");
         let valid_rest = text.len() == 20
-            && text[4..]
+            && text
                 .bytes()
+                .skip(4)
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         if valid_prefix && valid_rest {
             Ok(Self(text.to_owned()))
@@ -81,5 +82,7 @@ mod tests {
         assert!(AccessKeyId::parse("AKIAiosfodnn7example").is_err());
         assert!(AccessKeyId::parse("AKIA").is_err());
         assert!(AccessKeyId::parse("XKIAIOSFODNN7EXAMPLE").is_err());
+        // 20 bytes whose fifth starts inside a character: refused, not a panic.
+        assert!(AccessKeyId::parse("AKIé123456789012345").is_err());
     }
 }

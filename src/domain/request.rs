@@ -50,6 +50,7 @@ pub struct DiagnosisRequestBody {
     pub connector_id: Option<String>,
     /// Connections to diagnose; default both.
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub connections: Option<Vec<Connection>>,
     /// The connector's credentials.
     pub credentials: CredentialsBody,
@@ -113,6 +114,19 @@ pub struct DiagnosisRequest {
 }
 
 impl DiagnosisRequest {
+    /// Every secret of the request (credentials and the external id), to scrub from kept texts.
+    pub fn secret_values(&self) -> Vec<&str> {
+        let mut values = self.credentials.secret_values();
+        if let Some(external_id) = self
+            .assume_role
+            .as_ref()
+            .and_then(|r| r.external_id.as_ref())
+        {
+            values.push(external_id.expose());
+        }
+        values
+    }
+
     /// The regions to check: the named ones, else the partition's defaults.
     pub fn regions(&self) -> Vec<Region> {
         self.named_regions

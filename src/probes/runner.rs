@@ -109,7 +109,7 @@ impl Diagnoser {
                 .iter()
                 .map(String::as_str)
                 .collect();
-            let mut secrets = request.credentials.secret_values();
+            let mut secrets = request.secret_values();
             secrets.extend(role_secrets);
             let limits = CallLimits::new(&self.global_calls, self.calls_per_diagnosis);
             let context = ProbeContext {
@@ -142,7 +142,7 @@ impl Diagnoser {
         deadline: tokio::time::Instant,
         report: &mut Report,
     ) -> Option<Authenticated> {
-        let secrets = request.credentials.secret_values();
+        let secrets = request.secret_values();
         let sts_region = request.partition.sts_region();
         let session = self.factory.session(&request.credentials);
 
@@ -196,12 +196,14 @@ impl Diagnoser {
             credentials.session_token().unwrap_or_default().to_owned(),
         ];
         let role_session = session.with_credentials(credentials);
+        let mut role_and_caller_secrets = secrets.clone();
+        role_and_caller_secrets.extend(role_secrets.iter().map(String::as_str));
         let role_started = Instant::now();
         let role_identity = within(
             deadline,
             "sts",
             "GetCallerIdentity",
-            identity::caller_identity(&role_session, sts_region, &secrets),
+            identity::caller_identity(&role_session, sts_region, &role_and_caller_secrets),
         )
         .await;
         self.count(

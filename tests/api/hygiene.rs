@@ -1,0 +1,509 @@
+//! Secret hygiene across every probe path: the binary at `RUST_LOG=trace` with API tokens, Redis
+//! and the scripted fake AWS. Success, identity failures, assume-role success and denial,
+//! throttling, a cache miss then a hit, rejected and invalid requests, Redis stopped: no secret
+//! key, session token, external id, API token or access key id appears in the logs, any response
+//! body or header, `/metrics`, or any Redis key or value.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use wiremock::Mock;
+use wiremock::matchers::{body_string_contains, header_regex, method};
+
+use crate::helpers::FakeAws;
+use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::fake_regions::{CLOUDTRAIL, healthy_account, json_error};
+use crate::helpers::process::{ChildGuard, free_port, wait_for_port};
+use crate::helpers::redis::RedisServer;
+
+/// A value that exists only in this test run: `prefix` then upper-case hex up to `len`.
+pub(crate) fn generated(prefix: &str, len: usize) -> String {
+    let mut value = prefix.to_owned();
+    while value.len() < len {
+        value.push_str(&uuid::Uuid::new_v4().simple().to_string().to_uppercase());
+    }
+    value.truncate(len);
+    value
+}
+
+/// The service binary on a free port, its stdout and stderr captured in a file.
+pub(crate) struct Binary {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    log_path: PathBuf,
+    child: Option<ChildGuard>,
+    _dir: tempfile::TempDir,
+}
+
+impl Binary {
+    /// Starts `connector-doctor` with `args` (plus `--listen`) and `RUST_LOG=trace`.
+    pub(crate) fn start(args: &[&str]) -> Self {
+        Self::start_logging(args, "trace")
+    }
+
+    /// Starts `connector-doctor` with `args` (plus `--listen`) and `RUST_LOG=filter`.
+    pub(crate) fn start_logging(args: &[&str], filter: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let log_path = dir.path().join("service.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_connector-doctor"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
+            .env("RUST_LOG", filter)
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        let child = ChildGuard(child);
+        wait_for_port(port, Duration::from_secs(30), "connector-doctor");
+        Self {
+            base_url: format!("http://127.0.0.1:{port}"),
+            log_path,
+            child: Some(child),
+            _dir: dir,
+        }
+    }
+
+    /// Stops the process and returns everything it wrote.
+    pub(crate) fn stop(&mut self) -> String {
+        self.child = None;
+        self.logs()
+    }
+
+    /// What it wrote so far.
+    pub(crate) fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap()
+    }
+}
+
+/// An STS AssumeRole success body with the given role credentials.
+fn assume_role_body(key_id: &str, secret: &str, token: &str) -> String {
+    format!(
+        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+         <Credentials><AccessKeyId>{key_id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>\
+         <SessionToken>{token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>\
+         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor</Arn>\
+         <AssumedRoleId>AROAEXAMPLE:connector-doctor</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>\
+         <ResponseMetadata><RequestId>c6104cbe-0000-4000-8000-000000000002</RequestId></ResponseMetadata>\
+         </AssumeRoleResponse>"
+    )
+}
+
+/// Requests signed with this access key id (the SigV4 credential scope names it).
+fn signed_by(key_id: &str) -> wiremock::matchers::HeaderRegexMatcher {
+    header_regex("authorization", &format!("Credential={key_id}/"))
+}
+
+/// One credential set of the run.
+struct Keys {
+    key_id: String,
+    secret: String,
+    token: Option<String>,
+}
+
+impl Keys {
+    fn long_term() -> Self {
+        Self {
+            key_id: generated("AKIA", 20),
+            secret: generated("s3cr3t", 40),
+            token: None,
+        }
+    }
+
+    fn temporary() -> Self {
+        Self {
+            key_id: generated("ASIA", 20),
+            secret: generated("s3cr3t", 40),
+            token: Some(generated("T0KEN", 320)),
+        }
+    }
+
+    fn credentials(&self) -> Value {
+        match &self.token {
+            Some(token) => json!({
+                "access_key_id": self.key_id, "secret_access_key": self.secret, "session_token": token
+            }),
+            None => json!({"access_key_id": self.key_id, "secret_access_key": self.secret}),
+        }
+    }
+
+    fn secrets(&self, name: &str) -> Vec<(String, String)> {
+        let mut all = vec![
+            (format!("{name} access key id"), self.key_id.clone()),
+            (format!("{name} secret key"), self.secret.clone()),
+        ];
+        if let Some(token) = &self.token {
+            all.push((format!("{name} session token"), token.clone()));
+        }
+        all
+    }
+}
+
+/// Everything the run produced that a secret could leak into, as text.
+#[derive(Default)]
+struct Transcript {
+    texts: Vec<String>,
+    responses: usize,
+}
+
+impl Transcript {
+    /// Records a response: status, every header and the body; returns status and body.
+    async fn record(&mut self, response: reqwest::Response) -> (u16, String) {
+        let status = response.status().as_u16();
+        let mut text = format!("HTTP {status}\n");
+        for (name, value) in response.headers() {
+            text.push_str(&format!(
+                "{name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
+        }
+        let body = response.text().await.unwrap();
+        text.push_str(&body);
+        self.texts.push(text);
+        self.responses += 1;
+        (status, body)
+    }
+}
+
+#[tokio::test]
+async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
+    let api_token = generated("tok", 48);
+    let wrong_token = generated("wrongtok", 48);
+    let external_id = generated("ext", 32);
+    let cache_key_secret = generated("hmac", 40);
+
+    let healthy = Keys::long_term();
+    let invalid_id = Keys::long_term();
+    let bad_signature = Keys::long_term();
+    let expired = Keys::temporary();
+    let assumer = Keys::temporary();
+    let role = Keys::temporary();
+    let denied = Keys::long_term();
+    let throttled = Keys::long_term();
+    let rejected = Keys::long_term();
+
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    // Failures by the key that signed the request. Some messages echo the key id, as AWS's own
+    // messages sometimes do: the service must scrub them.
+    let identity_failures = [
+        (
+            &invalid_id,
+            "InvalidClientTokenId",
+            format!(
+                "The security token included in the request is invalid: {}",
+                invalid_id.key_id
+            ),
+        ),
+        (
+            &bad_signature,
+            "SignatureDoesNotMatch",
+            format!(
+                "The request signature we calculated does not match the signature you provided. \
+                 Check your AWS Secret Access Key {} and signing method.",
+                bad_signature.key_id
+            ),
+        ),
+        (
+            &expired,
+            "ExpiredToken",
+            "The security token included in the request is expired".to_owned(),
+        ),
+    ];
+    for (keys, code, message) in &identity_failures {
+        Mock::given(method("POST"))
+            .and(body_string_contains("Action=GetCallerIdentity"))
+            .and(signed_by(&keys.key_id))
+            .respond_with(
+                wiremock::ResponseTemplate::new(403)
+                    .insert_header("content-type", "text/xml")
+                    .set_body_string(sts_error_body(code, message)),
+            )
+            .with_priority(1)
+            .mount(&fake.server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=AssumeRole"))
+        .and(signed_by(&assumer.key_id))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .insert_header("content-type", "text/xml")
+                .set_body_string(assume_role_body(
+                    &role.key_id,
+                    &role.secret,
+                    role.token.as_deref().unwrap(),
+                )),
+        )
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=GetCallerIdentity"))
+        .and(signed_by(&role.key_id))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .insert_header("content-type", "text/xml")
+                .set_body_string(caller_identity_body(
+                    "123456789012",
+                    "arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor",
+                )),
+        )
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=AssumeRole"))
+        .and(signed_by(&denied.key_id))
+        .respond_with(
+            wiremock::ResponseTemplate::new(403)
+                .insert_header("content-type", "text/xml")
+                .set_body_string(sts_error_body(
+                    "AccessDenied",
+                    &format!(
+                        "User: arn:aws:iam::123456789012:user/mdca is not authorized to perform: \
+                         sts:AssumeRole (key {}, external id {external_id})",
+                        denied.key_id
+                    ),
+                )),
+        )
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header_regex("x-amz-target", &format!("^{CLOUDTRAIL}")))
+        .and(signed_by(&throttled.key_id))
+        .respond_with(json_error(400, "ThrottlingException", "Rate exceeded"))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+
+    let mut redis = RedisServer::start();
+    let mut service = Binary::start(&[
+        "--aws-endpoint-url",
+        &fake.url(),
+        "--redis-url",
+        &redis.url(),
+        "--cache-key-secret",
+        &cache_key_secret,
+        "--api-tokens",
+        &format!("acme:{api_token}"),
+        "--aws-call-timeout",
+        "3s",
+        "--diagnosis-deadline",
+        "10s",
+    ]);
+    let client = reqwest::Client::new();
+    let base = service.base_url.clone();
+    let post = |body: Value, token: &str| {
+        client
+            .post(format!("{base}/v1/diagnoses"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let get = |path: &str, token: &str| {
+        client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+    };
+    let request = |connector: &str, keys: &Keys| {
+        json!({
+            "connector_id": connector,
+            "credentials": keys.credentials(),
+            "regions": ["eu-west-1"],
+        })
+    };
+    let mut transcript = Transcript::default();
+    let diagnose = async |transcript: &mut Transcript, body: Value| -> Value {
+        let (status, text) = transcript
+            .record(post(body, &api_token).await.unwrap())
+            .await;
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap()
+    };
+
+    // Success, then the same request again: a miss, then a hit.
+    let first = diagnose(&mut transcript, request("healthy", &healthy)).await;
+    assert_eq!(first["status"], "healthy", "{first:#}");
+    assert_eq!(first["cached"], false);
+    let hit = diagnose(&mut transcript, request("healthy", &healthy)).await;
+    assert_eq!(hit["cached"], true);
+    assert_eq!(hit["id"], first["id"]);
+
+    // Identity failures.
+    for ((keys, _, _), code) in identity_failures.iter().zip([
+        "CREDENTIALS_INVALID_KEY_ID",
+        "CREDENTIALS_SIGNATURE_MISMATCH",
+        "CREDENTIALS_EXPIRED",
+    ]) {
+        let diagnosis = diagnose(&mut transcript, request("failing", keys)).await;
+        assert_eq!(diagnosis["status"], "unhealthy");
+        assert!(diagnosis.to_string().contains(code), "{diagnosis:#}");
+    }
+
+    // Assume role: success (the rest runs as the role session), then a denial.
+    let mut body = request("assumer", &assumer);
+    body["assume_role"] =
+        json!({"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": external_id});
+    let assumed = diagnose(&mut transcript, body).await;
+    assert_eq!(
+        assumed["identity"]["principal_type"], "assumed_role",
+        "{assumed:#}"
+    );
+    assert!(
+        fake.server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r
+                .headers
+                .get("authorization")
+                .is_some_and(|value| value.to_str().unwrap().contains(&role.key_id))),
+        "the role session made calls"
+    );
+    let mut body = request("denied", &denied);
+    body["assume_role"] =
+        json!({"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": external_id});
+    let refused = diagnose(&mut transcript, body).await;
+    assert!(
+        refused.to_string().contains("ASSUME_ROLE_DENIED"),
+        "{refused:#}"
+    );
+
+    // Throttling: every CloudTrail call of this key.
+    let slowed = diagnose(&mut transcript, request("throttled", &throttled)).await;
+    assert!(slowed.to_string().contains("AWS_THROTTLED"), "{slowed:#}");
+
+    // Reports and history by id.
+    for diagnosis in [&first, &assumed, &refused, &slowed] {
+        let id = diagnosis["id"].as_str().unwrap();
+        let (status, _) = transcript
+            .record(
+                get(&format!("/v1/diagnoses/{id}"), &api_token)
+                    .await
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    for connector in ["healthy", "failing", "assumer", "denied", "throttled"] {
+        let (status, _) = transcript
+            .record(
+                get(&format!("/v1/connectors/{connector}/history"), &api_token)
+                    .await
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+
+    // Rejected and invalid requests must not echo what they were sent.
+    let (status, _) = transcript
+        .record(
+            post(request("rejected", &rejected), &wrong_token)
+                .await
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let mut invalid = request("rejected", &rejected);
+    invalid["regions"] = json!(["mars-north-1"]);
+    invalid["credentials"]["session_token"] = json!(42);
+    let (status, _) = transcript
+        .record(post(invalid, &api_token).await.unwrap())
+        .await;
+    assert!(status == 422 || status == 400, "{status}");
+    let mut malformed_key = request("rejected", &rejected);
+    malformed_key["credentials"]["access_key_id"] = json!(rejected.key_id.to_lowercase());
+    let (status, _) = transcript
+        .record(post(malformed_key, &api_token).await.unwrap())
+        .await;
+    assert_eq!(status, 422);
+
+    // Everything stored in Redis, before stopping it.
+    let dump = redis.dump().await;
+    assert!(
+        dump.iter().any(|(key, _)| key.contains("report")),
+        "reports were stored: {dump:?}"
+    );
+    let stored: Vec<String> = dump
+        .iter()
+        .map(|(key, value)| format!("{key} = {value}"))
+        .collect();
+
+    // Redis stopped: still answered.
+    redis.stop();
+    let outage = diagnose(&mut transcript, request("outage", &healthy)).await;
+    assert_eq!(outage["cached"], false);
+    redis.restart();
+
+    let (status, metrics) = transcript
+        .record(client.get(format!("{base}/metrics")).send().await.unwrap())
+        .await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("connector_doctor_diagnoses_total"));
+    let logs = service.stop();
+
+    assert!(!logs.is_empty());
+    assert!(logs.contains("TRACE"), "trace level was on");
+    assert!(
+        logs.contains("request served"),
+        "the request logs were captured"
+    );
+    let responses = transcript.texts.join("\n");
+    assert!(transcript.responses >= 22, "{}", transcript.responses);
+    assert!(responses.contains("AWS_THROTTLED") && responses.contains("ASSUME_ROLE_DENIED"));
+    assert!(responses.contains("x-request-id"), "headers were searched");
+
+    let mut secrets = vec![
+        ("API token".to_owned(), api_token.clone()),
+        ("wrong API token".to_owned(), wrong_token.clone()),
+        ("external id".to_owned(), external_id.clone()),
+        ("cache key secret".to_owned(), cache_key_secret.clone()),
+    ];
+    for (name, keys) in [
+        ("healthy", &healthy),
+        ("invalid", &invalid_id),
+        ("bad signature", &bad_signature),
+        ("expired", &expired),
+        ("assumer", &assumer),
+        ("role", &role),
+        ("denied", &denied),
+        ("throttled", &throttled),
+        ("rejected", &rejected),
+    ] {
+        secrets.extend(keys.secrets(name));
+    }
+    secrets.push((
+        "lower-cased rejected key id".to_owned(),
+        rejected.key_id.to_lowercase(),
+    ));
+    let mut leaks = Vec::new();
+    for (place, text) in [
+        ("the logs", &logs),
+        ("a response", &responses),
+        ("Redis", &stored.join("\n")),
+    ] {
+        for (name, value) in &secrets {
+            if text.contains(value.as_str()) {
+                let at = text.find(value.as_str()).unwrap();
+                let start = text[..at]
+                    .char_indices()
+                    .rev()
+                    .nth(200)
+                    .map_or(0, |(i, _)| i);
+                leaks.push(format!(
+                    "the {name} is in {place}: …{}",
+                    &text[start..(at + value.len()).min(text.len())]
+                ));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}

@@ -1,0 +1,137 @@
+"""Schema-driven fuzzing of the running service with schemathesis.
+
+Starts ``target/debug/connector-doctor`` (build it first: ``cargo build``) with API tokens on, every
+AWS call sent to a loopback port nobody listens on (diagnoses still answer 200: AWS_UNREACHABLE),
+short deadlines and no effective rate limit, then runs ``schemathesis run`` against its
+``/openapi.json``: no 500, no undocumented status code, content types, headers and bodies matching
+the schema.
+
+Environment:
+    FUZZ_MAX_EXAMPLES  test cases per operation (default 15: a CI run well under a minute)
+    FUZZ_MAX_TIME      optional time budget in seconds for the whole run (scripts/fuzz-api)
+    FUZZ_PHASES        schemathesis phases (default examples,coverage,fuzzing)
+    FUZZ_CHECKS        schemathesis checks (default: server errors, status codes, content types,
+                       headers and bodies against the schema)
+    FUZZ_SEED          the seed (default random; printed in the output to reproduce a run)
+    CONNECTOR_DOCTOR_BIN  the binary (default target/debug/connector-doctor of the repo)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("CONNECTOR_DOCTOR_BIN", REPO / "target" / "debug" / "connector-doctor"))
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    ]
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, limit: float = 30.0) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if process.poll() is not None:
+            raise AssertionError(f"connector-doctor exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"connector-doctor did not answer {url} within {limit}s")
+
+
+@pytest.fixture()
+def service():
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: run `cargo build` first")
+    token = secrets.token_urlsafe(24)
+    port = free_port()
+    unreachable_aws = f"http://127.0.0.1:{free_port()}"
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [
+            str(BINARY),
+            "--listen", f"127.0.0.1:{port}",
+            "--api-tokens", f"tenant:{token}",
+            "--aws-endpoint-url", unreachable_aws,
+            "--aws-call-timeout", "1s",
+            "--aws-connect-timeout", "1s",
+            "--diagnosis-deadline", "2s",
+            "--rate-limit-per-minute", "100000",
+            "--rate-limit-burst", "100000",
+            "--max-cold-diagnoses", "256",
+            "--refresh-floor", "0s",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "RUST_LOG": "info"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(f"{base}/healthz", process)
+        yield base, token, process, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_every_operation_conforms_to_the_openapi_document(service):
+    base, token, process, log = service
+    report = Path(tempfile.mkdtemp(prefix="schemathesis-"))
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        f"{base}/openapi.json",
+        "--url", base,
+        "--header", f"Authorization: Bearer {token}",
+        "--checks", os.environ.get("FUZZ_CHECKS", CHECKS),
+        "--phases", os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing"),
+        "--max-examples", os.environ.get("FUZZ_MAX_EXAMPLES", "15"),
+        "--workers", "2",
+        "--request-timeout", "20",
+        "--seed", os.environ.get("FUZZ_SEED", str(secrets.randbelow(2**31))),
+        "--suppress-health-check", "all",
+        "--report", "junit",
+        "--report-dir", str(report),
+        "--no-color",
+    ]
+    if "FUZZ_MAX_TIME" in os.environ:
+        command += ["--max-time", os.environ["FUZZ_MAX_TIME"]]
+    run = subprocess.run(
+        command, capture_output=True, text=True, cwd=report, env={**os.environ, "NO_COLOR": "1"}
+    )
+    print(run.stdout[-20000:])
+    print(run.stderr[-5000:], file=sys.stderr)
+    assert process.poll() is None, "the service is still running"
+    log.seek(0)
+    output = log.read().decode(errors="replace")
+    assert "panicked" not in output, output[-5000:]
+    assert run.returncode == 0, f"schemathesis found problems (exit {run.returncode}); see the output above"
