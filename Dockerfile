@@ -11,6 +11,8 @@ WORKDIR /build
 # Dependencies in their own layer, rebuilt only when Cargo.toml or Cargo.lock change: the AWS SDK
 # crates take minutes to compile, the service itself seconds. A dummy lib + main stand in for src/.
 COPY Cargo.toml Cargo.lock ./
+# Cargo.toml declares the criterion benchmark, so its source must exist for cargo to read the manifest.
+COPY benches ./benches
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
  && touch src/lib.rs \
