@@ -13,7 +13,7 @@ use wiremock::Mock;
 use wiremock::matchers::{body_string_contains, header_regex, method};
 
 use crate::helpers::FakeAws;
-use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::fake_aws::{assume_role_body, caller_identity_body, sts_error_body};
 use crate::helpers::fake_regions::{CLOUDTRAIL, healthy_account, json_error};
 use crate::helpers::process::{ChildGuard, free_port, wait_for_port};
 use crate::helpers::redis::RedisServer;
@@ -77,19 +77,6 @@ impl Binary {
     pub(crate) fn logs(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap()
     }
-}
-
-/// An STS AssumeRole success body with the given role credentials.
-fn assume_role_body(key_id: &str, secret: &str, token: &str) -> String {
-    format!(
-        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
-         <Credentials><AccessKeyId>{key_id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>\
-         <SessionToken>{token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>\
-         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor</Arn>\
-         <AssumedRoleId>AROAEXAMPLE:connector-doctor</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>\
-         <ResponseMetadata><RequestId>c6104cbe-0000-4000-8000-000000000002</RequestId></ResponseMetadata>\
-         </AssumeRoleResponse>"
-    )
 }
 
 /// Requests signed with this access key id (the SigV4 credential scope names it).

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::helpers::FakeAws;
-use crate::helpers::fake_aws::sts_error_body;
+use crate::helpers::fake_aws::{assume_role_body, sts_error_body};
 use crate::helpers::process::{ChildGuard, free_port, wait_for_port};
 
 /// A value that exists only in this test run.
@@ -18,18 +18,6 @@ fn generated(prefix: &str, len: usize) -> String {
     }
     value.truncate(len);
     value
-}
-
-fn assume_role_body(key_id: &str, secret: &str, token: &str) -> String {
-    format!(
-        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
-         <Credentials><AccessKeyId>{key_id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>\
-         <SessionToken>{token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>\
-         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor</Arn>\
-         <AssumedRoleId>AROAEXAMPLE:connector-doctor</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>\
-         <ResponseMetadata><RequestId>c6104cbe-0000-4000-8000-000000000002</RequestId></ResponseMetadata>\
-         </AssumeRoleResponse>"
-    )
 }
 
 #[tokio::test]

@@ -35,6 +35,19 @@ pub fn caller_identity_body(account: &str, arn: &str) -> String {
     )
 }
 
+/// An STS AssumeRole success body with the given role credentials.
+pub fn assume_role_body(key_id: &str, secret: &str, token: &str) -> String {
+    format!(
+        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+         <Credentials><AccessKeyId>{key_id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>\
+         <SessionToken>{token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>\
+         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor</Arn>\
+         <AssumedRoleId>AROAEXAMPLE:connector-doctor</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>\
+         <ResponseMetadata><RequestId>c6104cbe-0000-4000-8000-000000000002</RequestId></ResponseMetadata>\
+         </AssumeRoleResponse>"
+    )
+}
+
 impl FakeAws {
     /// Starts an empty fake on a free port.
     pub async fn start() -> Self {
