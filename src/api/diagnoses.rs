@@ -1,12 +1,13 @@
 //! `POST /v1/diagnoses`: diagnose one AWS connector.
 
-use actix_web::{HttpRequest, get, post, web};
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 
 use super::json_body::read_json;
 use super::problem::Problem;
 use super::state::AppState;
 use super::tenant::Tenant;
-use crate::cache::HistoryItem;
+use crate::cache::{Answer, HistoryItem};
 use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
 use crate::probes::DiagnosisFailed;
 
@@ -40,10 +41,10 @@ pub async fn create_diagnosis(
     payload: web::Payload,
     state: web::Data<AppState>,
     tenant: Tenant,
-) -> Result<web::Json<Diagnosis>, Problem> {
+) -> Result<HttpResponse, Problem> {
     let body: DiagnosisRequestBody = read_json(&request, payload).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
-    let diagnosis =
+    let answer =
         state
             .diagnoses
             .diagnose(&tenant, &request)
@@ -58,7 +59,12 @@ pub async fn create_diagnosis(
                     Problem::internal()
                 }
             })?;
-    Ok(web::Json(diagnosis))
+    Ok(match answer {
+        Answer::Fresh(diagnosis) => HttpResponse::Ok().json(diagnosis),
+        Answer::Cached(json) => HttpResponse::Ok()
+            .content_type(ContentType::json())
+            .body(json),
+    })
 }
 
 /// A stored diagnosis by id, without credentials: 404 when unknown, expired, or another tenant's.

@@ -16,6 +16,15 @@ use crate::probes::{Diagnoser, DiagnosisFailed};
 /// How often a replica waiting on another's run looks for its result.
 const POLL: Duration = Duration::from_millis(100);
 
+/// A diagnosis as answered: fresh, or the cache's stored JSON served as it is.
+#[derive(Debug)]
+pub enum Answer {
+    /// Run now (or joined a run in flight); boxed, as it is much larger than a string.
+    Fresh(Box<Diagnosis>),
+    /// From the cache: the stored Diagnosis JSON, with `cached: true`.
+    Cached(String),
+}
+
 /// Diagnoses through the cache.
 #[derive(Clone)]
 pub struct CachedDiagnoser {
@@ -70,17 +79,17 @@ impl CachedDiagnoser {
         &self,
         tenant: &str,
         request: &DiagnosisRequest,
-    ) -> Result<Diagnosis, DiagnosisFailed> {
+    ) -> Result<Answer, DiagnosisFailed> {
         let key = CacheKey::new(&self.secret, tenant, request);
         // `refresh` bypasses the cache, but at most once per floor: a caller cannot turn the
         // service into a flood against a customer's account.
         let bypass = request.refresh && self.store.claim_refresh(&key, self.refresh_floor).await;
         if !bypass {
-            let cached = self.store.cached(&key).await;
+            let cached = self.store.cached_json(&key).await;
             self.metrics
                 .cache_lookup(self.store.backend_name(), cached.is_some());
-            if let Some(diagnosis) = cached {
-                return Ok(diagnosis);
+            if let Some(json) = cached {
+                return Ok(Answer::Cached(json));
             }
         }
         let (result, joined) = self
@@ -92,7 +101,7 @@ impl CachedDiagnoser {
         if joined {
             self.metrics.single_flight_join();
         }
-        result
+        result.map(|diagnosis| Answer::Fresh(Box::new(diagnosis)))
     }
 
     async fn run_cold(

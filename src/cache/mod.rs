@@ -10,7 +10,7 @@ mod store;
 mod ttl;
 
 pub use backend::{Backend, MemoryBackend, RedisBackend, StoreError};
-pub use cached_diagnoser::CachedDiagnoser;
+pub use cached_diagnoser::{Answer, CachedDiagnoser};
 pub use entry::{HistoryItem, StoredDiagnosis};
 pub use key::{CacheKey, KeySecret};
 pub use single_flight::SingleFlight;

@@ -93,16 +93,24 @@ impl DiagnosisStore {
 
     /// The diagnosis cached for an identical request, marked `cached`.
     pub async fn cached(&self, key: &CacheKey) -> Option<Diagnosis> {
+        serde_json::from_str(&self.cached_json(key).await?).ok()
+    }
+
+    /// The cached diagnosis as stored: JSON with `cached: true`, served as it is (a hit then
+    /// costs no decoding and re-encoding of the whole report).
+    pub async fn cached_json(&self, key: &CacheKey) -> Option<String> {
         let name = self.connector_key(&key.connector, &format!("cache:{}", key.request));
-        let text = self.observe(self.backend.get(&name).await)??;
-        let mut diagnosis: Diagnosis = serde_json::from_str(&text).ok()?;
-        diagnosis.cached = true;
-        Some(diagnosis)
+        self.observe(self.backend.get(&name).await)?
     }
 
     /// Keeps a fresh diagnosis: in the cache until it expires, as a report, and in history.
     pub async fn keep(&self, tenant: &str, key: &CacheKey, diagnosis: &Diagnosis) {
-        let Ok(text) = serde_json::to_string(diagnosis) else {
+        // Stored as every later read will answer it: from the cache.
+        let as_cached = Diagnosis {
+            cached: true,
+            ..diagnosis.clone()
+        };
+        let Ok(text) = serde_json::to_string(&as_cached) else {
             return;
         };
         let ttl = (diagnosis.expires_at - Utc::now())
