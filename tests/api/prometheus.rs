@@ -14,7 +14,7 @@ use wiremock::matchers::{body_string_contains, header_regex, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::app::finding_codes;
-use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
+use crate::helpers::fake_aws::{USER_ARN, caller_identity_body, sts_error_body};
 use crate::helpers::fake_regions::{healthy_account, json_error, signed_for};
 use crate::helpers::process::free_port;
 use crate::helpers::prometheus::{Prometheus, promtool};
@@ -413,10 +413,7 @@ async fn scripted_aws() -> FakeAws {
         &fake,
         SLOW_KEY,
         ResponseTemplate::new(200)
-            .set_body_string(caller_identity_body(
-                "123456789012",
-                "arn:aws:iam::123456789012:user/mdca",
-            ))
+            .set_body_string(caller_identity_body("123456789012", USER_ARN))
             .set_delay(SLOW_IDENTITY),
     )
     .await;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::app::{check, finding_codes};
+use crate::helpers::app::{check, finding_codes, findings_of};
 use crate::helpers::moto::AccessKey;
 use crate::helpers::{Moto, TestApp};
 
@@ -135,12 +135,9 @@ async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
     );
     assert_eq!(diagnosis["regions"]["us-east-1"]["config"], "recording");
     assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "recording");
-    let off = diagnosis["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "SECURITY_HUB_NOT_ENABLED")
-        .expect("a finding for eu-west-1");
+    let off = findings_of(&diagnosis, "SECURITY_HUB_NOT_ENABLED");
+    assert_eq!(off.len(), 1, "a finding for eu-west-1 only");
+    let off = off[0];
     assert_eq!(off["region"], "eu-west-1");
     assert_eq!(
         off["severity"], "warning",
@@ -200,11 +197,8 @@ async fn security_hub_off_everywhere_is_an_error() {
     )
     .await;
 
-    let severities: Vec<&Value> = diagnosis["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "SECURITY_HUB_NOT_ENABLED")
+    let severities: Vec<&Value> = findings_of(&diagnosis, "SECURITY_HUB_NOT_ENABLED")
+        .into_iter()
         .map(|f| &f["severity"])
         .collect();
     assert_eq!(severities, [&json!("error"), &json!("error")]);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 
-use crate::helpers::app::{check, finding_codes};
+use crate::helpers::app::{check, finding_codes, findings_of};
 use crate::helpers::fake_regions::{
     CLOUDTRAIL, CONFIG, InFlightRecorder, events, healthy_account, json_error, json_response,
     signed_for, standards, target,
@@ -20,15 +20,6 @@ fn request(regions: Value) -> Value {
         "connections": ["security_auditing", "security_configuration"],
         "regions": regions,
     })
-}
-
-fn findings_of<'a>(diagnosis: &'a Value, code: &str) -> Vec<&'a Value> {
-    diagnosis["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
 }
 
 #[tokio::test]

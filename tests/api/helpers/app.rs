@@ -94,3 +94,11 @@ pub fn finding_codes(diagnosis: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The findings of a Diagnosis with this code.
+pub fn findings_of<'a>(diagnosis: &'a Value, code: &str) -> Vec<&'a Value> {
+    diagnosis["findings"]
+        .as_array()
+        .map(|findings| findings.iter().filter(|f| f["code"] == code).collect())
+        .unwrap_or_default()
+}
