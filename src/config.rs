@@ -218,9 +218,9 @@ pub struct SettingsLayer {
     #[arg(long, env = "CONNECTOR_DOCTOR_DIAGNOSIS_DEADLINE")]
     pub diagnosis_deadline: Option<DurationSetting>,
 
-    /// Most AWS calls in flight for one diagnosis. [default: 16]
-    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_AWS_CALLS_PER_DIAGNOSIS")]
-    pub max_aws_calls_per_diagnosis: Option<usize>,
+    /// Most AWS calls in flight for one service in one region within a diagnosis (AWS throttles per account, region and API). [default: 4]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_AWS_CALLS_PER_SERVICE_REGION")]
+    pub max_aws_calls_per_service_region: Option<usize>,
 
     /// Most AWS calls in flight across all diagnoses of the process. [default: 256]
     #[arg(long, env = "CONNECTOR_DOCTOR_MAX_AWS_CALLS_IN_FLIGHT")]
@@ -290,8 +290,8 @@ pub struct Settings {
     pub diagnosis_deadline: Duration,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_timeout: Duration,
-    /// Most AWS calls in flight for one diagnosis.
-    pub max_aws_calls_per_diagnosis: usize,
+    /// Most AWS calls in flight for one service in one region within a diagnosis.
+    pub max_aws_calls_per_service_region: usize,
     /// Most AWS calls in flight across the process.
     pub max_aws_calls_in_flight: usize,
 }
@@ -326,7 +326,7 @@ impl Default for Settings {
             aws_connect_timeout: Duration::from_secs(3),
             diagnosis_deadline: Duration::from_secs(25),
             shutdown_timeout: Duration::from_secs(30),
-            max_aws_calls_per_diagnosis: 16,
+            max_aws_calls_per_service_region: 4,
             max_aws_calls_in_flight: 256,
         }
     }
@@ -461,10 +461,10 @@ impl Settings {
                 second.shutdown_timeout,
                 defaults.shutdown_timeout,
             ),
-            max_aws_calls_per_diagnosis: first
-                .max_aws_calls_per_diagnosis
-                .or(second.max_aws_calls_per_diagnosis)
-                .unwrap_or(defaults.max_aws_calls_per_diagnosis),
+            max_aws_calls_per_service_region: first
+                .max_aws_calls_per_service_region
+                .or(second.max_aws_calls_per_service_region)
+                .unwrap_or(defaults.max_aws_calls_per_service_region),
             max_aws_calls_in_flight: first
                 .max_aws_calls_in_flight
                 .or(second.max_aws_calls_in_flight)
@@ -500,8 +500,8 @@ impl Settings {
             ("rate-limit-burst", self.rate_limit_burst as usize),
             ("memory-cache-entries", self.memory_cache_entries),
             (
-                "max-aws-calls-per-diagnosis",
-                self.max_aws_calls_per_diagnosis,
+                "max-aws-calls-per-service-region",
+                self.max_aws_calls_per_service_region,
             ),
             ("max-aws-calls-in-flight", self.max_aws_calls_in_flight),
         ] {

@@ -3,7 +3,7 @@
 //! Building a client here is cheap (a config override over a shared base), so per-region
 //! clients cost no new connection pool, and nothing re-reads the environment or profile files.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
@@ -85,17 +85,29 @@ impl AwsClientFactory {
 ///
 /// Each session has its own retry partition (token bucket), so one throttled customer
 /// cannot drain the retry budget of every other diagnosis.
+///
+/// The regional services have one client per session, built on first use, and each call names
+/// its region with an [`in_region`] override: an SDK client costs about 13 KiB and a diagnosis
+/// calls 17 regions, so a client per region multiplied a diagnosis's memory.
 #[derive(Clone)]
 pub struct AwsSession {
     base: SdkConfig,
     retry_partition: RetryPartition,
+    clients: Arc<RegionalClients>,
 }
 
-/// Builds a service client from the session's config for one region.
+#[derive(Default)]
+struct RegionalClients {
+    cloudtrail: OnceLock<aws_sdk_cloudtrail::Client>,
+    securityhub: OnceLock<aws_sdk_securityhub::Client>,
+    config: OnceLock<aws_sdk_config::Client>,
+}
+
+/// Builds a service client from `config` with the session's retry partition.
 macro_rules! client {
-    ($session:expr, $region:expr, $service:ident) => {
+    ($session:expr, $config:expr, $service:ident) => {
         $service::Client::from_conf(
-            $service::config::Builder::from(&$session.config_for($region))
+            $service::config::Builder::from($config)
                 .retry_partition($session.retry_partition.clone())
                 .build(),
         )
@@ -112,6 +124,7 @@ impl AwsSession {
             retry_partition: RetryPartition::custom(name)
                 .token_bucket(TokenBucket::default())
                 .build(),
+            clients: Arc::default(),
         }
     }
 
@@ -124,27 +137,33 @@ impl AwsSession {
 
     /// An STS client; callers pass the partition's STS region, never one a request chose.
     pub fn sts(&self, region: Region) -> aws_sdk_sts::Client {
-        client!(self, region, aws_sdk_sts)
+        client!(self, &self.config_for(region), aws_sdk_sts)
     }
 
     /// An IAM client (IAM is global: pass the partition's home region).
     pub fn iam(&self, region: Region) -> aws_sdk_iam::Client {
-        client!(self, region, aws_sdk_iam)
+        client!(self, &self.config_for(region), aws_sdk_iam)
     }
 
-    /// A CloudTrail client for `region`.
-    pub fn cloudtrail(&self, region: Region) -> aws_sdk_cloudtrail::Client {
-        client!(self, region, aws_sdk_cloudtrail)
+    /// The session's CloudTrail client; every call needs [`in_region::cloudtrail`].
+    pub fn cloudtrail(&self) -> &aws_sdk_cloudtrail::Client {
+        self.clients
+            .cloudtrail
+            .get_or_init(|| client!(self, &self.base, aws_sdk_cloudtrail))
     }
 
-    /// A Security Hub client for `region`.
-    pub fn securityhub(&self, region: Region) -> aws_sdk_securityhub::Client {
-        client!(self, region, aws_sdk_securityhub)
+    /// The session's Security Hub client; every call needs [`in_region::securityhub`].
+    pub fn securityhub(&self) -> &aws_sdk_securityhub::Client {
+        self.clients
+            .securityhub
+            .get_or_init(|| client!(self, &self.base, aws_sdk_securityhub))
     }
 
-    /// An AWS Config client for `region`.
-    pub fn config(&self, region: Region) -> aws_sdk_config::Client {
-        client!(self, region, aws_sdk_config)
+    /// The session's AWS Config client; every call needs [`in_region::config`].
+    pub fn config(&self) -> &aws_sdk_config::Client {
+        self.clients
+            .config
+            .get_or_init(|| client!(self, &self.base, aws_sdk_config))
     }
 
     /// A session signing with other credentials (a role session), sharing everything else.
@@ -156,6 +175,30 @@ impl AwsSession {
                 .credentials_provider(SharedCredentialsProvider::new(credentials))
                 .build(),
             retry_partition: self.retry_partition.clone(),
+            clients: Arc::default(),
         }
+    }
+}
+
+/// Per-call overrides that send one call of a session's regional client to a region:
+/// `client.describe_hub().customize().config_override(in_region::securityhub(region))`.
+pub mod in_region {
+    use aws_config::Region as SdkRegion;
+
+    use crate::domain::Region;
+
+    /// For a CloudTrail call.
+    pub fn cloudtrail(region: Region) -> aws_sdk_cloudtrail::config::Builder {
+        aws_sdk_cloudtrail::config::Builder::default().region(SdkRegion::new(region.name()))
+    }
+
+    /// For a Security Hub call.
+    pub fn securityhub(region: Region) -> aws_sdk_securityhub::config::Builder {
+        aws_sdk_securityhub::config::Builder::default().region(SdkRegion::new(region.name()))
+    }
+
+    /// For an AWS Config call.
+    pub fn config(region: Region) -> aws_sdk_config::config::Builder {
+        aws_sdk_config::config::Builder::default().region(SdkRegion::new(region.name()))
     }
 }

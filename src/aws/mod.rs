@@ -3,5 +3,5 @@
 mod clients;
 mod error;
 
-pub use clients::{AwsClientFactory, AwsSession};
+pub use clients::{AwsClientFactory, AwsSession, in_region};
 pub use error::{AwsError, AwsErrorKind, scrub};

@@ -32,24 +32,27 @@ pub struct ProbeContext<'a> {
 }
 
 impl ProbeContext<'_> {
-    /// Runs one AWS call of `service` in `region`: within the call bounds, cut off at the
-    /// diagnosis deadline (waiting for a place counts against it too), its SDK error kept
-    /// structured without secrets, and its outcome and duration counted.
-    pub async fn aws<T, E>(
+    /// Runs the AWS call that `call` starts, of `service` in `region`: within the call
+    /// bounds, cut off at the diagnosis deadline (waiting for a place counts against it too),
+    /// its SDK error kept structured without secrets, and its outcome and duration counted.
+    pub async fn aws<T, E, F>(
         &self,
         region: Region,
         service: &'static str,
         operation: &'static str,
-        call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        call: impl FnOnce() -> F,
     ) -> Result<T, AwsError>
     where
+        F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let secrets = self.secrets;
         let metrics = self.metrics;
-        let timed = self.limits.run(async move {
+        let timed = self.limits.run(service, region, async move {
             let started = std::time::Instant::now();
-            let result = call
+            // An SDK call's future is tens of KiB. Built only once admitted, and on the heap,
+            // so the calls that wait for a place (hundreds under load) cost almost nothing.
+            let result = Box::pin(call())
                 .await
                 .map_err(|error| AwsError::from_sdk(service, operation, &error, secrets));
             metrics.aws_call(service, operation, region, &result, started.elapsed());

@@ -1,11 +1,17 @@
-//! Bounds on AWS calls in flight: per diagnosis, and across all diagnoses of the process.
+//! Bounds on AWS calls in flight: per service and region within a diagnosis, and across all
+//! diagnoses of the process.
 //!
-//! Seventeen regions times several services would otherwise open dozens of calls at once
-//! per diagnosis, and a burst of diagnoses would multiply that against AWS's rate limits.
+//! AWS throttles per account, region and API, so the bound that protects a customer's account
+//! is per (service, region): a diagnosis may call 17 regions at once without one region seeing
+//! more than a few calls of ours. A bound on the whole diagnosis would add waves of waiting
+//! (and latency) without sparing any single throttle.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::Semaphore;
+
+use crate::domain::Region;
 
 /// The process-wide bound, shared by every diagnosis.
 #[derive(Clone)]
@@ -21,23 +27,41 @@ impl GlobalCallLimit {
 /// The bounds one diagnosis runs under.
 pub struct CallLimits {
     global: GlobalCallLimit,
-    local: Semaphore,
+    per_service_region: usize,
+    local: Mutex<HashMap<(&'static str, Region), Arc<Semaphore>>>,
 }
 
 impl CallLimits {
-    /// At most `per_diagnosis` calls in flight for this diagnosis, and the global bound.
-    pub fn new(global: &GlobalCallLimit, per_diagnosis: usize) -> Self {
+    /// At most `per_service_region` calls in flight for each (service, region) of this
+    /// diagnosis, and the global bound.
+    pub fn new(global: &GlobalCallLimit, per_service_region: usize) -> Self {
         Self {
             global: global.clone(),
-            local: Semaphore::new(per_diagnosis.max(1)),
+            per_service_region: per_service_region.max(1),
+            local: Mutex::default(),
         }
     }
 
-    /// Runs `call` once both bounds admit it.
-    pub async fn run<T>(&self, call: impl Future<Output = T>) -> T {
+    /// Runs `call` of `service` in `region` once both bounds admit it.
+    pub async fn run<T>(
+        &self,
+        service: &'static str,
+        region: Region,
+        call: impl Future<Output = T>,
+    ) -> T {
+        let local = self.semaphore(service, region);
         // Local first: a diagnosis waiting on its own bound holds no global permit.
-        let _local = self.local.acquire().await;
+        let _local = local.acquire().await;
         let _global = self.global.0.acquire().await;
         call.await
+    }
+
+    fn semaphore(&self, service: &'static str, region: Region) -> Arc<Semaphore> {
+        // The lock is held for a map look-up only; a panic elsewhere cannot corrupt the map.
+        let mut local = self.local.lock().unwrap_or_else(PoisonError::into_inner);
+        local
+            .entry((service, region))
+            .or_insert_with(|| Arc::new(Semaphore::new(self.per_service_region)))
+            .clone()
     }
 }

@@ -42,7 +42,7 @@ pub struct Diagnoser {
     deadline: Duration,
     ttl: TtlPolicy,
     global_calls: GlobalCallLimit,
-    calls_per_diagnosis: usize,
+    calls_per_service_region: usize,
     executor: Executor,
     metrics: Arc<Metrics>,
 }
@@ -79,7 +79,7 @@ impl Diagnoser {
             deadline: settings.diagnosis_deadline,
             ttl,
             global_calls: GlobalCallLimit::new(settings.max_aws_calls_in_flight),
-            calls_per_diagnosis: settings.max_aws_calls_per_diagnosis,
+            calls_per_service_region: settings.max_aws_calls_per_service_region,
             executor,
             metrics,
         }
@@ -111,7 +111,7 @@ impl Diagnoser {
                 .collect();
             let mut secrets = request.secret_values();
             secrets.extend(role_secrets);
-            let limits = CallLimits::new(&self.global_calls, self.calls_per_diagnosis);
+            let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
             let context = ProbeContext {
                 session: &authenticated.session,
                 identity: &authenticated.identity,

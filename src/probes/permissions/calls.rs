@@ -11,13 +11,15 @@ use crate::probes::context::ProbeContext;
 /// whole account, so a user with many groups and policies must not burst.
 pub const CONCURRENT_READS: usize = 4;
 
-/// Runs the IAM `operation`, turning an SDK error into an [`AwsError`] without secrets.
-pub async fn iam<T, E>(
+/// Runs the IAM `operation` that `call` starts, turning an SDK error into an [`AwsError`]
+/// without secrets.
+pub async fn iam<T, E, F>(
     ctx: &ProbeContext<'_>,
     operation: &'static str,
-    call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+    call: impl FnOnce() -> F,
 ) -> Result<T, AwsError>
 where
+    F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     // IAM is global: its calls go to the partition's home region.

@@ -213,10 +213,10 @@ async fn user_inline(
         .into_paginator()
         .items()
         .send();
-    let names = calls::iam(ctx, "ListUserPolicies", pages.try_collect()).await?;
+    let names = calls::iam(ctx, "ListUserPolicies", || pages.try_collect()).await?;
     bounded(names.into_iter().map(|policy| async move {
         let request = iam.get_user_policy().user_name(user).policy_name(&policy);
-        let output = calls::iam(ctx, "GetUserPolicy", request.send()).await?;
+        let output = calls::iam(ctx, "GetUserPolicy", || request.send()).await?;
         Ok(Document {
             name: format!("user {user} inline policy {policy}"),
             text: output.policy_document().to_owned(),
@@ -236,7 +236,7 @@ async fn user_attached(
         .into_paginator()
         .items()
         .send();
-    let policies = calls::iam(ctx, "ListAttachedUserPolicies", pages.try_collect()).await?;
+    let policies = calls::iam(ctx, "ListAttachedUserPolicies", || pages.try_collect()).await?;
     Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
 }
 
@@ -245,7 +245,7 @@ async fn user_boundary(
     iam: &aws_sdk_iam::Client,
     user: &str,
 ) -> Result<Option<String>, AwsError> {
-    let output = calls::iam(ctx, "GetUser", iam.get_user().user_name(user).send()).await?;
+    let output = calls::iam(ctx, "GetUser", || iam.get_user().user_name(user).send()).await?;
     Ok(output
         .user()
         .and_then(|user| user.permissions_boundary())
@@ -264,7 +264,7 @@ async fn groups_of(
         .into_paginator()
         .items()
         .send();
-    let groups = calls::iam(ctx, "ListGroupsForUser", pages.try_collect()).await?;
+    let groups = calls::iam(ctx, "ListGroupsForUser", || pages.try_collect()).await?;
     Ok(groups.into_iter().map(|group| group.group_name).collect())
 }
 
@@ -291,13 +291,13 @@ async fn group_inline(
         .into_paginator()
         .items()
         .send();
-    let names = calls::iam(ctx, "ListGroupPolicies", pages.try_collect()).await?;
+    let names = calls::iam(ctx, "ListGroupPolicies", || pages.try_collect()).await?;
     bounded(names.into_iter().map(|policy| async move {
         let request = iam
             .get_group_policy()
             .group_name(group)
             .policy_name(&policy);
-        let output = calls::iam(ctx, "GetGroupPolicy", request.send()).await?;
+        let output = calls::iam(ctx, "GetGroupPolicy", || request.send()).await?;
         Ok(Document {
             name: format!("group {group} inline policy {policy}"),
             text: output.policy_document().to_owned(),
@@ -317,7 +317,7 @@ async fn group_attached(
         .into_paginator()
         .items()
         .send();
-    let policies = calls::iam(ctx, "ListAttachedGroupPolicies", pages.try_collect()).await?;
+    let policies = calls::iam(ctx, "ListAttachedGroupPolicies", || pages.try_collect()).await?;
     Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
 }
 
@@ -332,10 +332,10 @@ async fn role_inline(
         .into_paginator()
         .items()
         .send();
-    let names = calls::iam(ctx, "ListRolePolicies", pages.try_collect()).await?;
+    let names = calls::iam(ctx, "ListRolePolicies", || pages.try_collect()).await?;
     bounded(names.into_iter().map(|policy| async move {
         let request = iam.get_role_policy().role_name(role).policy_name(&policy);
-        let output = calls::iam(ctx, "GetRolePolicy", request.send()).await?;
+        let output = calls::iam(ctx, "GetRolePolicy", || request.send()).await?;
         Ok(Document {
             name: format!("role {role} inline policy {policy}"),
             text: output.policy_document().to_owned(),
@@ -355,7 +355,7 @@ async fn role_attached(
         .into_paginator()
         .items()
         .send();
-    let policies = calls::iam(ctx, "ListAttachedRolePolicies", pages.try_collect()).await?;
+    let policies = calls::iam(ctx, "ListAttachedRolePolicies", || pages.try_collect()).await?;
     Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
 }
 
@@ -364,7 +364,7 @@ async fn role_boundary(
     iam: &aws_sdk_iam::Client,
     role: &str,
 ) -> Result<Option<String>, AwsError> {
-    let output = calls::iam(ctx, "GetRole", iam.get_role().role_name(role).send()).await?;
+    let output = calls::iam(ctx, "GetRole", || iam.get_role().role_name(role).send()).await?;
     Ok(output
         .role()
         .and_then(|role| role.permissions_boundary())
@@ -378,7 +378,7 @@ async fn managed_document(
     iam: &aws_sdk_iam::Client,
     arn: &str,
 ) -> Result<Document, AwsError> {
-    let policy = calls::iam(ctx, "GetPolicy", iam.get_policy().policy_arn(arn).send()).await?;
+    let policy = calls::iam(ctx, "GetPolicy", || iam.get_policy().policy_arn(arn).send()).await?;
     let Some(version) = policy.policy().and_then(|p| p.default_version_id()) else {
         return Err(malformed(
             "GetPolicy",
@@ -386,7 +386,7 @@ async fn managed_document(
         ));
     };
     let request = iam.get_policy_version().policy_arn(arn).version_id(version);
-    let output = calls::iam(ctx, "GetPolicyVersion", request.send()).await?;
+    let output = calls::iam(ctx, "GetPolicyVersion", || request.send()).await?;
     let Some(text) = output.policy_version().and_then(|v| v.document()) else {
         return Err(malformed("GetPolicyVersion", "the version has no document"));
     };

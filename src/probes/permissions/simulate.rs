@@ -37,7 +37,7 @@ pub async fn simulate(
             .config_override(
                 aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
             );
-        let page = calls::iam(ctx, "SimulatePrincipalPolicy", request.send()).await?;
+        let page = calls::iam(ctx, "SimulatePrincipalPolicy", || request.send()).await?;
         for result in page.evaluation_results() {
             verdicts.insert(result.eval_action_name(), verdict_of(result));
         }

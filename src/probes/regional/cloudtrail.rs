@@ -8,7 +8,7 @@ use aws_sdk_cloudtrail::types::Trail;
 use futures::future::join_all;
 
 use super::outcome::{Failure, classify, denied, observe, sub_call_failed};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, in_region};
 use crate::catalogue::Code;
 use crate::domain::{CheckId, CheckStatus, CloudTrailState, Finding, Region, Severity};
 use crate::probes::context::ProbeContext;
@@ -279,12 +279,16 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
 async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<Trail>, AwsError> {
     let request = ctx
         .session
-        .cloudtrail(region)
+        .cloudtrail()
         .describe_trails()
-        .include_shadow_trails(true)
-        .send();
+        .include_shadow_trails(true);
     let output = ctx
-        .aws(region, "cloudtrail", "DescribeTrails", request)
+        .aws(region, "cloudtrail", "DescribeTrails", || {
+            request
+                .customize()
+                .config_override(in_region::cloudtrail(region))
+                .send()
+        })
         .await?;
     Ok(output.trail_list.unwrap_or_default())
 }
@@ -304,14 +308,14 @@ async fn trail_status(
         .or(trail.name())
         .unwrap_or_default()
         .to_owned();
-    let request = ctx
-        .session
-        .cloudtrail(region)
-        .get_trail_status()
-        .name(name)
-        .send();
+    let request = ctx.session.cloudtrail().get_trail_status().name(name);
     let result = ctx
-        .aws(region, "cloudtrail", "GetTrailStatus", request)
+        .aws(region, "cloudtrail", "GetTrailStatus", || {
+            request
+                .customize()
+                .config_override(in_region::cloudtrail(region))
+                .send()
+        })
         .await
         .map(|output| {
             let delivery_error = output
@@ -327,13 +331,17 @@ async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, A
     let since = chrono::Utc::now() - EVENT_WINDOW;
     let request = ctx
         .session
-        .cloudtrail(region)
+        .cloudtrail()
         .lookup_events()
         .start_time(aws_smithy_types::DateTime::from_secs(since.timestamp()))
-        .max_results(1)
-        .send();
+        .max_results(1);
     let output = ctx
-        .aws(region, "cloudtrail", "LookupEvents", request)
+        .aws(region, "cloudtrail", "LookupEvents", || {
+            request
+                .customize()
+                .config_override(in_region::cloudtrail(region))
+                .send()
+        })
         .await?;
     Ok(!output.events.unwrap_or_default().is_empty())
 }

@@ -5,6 +5,7 @@ use std::time::Instant;
 use aws_sdk_config::types::RecorderStatus;
 
 use super::outcome::{Failure, RegionOutcome, classify, denied, observe};
+use crate::aws::in_region;
 use crate::catalogue::Code;
 use crate::domain::{CheckId, ConfigState, Region};
 use crate::probes::context::ProbeContext;
@@ -13,13 +14,19 @@ use crate::probes::finding::{FindingExt, finding};
 /// Probes AWS Config in `region`.
 pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigState> {
     let started = Instant::now();
-    let client = ctx.session.config(region);
+    let client = ctx.session.config();
     let statuses = ctx
         .aws(
             region,
             "config",
             "DescribeConfigurationRecorderStatus",
-            client.describe_configuration_recorder_status().send(),
+            || {
+                client
+                    .describe_configuration_recorder_status()
+                    .customize()
+                    .config_override(in_region::config(region))
+                    .send()
+            },
         )
         .await;
     let mut outcome = RegionOutcome {

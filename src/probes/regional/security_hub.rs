@@ -5,7 +5,7 @@ use std::time::Instant;
 use aws_sdk_securityhub::Client;
 
 use super::outcome::{Failure, RegionOutcome, classify, denied, observe, sub_call_failed};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, in_region};
 use crate::catalogue::Code;
 use crate::domain::{CheckId, Region, SecurityHubState};
 use crate::probes::context::ProbeContext;
@@ -14,7 +14,7 @@ use crate::probes::finding::{FindingExt, finding};
 /// Probes Security Hub in `region`.
 pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<SecurityHubState> {
     let started = Instant::now();
-    let client = ctx.session.securityhub(region);
+    let client = ctx.session.securityhub();
     let mut outcome = RegionOutcome {
         region,
         state: SecurityHubState::Enabled,
@@ -24,12 +24,13 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         observations: Vec::new(),
     };
     let hub = ctx
-        .aws(
-            region,
-            "securityhub",
-            "DescribeHub",
-            client.describe_hub().send(),
-        )
+        .aws(region, "securityhub", "DescribeHub", || {
+            client
+                .describe_hub()
+                .customize()
+                .config_override(in_region::securityhub(region))
+                .send()
+        })
         .await;
     outcome
         .observations
@@ -58,10 +59,10 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
     // Enabled: the sub-calls are independent, so they run at once; each failure is its own
     // finding and leaves the hub's state as it is.
     let (standards, findings, administrator, members) = tokio::join!(
-        enabled_standards(ctx, region, &client),
-        any_finding(ctx, region, &client),
-        administrator(ctx, region, &client),
-        member_count(ctx, region, &client),
+        enabled_standards(ctx, region, client),
+        any_finding(ctx, region, client),
+        administrator(ctx, region, client),
+        member_count(ctx, region, client),
     );
     outcome.observations.extend(
         [
@@ -132,12 +133,13 @@ async fn enabled_standards(
     client: &Client,
 ) -> Result<Vec<String>, AwsError> {
     let output = ctx
-        .aws(
-            region,
-            "securityhub",
-            "GetEnabledStandards",
-            client.get_enabled_standards().send(),
-        )
+        .aws(region, "securityhub", "GetEnabledStandards", || {
+            client
+                .get_enabled_standards()
+                .customize()
+                .config_override(in_region::securityhub(region))
+                .send()
+        })
         .await?;
     Ok(output
         .standards_subscriptions()
@@ -152,12 +154,14 @@ async fn any_finding(
     client: &Client,
 ) -> Result<bool, AwsError> {
     let output = ctx
-        .aws(
-            region,
-            "securityhub",
-            "GetFindings",
-            client.get_findings().max_results(1).send(),
-        )
+        .aws(region, "securityhub", "GetFindings", || {
+            client
+                .get_findings()
+                .max_results(1)
+                .customize()
+                .config_override(in_region::securityhub(region))
+                .send()
+        })
         .await?;
     Ok(!output.findings().is_empty())
 }
@@ -168,12 +172,13 @@ async fn administrator(
     client: &Client,
 ) -> Result<Option<String>, AwsError> {
     let output = ctx
-        .aws(
-            region,
-            "securityhub",
-            "GetAdministratorAccount",
-            client.get_administrator_account().send(),
-        )
+        .aws(region, "securityhub", "GetAdministratorAccount", || {
+            client
+                .get_administrator_account()
+                .customize()
+                .config_override(in_region::securityhub(region))
+                .send()
+        })
         .await?;
     Ok(output
         .administrator()
@@ -186,12 +191,14 @@ async fn member_count(
     client: &Client,
 ) -> Result<usize, AwsError> {
     let output = ctx
-        .aws(
-            region,
-            "securityhub",
-            "ListMembers",
-            client.list_members().only_associated(true).send(),
-        )
+        .aws(region, "securityhub", "ListMembers", || {
+            client
+                .list_members()
+                .only_associated(true)
+                .customize()
+                .config_override(in_region::securityhub(region))
+                .send()
+        })
         .await?;
     Ok(output.members().len())
 }

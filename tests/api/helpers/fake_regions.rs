@@ -117,11 +117,11 @@ pub async fn healthy_account(fake: &FakeAws) {
     fake.iam_allows_everything().await;
 }
 
-/// A responder that remembers when each request arrived and answers after a fixed delay,
-/// so the number of calls in flight at any moment can be computed afterwards.
+/// A responder that remembers when (and for which region) each request arrived and answers
+/// after a fixed delay, so the number of calls in flight at any moment can be computed afterwards.
 #[derive(Clone)]
 pub struct InFlightRecorder {
-    arrivals: Arc<Mutex<Vec<Instant>>>,
+    arrivals: Arc<Mutex<Vec<(String, Instant)>>>,
     delay: Duration,
     response: ResponseTemplate,
 }
@@ -139,6 +139,29 @@ impl InFlightRecorder {
     /// The most requests that were ever in flight together.
     pub fn max_in_flight(&self) -> usize {
         let arrivals = self.arrivals.lock().unwrap().clone();
+        self.max_overlap(arrivals.iter().map(|(_, at)| *at).collect())
+    }
+
+    /// The most requests of one region that were ever in flight together.
+    pub fn max_in_flight_per_region(&self) -> usize {
+        let arrivals = self.arrivals.lock().unwrap().clone();
+        let mut regions: Vec<&str> = arrivals.iter().map(|(region, _)| region.as_str()).collect();
+        regions.sort_unstable();
+        regions.dedup();
+        regions
+            .iter()
+            .map(|&region| {
+                let times = arrivals
+                    .iter()
+                    .filter(|(r, _)| r == region)
+                    .map(|(_, at)| *at);
+                self.max_overlap(times.collect())
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn max_overlap(&self, arrivals: Vec<Instant>) -> usize {
         arrivals
             .iter()
             .map(|&start| {
@@ -158,8 +181,16 @@ impl InFlightRecorder {
 }
 
 impl Respond for InFlightRecorder {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
-        self.arrivals.lock().unwrap().push(Instant::now());
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        // SigV4: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.
+        let region = request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split('/').nth(2))
+            .unwrap_or_default()
+            .to_owned();
+        self.arrivals.lock().unwrap().push((region, Instant::now()));
         self.response.clone().set_delay(self.delay)
     }
 }
