@@ -67,9 +67,12 @@ impl Binary {
         }
     }
 
-    /// Stops the process and returns everything it wrote.
+    /// Stops the process (SIGTERM, so it writes out its queued log lines) and returns
+    /// everything it wrote.
     pub(crate) fn stop(&mut self) -> String {
-        self.child = None;
+        if let Some(child) = self.child.take() {
+            child.terminate(Duration::from_secs(10));
+        }
         self.logs()
     }
 

@@ -67,7 +67,7 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
             .stderr(Stdio::from(log))
             .spawn()
             .unwrap();
-        let _child = ChildGuard(child);
+        let child = ChildGuard(child);
         wait_for_port(port, Duration::from_secs(20), "connector-doctor");
         let client = reqwest::Client::new();
         let body = json!({
@@ -83,7 +83,7 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
             .unwrap();
         assert_eq!(response.status(), 200);
         results.push(response.text().await.unwrap());
-        drop(_child);
+        child.terminate(Duration::from_secs(10));
         results.push(std::fs::read_to_string(&log_path).unwrap());
     }
 

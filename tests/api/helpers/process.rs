@@ -51,6 +51,24 @@ pub fn find_tool(env: &str, name: &str) -> PathBuf {
 /// A child process killed when dropped.
 pub struct ChildGuard(pub Child);
 
+impl ChildGuard {
+    /// Stops the process as an orchestrator would: SIGTERM, then SIGKILL if it has not exited
+    /// within `grace`. A service writes out its queued log lines on SIGTERM; a kill loses them.
+    pub fn terminate(mut self, grace: Duration) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < grace {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Dropped here: killed.
+    }
+}
+
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();
