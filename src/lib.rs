@@ -4,6 +4,7 @@
 // catalogue maps it, by design; at ~128 bytes it is small next to the AWS call that made it.
 #![allow(clippy::result_large_err)]
 
+pub mod allocator;
 pub mod api;
 pub mod aws;
 pub mod cache;

@@ -64,6 +64,8 @@ pub fn init(settings: &Settings) -> LogGuard {
         LogFormat::Json => fmt::layer()
             .json()
             .with_current_span(true)
+            // The request span is the only span: listing it a second time only costs.
+            .with_span_list(false)
             .with_writer(writer)
             .boxed(),
         LogFormat::Pretty => fmt::layer().with_writer(writer).boxed(),

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut, Payload};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
+use serde_json::error::Category;
 
 use super::problem::Problem;
 use crate::domain::FieldError;
@@ -30,13 +31,23 @@ pub async fn read_json<T: DeserializeOwned>(
             format!("JSON is nested deeper than {MAX_NESTING} levels"),
         )]));
     }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|error| Problem::malformed_json(format!("Invalid JSON: {error}.")))?;
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    // One pass over the bytes: a syntax error is a 400, a well-formed value of the wrong shape
+    // a 422 naming the field (serde_json tells the two apart).
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        if error.inner().classify() != Category::Data {
+            return malformed(error.inner());
+        }
         let path = error.path().to_string();
         let message = error.inner().to_string();
         Problem::validation(vec![FieldError::new(field_name(&path, &message), message)])
-    })
+    })?;
+    deserializer.end().map_err(|error| malformed(&error))?;
+    Ok(value)
+}
+
+fn malformed(error: &serde_json::Error) -> Problem {
+    Problem::malformed_json(format!("Invalid JSON: {error}."))
 }
 
 fn is_json(request: &HttpRequest) -> bool {

@@ -2,9 +2,11 @@
 //! same few string and list operations; everything above them is shared.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::domain::Secret;
@@ -51,11 +53,15 @@ impl Backend {
         }
     }
 
-    /// The value stored at `key`.
-    pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+    /// The value stored at `key`, as bytes: a cache hit serves them as they are (no copy from
+    /// memory, no UTF-8 check of a value this service wrote).
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
         match self {
             Backend::Memory(memory) => Ok(memory.get(key)),
-            Backend::Redis(redis) => redis.query("GET", redis::cmd("GET").arg(key)).await,
+            Backend::Redis(redis) => {
+                let value: Option<Vec<u8>> = redis.query("GET", redis::cmd("GET").arg(key)).await?;
+                Ok(value.map(Bytes::from))
+            }
         }
     }
 
@@ -63,7 +69,11 @@ impl Backend {
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
         match self {
             Backend::Memory(memory) => {
-                memory.set(key, Value::Text(value.to_owned()), ttl);
+                memory.set(
+                    key,
+                    Value::Text(Bytes::copy_from_slice(value.as_bytes())),
+                    ttl,
+                );
                 Ok(())
             }
             Backend::Redis(redis) => {
@@ -170,7 +180,7 @@ fn millis(duration: Duration) -> u64 {
 
 /// A stored value.
 enum Value {
-    Text(String),
+    Text(Bytes),
     List(VecDeque<String>),
 }
 
@@ -190,14 +200,12 @@ impl MemoryBackend {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Value, Instant)>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, (Value, Instant)>> {
         // A panic while holding the lock leaves plain data behind; keep serving it.
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn get(&self, key: &str) -> Option<String> {
+    fn get(&self, key: &str) -> Option<Bytes> {
         match self.lock().get(key) {
             Some((Value::Text(text), expires)) if *expires > Instant::now() => Some(text.clone()),
             _ => None,
@@ -225,7 +233,11 @@ impl MemoryBackend {
         if self.get(key).is_some() {
             return false;
         }
-        self.set(key, Value::Text(value.to_owned()), ttl);
+        self.set(
+            key,
+            Value::Text(Bytes::copy_from_slice(value.as_bytes())),
+            ttl,
+        );
         true
     }
 
@@ -253,11 +265,16 @@ impl MemoryBackend {
     }
 }
 
-/// Redis through an auto-reconnecting connection manager, made on first use so the service
-/// starts (degraded) while Redis is down.
+/// Redis through auto-reconnecting connection managers, one per thread that uses the cache,
+/// each made on first use so the service starts (degraded) while Redis is down.
+///
+/// Why one per thread: a connection's driver task runs on the runtime that made it, and each
+/// actix worker has a runtime of its own. With one shared connection, every request of the other
+/// workers crossed threads twice (and they all queued on one async lock to get it): a cache hit
+/// then cost nearly twice as much with Redis as in memory.
 pub struct RedisBackend {
     client: redis::Client,
-    manager: tokio::sync::Mutex<Option<ConnectionManager>>,
+    managers: Mutex<HashMap<ThreadId, ConnectionManager>>,
     timeout: Duration,
 }
 
@@ -268,14 +285,18 @@ impl RedisBackend {
             redis::Client::open(url.expose()).map_err(|error| StoreError::redis("open", &error))?;
         Ok(Self {
             client,
-            manager: tokio::sync::Mutex::new(None),
+            managers: Mutex::default(),
             timeout,
         })
     }
 
+    fn managers(&self) -> MutexGuard<'_, HashMap<ThreadId, ConnectionManager>> {
+        self.managers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     async fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        let mut manager = self.manager.lock().await;
-        if let Some(manager) = manager.as_ref() {
+        let thread = std::thread::current().id();
+        if let Some(manager) = self.managers().get(&thread) {
             return Ok(manager.clone());
         }
         let config = ConnectionManagerConfig::new()
@@ -287,8 +308,8 @@ impl RedisBackend {
             .get_connection_manager_with_config(config)
             .await
             .map_err(|error| StoreError::redis("connect", &error))?;
-        *manager = Some(created.clone());
-        Ok(created)
+        // Two requests of one thread may both have connected: keep the first, drop the other.
+        Ok(self.managers().entry(thread).or_insert(created).clone())
     }
 
     async fn query<T: redis::FromRedisValue>(

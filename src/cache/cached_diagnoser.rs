@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::sync::Semaphore;
 
 use super::key::{CacheKey, KeySecret};
@@ -22,7 +23,7 @@ pub enum Answer {
     /// Run now (or joined a run in flight); boxed, as it is much larger than a string.
     Fresh(Box<Diagnosis>),
     /// From the cache: the stored Diagnosis JSON, with `cached: true`.
-    Cached(String),
+    Cached(Bytes),
 }
 
 /// Diagnoses through the cache.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use chrono::Utc;
 
 use super::backend::{Backend, StoreError};
@@ -93,12 +94,12 @@ impl DiagnosisStore {
 
     /// The diagnosis cached for an identical request, marked `cached`.
     pub async fn cached(&self, key: &CacheKey) -> Option<Diagnosis> {
-        serde_json::from_str(&self.cached_json(key).await?).ok()
+        serde_json::from_slice(&self.cached_json(key).await?).ok()
     }
 
     /// The cached diagnosis as stored: JSON with `cached: true`, served as it is (a hit then
     /// costs no decoding and re-encoding of the whole report).
-    pub async fn cached_json(&self, key: &CacheKey) -> Option<String> {
+    pub async fn cached_json(&self, key: &CacheKey) -> Option<Bytes> {
         let name = self.connector_key(&key.connector, &format!("cache:{}", key.request));
         self.observe(self.backend.get(&name).await)?
     }
@@ -149,7 +150,7 @@ impl DiagnosisStore {
     pub async fn report(&self, tenant: &str, id: &str) -> Option<Diagnosis> {
         let name = format!("{}report:{id}", self.prefix);
         let text = self.observe(self.backend.get(&name).await)??;
-        let stored: StoredDiagnosis = serde_json::from_str(&text).ok()?;
+        let stored: StoredDiagnosis = serde_json::from_slice(&text).ok()?;
         (stored.tenant == tenant).then_some(stored.diagnosis)
     }
 

@@ -36,16 +36,27 @@ impl RateLimiter {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_CALLERS && !buckets.contains_key(caller) {
+        // Looked up first: the caller's key is copied when it is new, not on every request.
+        if let Some(bucket) = buckets.get_mut(caller) {
+            return self.take(bucket, now);
+        }
+        if buckets.len() >= MAX_CALLERS {
             let (per_second, burst) = (self.per_second, self.burst);
             buckets.retain(|_, b| {
                 b.tokens + now.duration_since(b.updated).as_secs_f64() * per_second < burst
             });
         }
-        let bucket = buckets.entry(caller.to_owned()).or_insert(Bucket {
+        let mut bucket = Bucket {
             tokens: self.burst,
             updated: now,
-        });
+        };
+        let taken = self.take(&mut bucket, now);
+        buckets.insert(caller.to_owned(), bucket);
+        taken
+    }
+
+    /// Refills `bucket` up to `now` and takes one token from it.
+    fn take(&self, bucket: &mut Bucket, now: Instant) -> Result<(), Duration> {
         let refill = now.duration_since(bucket.updated).as_secs_f64() * self.per_second;
         bucket.tokens = (bucket.tokens + refill).min(self.burst);
         bucket.updated = now;
