@@ -103,7 +103,7 @@ def wrk(path):
             out["errors"] += sum(int(w.strip(",")) for w in words if w.strip(",").isdigit())
         elif "requests in" in line:
             out["requests"] = int(words[0])
-    print(json.dumps(out))
+    print(json.dumps(out, separators=(",", ":")))
 
 
 if __name__ == "__main__":
