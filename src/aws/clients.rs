@@ -1,7 +1,7 @@
 //! One factory for every AWS client: a single shared HTTP client, per-diagnosis credentials.
 //!
-//! Building a client here is cheap (a config override over a shared base), so per-region
-//! clients cost no new connection pool, and nothing re-reads the environment or profile files.
+//! Clients are built from a shared base config, so they cost no new connection pool, and
+//! nothing re-reads the environment or profile files.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

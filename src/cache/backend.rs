@@ -69,11 +69,7 @@ impl Backend {
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
         match self {
             Backend::Memory(memory) => {
-                memory.set(
-                    key,
-                    Value::Text(Bytes::copy_from_slice(value.as_bytes())),
-                    ttl,
-                );
+                memory.set(key, Value::text(value), ttl);
                 Ok(())
             }
             Backend::Redis(redis) => {
@@ -184,6 +180,12 @@ enum Value {
     List(VecDeque<String>),
 }
 
+impl Value {
+    fn text(value: &str) -> Self {
+        Value::Text(Bytes::copy_from_slice(value.as_bytes()))
+    }
+}
+
 /// Process memory, bounded: past `capacity` entries, expired ones go first, then the
 /// ones closest to expiring.
 pub struct MemoryBackend {
@@ -233,11 +235,7 @@ impl MemoryBackend {
         if self.get(key).is_some() {
             return false;
         }
-        self.set(
-            key,
-            Value::Text(Bytes::copy_from_slice(value.as_bytes())),
-            ttl,
-        );
+        self.set(key, Value::text(value), ttl);
         true
     }
 
