@@ -115,13 +115,14 @@ fn nesting_depth(bytes: &[u8]) -> usize {
 }
 
 /// The field a serde error is about. For an unknown field the path already ends with it;
-/// for a missing one it names the parent, so the missing name is appended.
+/// for a missing or repeated one it names the parent, so the field's name is appended.
 fn field_name(path: &str, message: &str) -> String {
     let parent = if path == "." { "" } else { path };
-    let missing = message
-        .strip_prefix("missing field `")
+    let named = ["missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());
-    match missing {
+    match named {
         Some(name) if parent.is_empty() => name.to_owned(),
         Some(name) => format!("{parent}.{name}"),
         None => parent.to_owned(),
@@ -139,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_fields_are_named_with_their_parent() {
+    fn missing_and_repeated_fields_are_named_with_their_parent() {
         let message = "missing field `secret_access_key`";
         assert_eq!(
             field_name("credentials", message),
@@ -150,5 +151,9 @@ mod tests {
             "credentials"
         );
         assert_eq!(field_name("regions[1]", "invalid type"), "regions[1]");
+        assert_eq!(
+            field_name(".", "duplicate field `regions` at line 1 column 40"),
+            "regions"
+        );
     }
 }

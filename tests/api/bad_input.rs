@@ -53,6 +53,25 @@ async fn malformed_json_is_400() {
     )
     .await;
     assert!(body["detail"].as_str().unwrap().contains("Invalid JSON"));
+    // A complete request followed by anything else is not one JSON document either.
+    let mut trailing = serde_json::to_vec(&example_request()).unwrap();
+    trailing.extend_from_slice(b" {}");
+    problem(post_raw(&app, "application/json", trailing).await, 400).await;
+}
+
+#[tokio::test]
+async fn a_repeated_field_is_422_on_that_field() {
+    let app = TestApp::spawn(|_| {}).await;
+    // A JSON object may not name a field twice here: which of the two would count is ambiguous.
+    let text = serde_json::to_string(&example_request()).unwrap();
+    let repeated = text.replacen('{', r#"{"regions": ["us-east-1"], "#, 1);
+    assert_eq!(repeated.matches("\"regions\"").count(), 2, "{repeated}");
+    let body = problem(
+        post_raw(&app, "application/json", repeated.into_bytes()).await,
+        422,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "regions");
 }
 
 #[tokio::test]
