@@ -194,6 +194,18 @@ pub struct SettingsLayer {
     #[arg(long, env = "CONNECTOR_DOCTOR_MAX_COLD_DIAGNOSES")]
     pub max_cold_diagnoses: Option<usize>,
 
+    /// How long a request body may take to arrive in full; a slower one gets 408 and its connection is closed. [default: 5s]
+    #[arg(long, env = "CONNECTOR_DOCTOR_BODY_TIMEOUT")]
+    pub body_timeout: Option<DurationSetting>,
+
+    /// Most open client connections in total; requests of connections beyond it get 503 and are closed. [default: 4096]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Most open connections from one client address (leave unset behind a load balancer, where every connection comes from it). [default: unset, no per-address cap]
+    #[arg(long, env = "CONNECTOR_DOCTOR_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
+
     /// PEM certificate chain: serve HTTPS (with --tls-key). [default: unset, plain HTTP]
     #[arg(long, env = "CONNECTOR_DOCTOR_TLS_CERT")]
     pub tls_cert: Option<PathBuf>,
@@ -276,6 +288,12 @@ pub struct Settings {
     pub rate_limit_burst: u32,
     /// Most cold diagnoses in flight.
     pub max_cold_diagnoses: usize,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
+    /// Most open client connections.
+    pub max_connections: usize,
+    /// Most open connections per client address, if capped.
+    pub max_connections_per_address: Option<usize>,
     /// Certificate and key files when the service terminates TLS.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Log format.
@@ -319,6 +337,9 @@ impl Default for Settings {
             rate_limit_per_minute: 300,
             rate_limit_burst: 60,
             max_cold_diagnoses: 64,
+            body_timeout: Duration::from_secs(5),
+            max_connections: 4096,
+            max_connections_per_address: None,
             tls: None,
             log_format: LogFormat::Pretty,
             log_filter: "info".to_owned(),
@@ -420,6 +441,18 @@ impl Settings {
                 .max_cold_diagnoses
                 .or(second.max_cold_diagnoses)
                 .unwrap_or(defaults.max_cold_diagnoses),
+            body_timeout: duration(
+                first.body_timeout,
+                second.body_timeout,
+                defaults.body_timeout,
+            ),
+            max_connections: first
+                .max_connections
+                .or(second.max_connections)
+                .unwrap_or(defaults.max_connections),
+            max_connections_per_address: first
+                .max_connections_per_address
+                .or(second.max_connections_per_address),
             tls: match (
                 first.tls_cert.or(second.tls_cert),
                 first.tls_key.or(second.tls_key),
@@ -504,6 +537,11 @@ impl Settings {
                 self.max_aws_calls_per_service_region,
             ),
             ("max-aws-calls-in-flight", self.max_aws_calls_in_flight),
+            ("max-connections", self.max_connections),
+            (
+                "max-connections-per-address",
+                self.max_connections_per_address.unwrap_or(1),
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -516,6 +554,7 @@ impl Settings {
             ("aws-call-timeout", self.aws_call_timeout),
             ("aws-connect-timeout", self.aws_connect_timeout),
             ("diagnosis-deadline", self.diagnosis_deadline),
+            ("body-timeout", self.body_timeout),
         ] {
             if value.is_zero() {
                 return Err(ConfigError::Invalid {

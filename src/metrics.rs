@@ -42,8 +42,8 @@ pub struct Metrics {
     in_flight: IntGauge,
     rejected: IntCounterVec,
     connector_status: IntGaugeVec,
-    /// Connector ids with a status series, and when each was last seen.
-    connectors: Mutex<HashMap<String, Instant>>,
+    /// Tenant and connector id of each status series, and when each was last seen.
+    connectors: Mutex<HashMap<(String, String), Instant>>,
     connector_cap: usize,
 }
 
@@ -110,10 +110,10 @@ impl Metrics {
         let connector_status = IntGaugeVec::new(
             Opts::new(
                 "connector_status",
-                "Last status of each connector: 0 healthy, 1 degraded, 2 unhealthy (capped set of connectors).",
+                "Last status of each connector of each tenant: 0 healthy, 1 degraded, 2 unhealthy (capped set of connectors).",
             )
             .namespace(NAMESPACE),
-            &["connector_id"],
+            &["tenant", "connector_id"],
         )
         .unwrap_or_else(|error| panic!("metric malformed: {error}"));
         Self {
@@ -250,8 +250,8 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// A fresh diagnosis: its connections, checks, findings, duration and connector status.
-    pub fn diagnosis(&self, diagnosis: &Diagnosis) {
+    /// A fresh diagnosis of `tenant`: its connections, checks, findings, duration and connector status.
+    pub fn diagnosis(&self, tenant: &str, diagnosis: &Diagnosis) {
         for (connection, report) in &diagnosis.connections {
             self.diagnoses
                 .with_label_values(&[connection.as_str(), &word(&report.status)])
@@ -270,17 +270,18 @@ impl Metrics {
         self.diagnosis_duration
             .observe(diagnosis.duration_ms as f64 / 1000.0);
         if let Some(connector_id) = &diagnosis.connector_id {
-            self.connector_status(connector_id, diagnosis.status);
+            self.connector_status(tenant, connector_id, diagnosis.status);
         }
     }
 
     /// Sets a connector's status, evicting the least recently seen connector past the cap.
-    fn connector_status(&self, connector_id: &str, status: HealthStatus) {
+    /// Connectors are told apart by tenant: two tenants' connectors named alike are two series.
+    fn connector_status(&self, tenant: &str, connector_id: &str, status: HealthStatus) {
         let mut seen = self
             .connectors
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        seen.insert(connector_id.to_owned(), Instant::now());
+        seen.insert((tenant.to_owned(), connector_id.to_owned()), Instant::now());
         while seen.len() > self.connector_cap {
             let Some(oldest) = seen
                 .iter()
@@ -290,7 +291,9 @@ impl Metrics {
                 break;
             };
             seen.remove(&oldest);
-            let _ = self.connector_status.remove_label_values(&[&oldest]);
+            let _ = self
+                .connector_status
+                .remove_label_values(&[&oldest.0, &oldest.1]);
         }
         let value = match status {
             HealthStatus::Healthy => 0,
@@ -298,7 +301,7 @@ impl Metrics {
             HealthStatus::Unhealthy => 2,
         };
         self.connector_status
-            .with_label_values(&[connector_id])
+            .with_label_values(&[tenant, connector_id])
             .set(value);
     }
 
@@ -377,7 +380,7 @@ mod tests {
     fn ten_thousand_connectors_keep_at_most_the_cap_of_series() {
         let metrics = Metrics::new(1000);
         for i in 0..10_000 {
-            metrics.connector_status(&format!("connector-{i}"), HealthStatus::Degraded);
+            metrics.connector_status("acme", &format!("connector-{i}"), HealthStatus::Degraded);
         }
         let series = metrics
             .render()
@@ -389,6 +392,20 @@ mod tests {
         let text = metrics.render();
         assert!(text.contains("connector_id=\"connector-9999\""));
         assert!(!text.contains("connector_id=\"connector-0\""));
+    }
+
+    #[test]
+    fn two_tenants_connectors_named_alike_are_two_series() {
+        let metrics = Metrics::new(10);
+        metrics.connector_status("acme", "prod", HealthStatus::Healthy);
+        metrics.connector_status("bravo", "prod", HealthStatus::Unhealthy);
+        let text = metrics.render();
+        assert!(text.contains(
+            "connector_doctor_connector_status{connector_id=\"prod\",tenant=\"acme\"} 0"
+        ));
+        assert!(text.contains(
+            "connector_doctor_connector_status{connector_id=\"prod\",tenant=\"bravo\"} 2"
+        ));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{self, ApiDoc, AppState, Readiness};
+use crate::api::{self, ApiDoc, AppState, Guard, Readiness};
 use crate::aws::AwsClientFactory;
 use crate::cache::{
     Backend, CachedDiagnoser, DiagnosisStore, KeySecret, MemoryBackend, RedisBackend, Retention,
@@ -20,7 +20,7 @@ use crate::cache::{
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::probes::{Diagnoser, Executor};
-use crate::security::{self, Guard, RateLimiter, TlsError, server_config};
+use crate::security::{ConnectionCaps, ConnectionLimits, RateLimiter, TlsError, server_config};
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +94,7 @@ impl Application {
             readiness: readiness.clone(),
             metrics: metrics.clone(),
             metrics_here: settings.metrics_listen.is_none(),
+            body_timeout: settings.body_timeout,
         };
         let guard = web::Data::new(Guard {
             tokens: settings.api_tokens.clone(),
@@ -104,7 +105,15 @@ impl Application {
             Some(address) => Some(metrics_server(bind(address)?, state.clone())?),
             None => None,
         };
-        let server = HttpServer::new(move || create_app(state.clone(), guard.clone()));
+        let connections = ConnectionLimits::new(ConnectionCaps {
+            total: settings.max_connections,
+            per_address: settings.max_connections_per_address,
+        });
+        let server = HttpServer::new(move || create_app(state.clone(), guard.clone())).on_connect(
+            move |connection, data| {
+                data.insert(connections.open(peer_address(connection)));
+            },
+        );
         let server = match &settings.tls {
             Some((certificate, key)) => {
                 let config = server_config(certificate, key).map_err(StartupError::Tls)?;
@@ -161,6 +170,9 @@ impl Application {
         if let Some((metrics, _)) = self.metrics_server {
             tokio::spawn(metrics);
         }
+        tokio::spawn(crate::telemetry::report_protocol_errors(
+            PROTOCOL_ERROR_REPORT_INTERVAL,
+        ));
         self.server.await
     }
 }
@@ -179,6 +191,21 @@ fn check_exposure(settings: &Settings) -> Result<(), StartupError> {
     );
     Ok(())
 }
+
+/// The client's address of a new connection, plain or TLS.
+fn peer_address(connection: &dyn std::any::Any) -> Option<std::net::IpAddr> {
+    use actix_tls::accept::rustls_0_23::TlsStream;
+    use actix_web::rt::net::TcpStream;
+    let tcp = connection.downcast_ref::<TcpStream>().or_else(|| {
+        connection
+            .downcast_ref::<TlsStream<TcpStream>>()
+            .map(|tls| tls.get_ref().0)
+    })?;
+    tcp.peer_addr().ok().map(|address| address.ip())
+}
+
+/// Least time between two log lines counting malformed requests.
+const PROTOCOL_ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Longest wait for one Redis operation before serving uncached.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -305,7 +332,7 @@ pub fn create_app(
                 ),
         )
         .default_service(web::to(api::not_found))
-        .wrap(from_fn(security::guard))
+        .wrap(from_fn(api::front_door))
         .wrap(from_fn(api::track))
         .wrap(security_headers())
         .wrap(from_fn(api::request_id))

@@ -2,6 +2,7 @@
 //! writer thread so that request threads never wait on standard output.
 
 use std::io::BufWriter;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tracing::Level;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
@@ -33,7 +34,43 @@ pub fn allowed(target: &str, level: &Level) -> bool {
     let capped = CAPPED_TARGETS
         .iter()
         .any(|prefix| target.starts_with(prefix));
-    !capped || *level <= Level::INFO
+    !capped && !is_client_protocol_error(target, level) || capped && *level <= Level::INFO
+}
+
+/// actix-http writes a malformed request or a connection broken mid-request as an `ERROR`
+/// (`stream error: ...`): anyone could fill the logs, and page an operator, at will. Such
+/// events are counted instead, and [`report_protocol_errors`] writes one `warn` with the count.
+fn is_client_protocol_error(target: &str, level: &Level) -> bool {
+    target.starts_with("actix_http") && *level <= Level::WARN
+}
+
+/// Protocol errors seen since the last report.
+static PROTOCOL_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts the protocol errors that the written log leaves out.
+struct ProtocolErrorCounter;
+
+impl<S: tracing::Subscriber> Layer<S> for ProtocolErrorCounter {
+    fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        PROTOCOL_ERRORS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Writes at most one `warn` per `interval` with the number of malformed requests and broken
+/// connections since the last one; runs until the process ends.
+pub async fn report_protocol_errors(interval: std::time::Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let count = PROTOCOL_ERRORS.swap(0, Ordering::Relaxed);
+        if count > 0 {
+            tracing::warn!(
+                count,
+                "malformed requests or connections broken mid-request since the last report"
+            );
+        }
+    }
 }
 
 /// Keeps the log writer running; dropping it writes out every queued line.
@@ -70,8 +107,10 @@ pub fn init(settings: &Settings) -> LogGuard {
             .boxed(),
         LogFormat::Pretty => fmt::layer().with_writer(writer).boxed(),
     };
+    let counted = filter_fn(|meta| is_client_protocol_error(meta.target(), meta.level()));
     tracing_subscriber::registry()
         .with(layer.with_filter(filter))
+        .with(ProtocolErrorCounter.with_filter(counted))
         .init();
     LogGuard { _writer: guard }
 }
@@ -90,5 +129,7 @@ mod tests {
         assert!(!allowed("hyper_util::client", &Level::DEBUG));
         assert!(allowed("aws_sigv4", &Level::INFO));
         assert!(allowed("connector_doctor::probes", &Level::TRACE));
+        assert!(!allowed("actix_http::h1::dispatcher", &Level::ERROR));
+        assert!(allowed("actix_http::h1::dispatcher", &Level::INFO));
     }
 }

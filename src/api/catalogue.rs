@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::json_body::read_json;
 use super::problem::Problem;
+use super::state::AppState;
 use crate::catalogue::{Catalogue, CatalogueEntry, Code, match_message};
 use crate::domain::FieldError;
 
@@ -49,7 +50,7 @@ pub struct MatchBody {
 
 /// List the troubleshooting catalogue.
 #[utoipa::path(tag = "catalogue", responses((status = 200, body = CatalogueBody)))]
-#[get("/v1/catalogue")]
+#[get("/catalogue")]
 pub async fn list_catalogue() -> web::Json<CatalogueBody> {
     web::Json(CatalogueBody {
         entries: Catalogue::builtin().entries().to_vec(),
@@ -65,7 +66,7 @@ pub async fn list_catalogue() -> web::Json<CatalogueBody> {
         (status = 404, description = "No such code", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/v1/catalogue/{code}")]
+#[get("/catalogue/{code}")]
 pub async fn get_catalogue_entry(
     code: web::Path<String>,
 ) -> Result<web::Json<CatalogueEntry>, Problem> {
@@ -90,12 +91,13 @@ pub async fn get_catalogue_entry(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/v1/catalogue/match")]
+#[post("/catalogue/match")]
 pub async fn match_catalogue(
     request: HttpRequest,
     payload: web::Payload,
+    state: web::Data<AppState>,
 ) -> Result<web::Json<MatchBody>, Problem> {
-    let body: MatchRequest = read_json(&request, payload).await?;
+    let body: MatchRequest = read_json(&request, payload, state.body_timeout).await?;
     if body.message.trim().is_empty() || body.message.len() > MAX_MESSAGE_LEN {
         return Err(Problem::validation(vec![FieldError::new(
             "message",

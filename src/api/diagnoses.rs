@@ -35,14 +35,14 @@ use crate::probes::DiagnosisFailed;
         (status = 503, description = "Overloaded; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/v1/diagnoses")]
+#[post("/diagnoses")]
 pub async fn create_diagnosis(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
     tenant: Tenant,
 ) -> Result<HttpResponse, Problem> {
-    let body: DiagnosisRequestBody = read_json(&request, payload).await?;
+    let body: DiagnosisRequestBody = read_json(&request, payload, state.body_timeout).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
     let answer =
         state
@@ -76,7 +76,7 @@ pub async fn create_diagnosis(
         (status = 404, description = "Unknown, expired or another tenant's", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/v1/diagnoses/{id}")]
+#[get("/diagnoses/{id}")]
 pub async fn get_diagnosis(
     id: web::Path<String>,
     state: web::Data<AppState>,
@@ -106,7 +106,7 @@ pub struct HistoryBody {
     params(("connector_id" = String, Path, description = "The caller's connector id", example = "contoso-prod")),
     responses((status = 200, body = HistoryBody))
 )]
-#[get("/v1/connectors/{connector_id}/history")]
+#[get("/connectors/{connector_id}/history")]
 pub async fn get_history(
     connector_id: web::Path<String>,
     state: web::Data<AppState>,

@@ -2,6 +2,8 @@
 
 mod catalogue;
 mod diagnoses;
+mod front_door;
+mod guard;
 mod health;
 mod http_metrics;
 mod json_body;
@@ -14,8 +16,12 @@ mod state;
 mod tenant;
 
 use actix_web::HttpRequest;
+use actix_web::middleware::from_fn;
+use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub use front_door::{MAX_HEADER_BYTES, front_door};
+pub use guard::Guard;
 pub use http_metrics::track;
 pub use json_body::{MAX_BODY_BYTES, read_json};
 pub use metrics::metrics_listener;
@@ -26,15 +32,22 @@ pub use state::{AppState, Readiness};
 pub use tenant::Tenant;
 
 /// Registers every documented route; `utoipa-actix-web` collects their OpenAPI paths from here.
+///
+/// The versioned API is one scope wrapped by the guard, so that no spelling of a path can
+/// reach its handlers, or its 404, without a valid token when tokens are configured.
 pub fn configure(config: &mut ServiceConfig) {
     config
-        .service(diagnoses::create_diagnosis)
-        .service(diagnoses::get_diagnosis)
-        .service(diagnoses::get_history)
-        .service(requirements::get_requirements)
-        .service(catalogue::list_catalogue)
-        .service(catalogue::match_catalogue)
-        .service(catalogue::get_catalogue_entry)
+        .service(
+            scope::scope("/v1")
+                .service(diagnoses::create_diagnosis)
+                .service(diagnoses::get_diagnosis)
+                .service(diagnoses::get_history)
+                .service(requirements::get_requirements)
+                .service(catalogue::list_catalogue)
+                .service(catalogue::match_catalogue)
+                .service(catalogue::get_catalogue_entry)
+                .wrap(from_fn(guard::guard)),
+        )
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::metrics);

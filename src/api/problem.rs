@@ -35,6 +35,10 @@ pub struct Problem {
     /// Seconds to wait before retrying, for 429 and 503.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// Whether the connection is closed after this answer (its request could not be read whole,
+    /// or the connection itself is refused).
+    #[serde(skip)]
+    pub close_connection: bool,
 }
 
 impl Problem {
@@ -47,7 +51,52 @@ impl Problem {
             request_id: current_request_id(),
             errors: Vec::new(),
             retry_after: None,
+            close_connection: false,
         }
+    }
+
+    /// 400: a request the service cannot read as meant (not the body: see `malformed_json`).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The request is malformed",
+            detail,
+        )
+    }
+
+    /// 408: the body did not arrive in time; the connection is closed.
+    pub fn body_timeout(limit: std::time::Duration) -> Self {
+        let mut problem = Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body-timeout",
+            "The body did not arrive in time",
+            format!(
+                "The whole body must arrive within {} ms of the request's headers.",
+                limit.as_millis()
+            ),
+        );
+        problem.close_connection = true;
+        problem
+    }
+
+    /// 431: the request's header section is larger than allowed.
+    pub fn headers_too_large(limit: usize) -> Self {
+        let mut problem = Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers-too-large",
+            "The request headers are too large",
+            format!("The header section must be at most {limit} bytes."),
+        );
+        problem.close_connection = true;
+        problem
+    }
+
+    /// 503: this connection is over a connection cap; it is closed after the answer.
+    pub fn too_many_connections(detail: impl Into<String>) -> Self {
+        let mut problem = Self::unavailable(detail, 1);
+        problem.close_connection = true;
+        problem
     }
 
     /// 400: the body is not valid JSON.
@@ -76,12 +125,12 @@ impl Problem {
     }
 
     /// 415: the body is not JSON.
-    pub fn unsupported_media_type() -> Self {
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
             "The body must be JSON",
-            "Send the body with Content-Type: application/json.",
+            detail,
         )
     }
 
@@ -161,6 +210,9 @@ impl ResponseError for Problem {
         }
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.close_connection {
+            response.force_close();
         }
         response.body(serde_json::to_string(self).unwrap_or_default())
     }

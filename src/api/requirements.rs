@@ -6,7 +6,7 @@ use crate::requirements::{Requirements, RequirementsBody};
 
 /// What each connection type needs.
 #[utoipa::path(tag = "catalogue", responses((status = 200, body = RequirementsBody)))]
-#[get("/v1/requirements")]
+#[get("/requirements")]
 pub async fn get_requirements() -> web::Json<RequirementsBody> {
     web::Json(Requirements::builtin().body())
 }

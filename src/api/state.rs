@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use crate::cache::CachedDiagnoser;
 use crate::metrics::Metrics;
@@ -35,4 +36,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Whether `/metrics` is served on the API port (no separate metrics listener).
     pub metrics_here: bool,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
 }

@@ -7,12 +7,12 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 
 use super::problem::Problem;
 
-/// The tenant of the request; `default` when authentication is off.
+/// The tenant of the request, as the `/v1` guard established it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant(pub String);
 
 impl Tenant {
-    /// The tenant of every request when no API tokens are configured.
+    /// The tenant of every request when no API tokens are configured (and only then).
     pub fn unauthenticated() -> Self {
         Self("default".to_owned())
     }
@@ -30,9 +30,10 @@ impl FromRequest for Tenant {
     type Error = Problem;
     type Future = Ready<Result<Self, Problem>>;
 
-    /// Set by the authentication middleware; without it, the unauthenticated tenant.
+    /// Set by the `/v1` guard. A handler reached without it refuses: there is no implicit
+    /// tenant, so a routing mistake fails closed instead of acting for somebody.
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let tenant = request.extensions().get::<Tenant>().cloned();
-        ready(Ok(tenant.unwrap_or_else(Tenant::unauthenticated)))
+        ready(tenant.ok_or_else(Problem::unauthorized))
     }
 }

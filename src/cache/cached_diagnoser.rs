@@ -126,7 +126,7 @@ impl CachedDiagnoser {
             return Ok(diagnosis);
         }
         let diagnosis = self.diagnoser.run(request).await?;
-        self.metrics.diagnosis(&diagnosis);
+        self.metrics.diagnosis(tenant, &diagnosis);
         self.store.keep(tenant, key, &diagnosis).await;
         if locked == Some(true) {
             self.store.unlock(key).await;

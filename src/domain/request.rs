@@ -300,7 +300,7 @@ fn validate_regions(
             Some(region) if !regions.contains(&region) => regions.push(region),
             Some(_) => errors.push(FieldError::new(
                 format!("regions[{index}]"),
-                format!("region {name} is named twice"),
+                "names a region already named before it",
             )),
             None => errors.push(FieldError::new(
                 format!("regions[{index}]"),

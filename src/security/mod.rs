@@ -1,11 +1,12 @@
-//! The service's front door: caller tokens and tenants, rate limits, TLS.
+//! The pieces of the front door: caller tokens, rate limits, TLS (the `/v1` guard that uses
+//! them is `api::guard`).
 
-mod auth;
+mod connections;
 mod rate_limit;
 mod tls;
 mod tokens;
 
-pub use auth::{Guard, guard};
+pub use connections::{ConnectionCaps, ConnectionLimits, ConnectionSlot, OverCap};
 pub use rate_limit::RateLimiter;
 pub use tls::{TlsError, server_config};
 pub use tokens::{ApiTokens, TokenError};

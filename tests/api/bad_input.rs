@@ -163,14 +163,16 @@ async fn an_unknown_connection_is_422() {
 }
 
 #[tokio::test]
-async fn unknown_fields_are_422_naming_the_field() {
+async fn unknown_fields_are_422_naming_the_object_that_has_them() {
+    // The caller's unknown name is not echoed (a client bug can put a secret there); the
+    // error names the object that has it, and the message lists the fields it takes.
     let app = TestApp::spawn(|_| {}).await;
     let mut body = example_request();
     body["credentials"]["region"] = "eu-west-1".into();
-    assert_eq!(invalid_fields(&app, body).await, ["credentials.region"]);
+    assert_eq!(invalid_fields(&app, body).await, ["credentials"]);
     let mut top = example_request();
     top["endpoint_url"] = "http://attacker.example".into();
-    assert_eq!(invalid_fields(&app, top).await, ["endpoint_url"]);
+    assert_eq!(invalid_fields(&app, top).await, [""]);
 }
 
 #[tokio::test]

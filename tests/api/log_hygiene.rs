@@ -108,3 +108,65 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
         assert!(!everything.contains(value.as_str()), "the {name} leaked");
     }
 }
+
+/// Malformed requests are the sender's fault and anyone can send them: they must not write
+/// `ERROR` lines (a log alert would page an operator at an attacker's will).
+#[tokio::test]
+async fn malformed_requests_write_no_error_lines() {
+    use std::io::{Read, Write};
+
+    let port = free_port();
+    let logs = tempfile::tempdir().unwrap();
+    let log_path = logs.path().join("service.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_connector-doctor"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--log-format",
+            "json",
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let child = ChildGuard(child);
+    wait_for_port(port, Duration::from_secs(20), "connector-doctor");
+    let garbage: [&[u8]; 4] = [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n",
+    ];
+    for _ in 0..5 {
+        for bytes in garbage {
+            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream.write_all(bytes).unwrap();
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+        }
+    }
+    // The service still serves, then stops and writes out its queued lines.
+    let healthy = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(healthy.status(), 200);
+    child.terminate(Duration::from_secs(10));
+    let written = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        written.contains("\"level\""),
+        "the logs were captured: {written}"
+    );
+    let errors: Vec<&str> = written
+        .lines()
+        .filter(|line| line.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "malformed requests wrote ERROR lines: {errors:#?}"
+    );
+}

@@ -6,6 +6,7 @@ mod cache;
 mod catalogue_routes;
 mod explorer;
 mod faults;
+mod front_door;
 mod health;
 mod helpers;
 mod hygiene;

@@ -28,7 +28,7 @@ async fn a_diagnosis_shows_in_the_metrics_by_route_template() {
         "connector_doctor_aws_calls_total{operation=\"GetCallerIdentity\",outcome=\"ok\",region=\"us-east-1\",service=\"sts\"} 1",
         "connector_doctor_cache_requests_total{backend=\"memory\",result=\"hit\"} 1",
         "connector_doctor_check_results_total{check=\"identity\",status=\"pass\"} 1",
-        "connector_doctor_connector_status{connector_id=\"contoso-prod\"}",
+        "connector_doctor_connector_status{connector_id=\"contoso-prod\",tenant=\"default\"}",
         "connector_doctor_diagnoses_in_flight 0",
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");

@@ -791,7 +791,7 @@ async fn label_problems(
         );
     }
     let gauge = prometheus
-        .vector("max by (connector_id) (connector_doctor_connector_status)")
+        .vector("max by (tenant, connector_id) (connector_doctor_connector_status)")
         .await;
     for (connector, status) in statuses {
         let expected = match status.as_str() {

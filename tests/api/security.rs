@@ -271,7 +271,8 @@ async fn hostile_input_is_422_with_a_precise_field() {
 
     let mut unknown = example_request();
     unknown["aws_endpoint_url"] = "http://attacker.example".into();
-    assert_eq!(field_error(&app, &unknown).await, ["aws_endpoint_url"]);
+    // The top-level object has the unknown field; its name is not echoed.
+    assert_eq!(field_error(&app, &unknown).await, [""]);
 }
 
 #[tokio::test]

@@ -1,0 +1,103 @@
+//! The guard of the `/v1` scope: bearer token to tenant, then the caller's rate limit.
+//!
+//! It wraps the scope itself, not the app: the router matches the percent-decoded path, so a
+//! test of the raw path (`/%761/...`) could be walked past. Every request that reaches a `/v1`
+//! handler, whatever its spelling, has passed here; health, readiness, metrics, the document and
+//! the explorer live outside the scope and stay open.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+
+use std::sync::Arc;
+
+use super::problem::Problem;
+use super::tenant::Tenant;
+use crate::metrics::Metrics;
+use crate::security::{ApiTokens, RateLimiter};
+
+/// What the guard checks against.
+pub struct Guard {
+    /// Known tokens; authentication is off when empty.
+    pub tokens: ApiTokens,
+    /// Per-caller rate limits.
+    pub limiter: RateLimiter,
+    /// Where refusals are counted.
+    pub metrics: Arc<Metrics>,
+}
+
+/// What the `Authorization` headers of a request say.
+enum Credential<'a> {
+    /// No header.
+    Missing,
+    /// One `Bearer` header with this token.
+    Bearer(&'a str),
+    /// Another scheme, or a value that is not text.
+    Unusable,
+    /// More than one header: which one counts would be a guess, so none does.
+    Repeated,
+}
+
+fn credential(request: &ServiceRequest) -> Credential<'_> {
+    let mut values = request.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Credential::Missing;
+    };
+    if values.next().is_some() {
+        return Credential::Repeated;
+    }
+    let bearer = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    bearer.map_or(Credential::Unusable, Credential::Bearer)
+}
+
+/// Middleware of the `/v1` scope: authenticates, then rate-limits. Deny by default: without
+/// its settings it answers 500, and with tokens configured no request is given a tenant
+/// unless its token names one.
+pub async fn guard(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(guard) = request.app_data::<web::Data<Guard>>().cloned() else {
+        return Ok(request.error_response(Problem::internal()));
+    };
+    let credential = credential(&request);
+    if matches!(credential, Credential::Repeated) {
+        guard.metrics.rejected("bad_request");
+        return Ok(request.error_response(Problem::bad_request(
+            "Send one Authorization header, not several.",
+        )));
+    }
+    let (tenant, caller) = if guard.tokens.is_enabled() {
+        let tenant = match credential {
+            Credential::Bearer(token) => guard.tokens.tenant_of(token),
+            _ => None,
+        };
+        let Some(tenant) = tenant else {
+            guard.metrics.rejected("unauthorized");
+            return Ok(request.error_response(Problem::unauthorized()));
+        };
+        (Tenant(tenant.to_owned()), tenant.to_owned())
+    } else {
+        // Without tokens every caller is the same tenant; limit per client address instead.
+        let address = request
+            .peer_addr()
+            .map(|address| address.ip().to_string())
+            .unwrap_or_default();
+        (Tenant::unauthenticated(), address)
+    };
+    if let Err(wait) = guard.limiter.check(&caller) {
+        guard.metrics.rejected("rate_limited");
+        return Ok(request.error_response(Problem::rate_limited(wait)));
+    }
+    request.extensions_mut().insert(tenant);
+    next.call(request)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}

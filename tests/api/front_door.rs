@@ -1,0 +1,410 @@
+//! The front door as an attacker on loopback meets it: every `/v1` route of the served OpenAPI
+//! document in every spelling of its path, bodies that never finish, connection floods,
+//! duplicated credentials, oversized headers, bodies that quote secrets back.
+//!
+//! Requests are written as raw bytes over TCP: an HTTP client would normalise the paths
+//! whose spellings are the point of these tests.
+
+use std::time::Duration;
+
+use connector_doctor::domain::Secret;
+use connector_doctor::security::ApiTokens;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::{FakeAws, TestApp, example_request};
+
+/// Generous bound for answers that should come at once.
+const PROMPT: Duration = Duration::from_secs(10);
+
+/// A raw HTTP/1.1 answer: status and the whole text.
+struct Raw {
+    status: u16,
+    text: String,
+}
+
+/// Writes `head` and `body` on `stream` and reads the answer until the server closes.
+async fn exchange(stream: &mut TcpStream, head: &str, body: &[u8]) -> Raw {
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut bytes = Vec::new();
+    tokio::time::timeout(PROMPT, stream.read_to_end(&mut bytes))
+        .await
+        .expect("the server answers and closes in time")
+        .unwrap();
+    parse(&bytes)
+}
+
+fn parse(bytes: &[u8]) -> Raw {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    Raw { status, text }
+}
+
+/// Sends one request on a new connection (`Connection: close`) with the target as written.
+async fn send(
+    app: &TestApp,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Raw {
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    exchange(&mut stream, &head, body).await
+}
+
+fn tokens(text: &str) -> ApiTokens {
+    ApiTokens::parse(&Secret::new(text)).unwrap()
+}
+
+/// Every spelling of `path` that a router could take for it: each character percent-encoded
+/// in turn (upper- and lower-case hex), all of it encoded in mixed case, doubled slashes, dot
+/// segments, a trailing slash, and the absolute form of the request target.
+fn spellings(path: &str, authority: &str) -> Vec<String> {
+    let encode = |c: char, upper: bool| {
+        let hex = format!("{:02X}", c as u32);
+        format!("%{}", if upper { hex } else { hex.to_lowercase() })
+    };
+    let chars: Vec<char> = path.chars().collect();
+    let mut variants = Vec::new();
+    for index in 1..chars.len() {
+        for upper in [true, false] {
+            let spelled: String = chars
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    if i == index {
+                        encode(c, upper)
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            variants.push(spelled);
+        }
+    }
+    let all_but_slashes: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c == '/' {
+                c.to_string()
+            } else {
+                encode(c, i % 2 == 0)
+            }
+        })
+        .collect();
+    variants.push(all_but_slashes);
+    let rest = &path["/v1".len()..];
+    variants.extend([
+        format!("/{path}"),
+        format!("/v1/{rest}"),
+        path.replacen('/', "//", 2).replacen("//", "/", 1),
+        format!("/v1/.{rest}"),
+        format!("/x/..{path}"),
+        format!("/v1/x/..{rest}"),
+        format!("{path}/"),
+        format!("{path}/."),
+        format!("{path}?x=1"),
+        format!("http://{authority}{path}"),
+        format!("http://{authority}/%761{rest}"),
+    ]);
+    variants.sort();
+    variants.dedup();
+    variants
+}
+
+/// The `/v1` operations of the served document, with their path parameters filled in.
+async fn v1_operations(app: &TestApp, fill: &dyn Fn(&str) -> String) -> Vec<(String, String)> {
+    let document: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                operations.push((method.to_uppercase(), fill(path)));
+            }
+        }
+    }
+    operations
+}
+
+#[tokio::test]
+async fn no_spelling_of_a_v1_path_reaches_a_handler_without_a_token() {
+    let fake = FakeAws::start().await;
+    fake.identifies_user(Duration::ZERO).await;
+    let url = fake.url();
+    // A tenant really named `default`: the name the service once gave to callers without a token.
+    let app = TestApp::spawn(move |settings| {
+        settings.aws_endpoint_url = Some(url);
+        settings.api_tokens = tokens("default:default-token");
+    })
+    .await;
+    let stored: Value = app
+        .client
+        .post(format!("{}/v1/diagnoses", app.base_url))
+        .bearer_auth("default-token")
+        .json(&example_request())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = stored["id"]
+        .as_str()
+        .expect("a stored diagnosis")
+        .to_owned();
+    let connector = example_request()["connector_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fill = |path: &str| {
+        path.replace("{id}", &id)
+            .replace("{connector_id}", &connector)
+            .replace("{code}", "CREDENTIALS_INVALID_KEY_ID")
+    };
+    let operations = v1_operations(&app, &fill).await;
+    assert!(
+        operations.len() >= 7,
+        "the document lists the /v1 routes: {operations:?}"
+    );
+
+    let authority = app.base_url.trim_start_matches("http://").to_owned();
+    let json = [("Content-Type", "application/json")];
+    let mut tried = 0;
+    for (method, path) in &operations {
+        let body = body_for(method, path);
+        // The canonical spelling with the token is served: the table is right.
+        let token = [
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer default-token"),
+        ];
+        let served = send(&app, method, path, &token, &body).await;
+        assert!(
+            (200..300).contains(&served.status),
+            "{method} {path} with the token: {}",
+            served.text
+        );
+        for target in spellings(path, &authority) {
+            let answer = send(&app, method, &target, &json, &body).await;
+            assert!(
+                !(200..300).contains(&answer.status),
+                "{method} {target} without a token answered {}: {}",
+                answer.status,
+                answer.text
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 100, "only {tried} spellings were tried");
+}
+
+/// A body the route accepts, so that only the guard can stand between a request and a 2xx.
+fn body_for(method: &str, path: &str) -> Vec<u8> {
+    match (method, path.ends_with("/match")) {
+        ("POST", true) => br#"{"message": "AccessDenied"}"#.to_vec(),
+        ("POST", false) => serde_json::to_vec(&example_request()).unwrap(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_gets_408_and_its_connection_closes() {
+    let app = TestApp::spawn(|settings| settings.body_timeout = Duration::from_secs(1)).await;
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /v1/diagnoses HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    );
+    // Ten bytes of a thousand, then silence; `exchange` reads until the server closes.
+    let answer = exchange(&mut stream, &head, b"{\"connecto").await;
+    assert_eq!(answer.status, 408, "{}", answer.text);
+    assert!(answer.text.contains("body-timeout"), "{}", answer.text);
+}
+
+/// Opens a connection and has one request answered on it, so the server has accepted it.
+async fn open_connection(app: &TestApp) -> (TcpStream, u16) {
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buffer = vec![0; 4096];
+    let read = tokio::time::timeout(PROMPT, stream.read(&mut buffer))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    (stream, parse(&buffer[..read]).status)
+}
+
+#[tokio::test]
+async fn connections_over_the_total_cap_are_answered_503_and_closed() {
+    let app = TestApp::spawn(|settings| settings.max_connections = 3).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let (stream, status) = open_connection(&app).await;
+        assert_eq!(status, 200);
+        held.push(stream);
+    }
+    let over = send(&app, "GET", "/healthz", &[], b"").await;
+    assert_eq!(over.status, 503, "{}", over.text);
+    assert!(
+        over.text.to_ascii_lowercase().contains("retry-after"),
+        "{}",
+        over.text
+    );
+    // A closed connection gives its place back (the server notices the close soon, not at once).
+    drop(held.pop());
+    let deadline = tokio::time::Instant::now() + PROMPT;
+    loop {
+        let answer = send(&app, "GET", "/healthz", &[], b"").await;
+        if answer.status == 200 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_per_address_cap_is_off_by_default_and_holds_when_set() {
+    let open = TestApp::spawn(|_| {}).await;
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let (stream, status) = open_connection(&open).await;
+        assert_eq!(status, 200, "no per-address cap by default");
+        held.push(stream);
+    }
+    let capped = TestApp::spawn(|settings| settings.max_connections_per_address = Some(2)).await;
+    let _first = open_connection(&capped).await;
+    let _second = open_connection(&capped).await;
+    let third = send(&capped, "GET", "/healthz", &[], b"").await;
+    assert_eq!(third.status, 503, "{}", third.text);
+    assert!(third.text.contains("client address"), "{}", third.text);
+}
+
+#[tokio::test]
+async fn validation_errors_name_the_field_and_never_quote_the_value() {
+    let app = TestApp::spawn(|_| {}).await;
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let bodies = [
+        // `credentials` as a JSON string: a common client bug.
+        json!({"credentials": format!("{{\"access_key_id\": \"AKIAIOSFODNN7EXAMPLE\", \"secret_access_key\": \"{secret}\"}}")}),
+        json!({"credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": secret}, "connections": [secret]}),
+        json!({"credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": secret, secret: 1}}),
+        json!({"credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": secret}, "refresh": secret}),
+    ];
+    for body in bodies {
+        let response = app.diagnose(&body).await;
+        assert_eq!(response.status(), 422);
+        let problem: Value = response.json().await.unwrap();
+        let text = problem.to_string();
+        assert!(!text.contains("wJalr"), "the secret is quoted back: {text}");
+        let field = problem["errors"][0]["field"].as_str().expect("a field");
+        assert!(
+            ["credentials", "connections[0]", "refresh"].contains(&field),
+            "{field}: {text}"
+        );
+        assert!(text.contains("expected"), "says what was expected: {text}");
+    }
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_a_400() {
+    let app = TestApp::spawn(|settings| settings.api_tokens = tokens("acme:acme-token")).await;
+    let both = [
+        ("Authorization", "Bearer acme-token"),
+        ("Authorization", "Bearer other-token"),
+    ];
+    let answer = send(&app, "GET", "/v1/catalogue", &both, b"").await;
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    let twice = [
+        ("Authorization", "Bearer acme-token"),
+        ("Authorization", "Bearer acme-token"),
+    ];
+    assert_eq!(
+        send(&app, "GET", "/v1/catalogue", &twice, b"").await.status,
+        400
+    );
+    let once = [("Authorization", "Bearer acme-token")];
+    assert_eq!(
+        send(&app, "GET", "/v1/catalogue", &once, b"").await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_header_section_over_16_kib_is_a_431() {
+    let app = TestApp::spawn(|_| {}).await;
+    let filler = "a".repeat(2000);
+    let small: Vec<(String, &str)> = (0..7)
+        .map(|i| (format!("X-Filler-{i}"), filler.as_str()))
+        .collect();
+    let large: Vec<(String, &str)> = (0..9)
+        .map(|i| (format!("X-Filler-{i}"), filler.as_str()))
+        .collect();
+    let as_refs = |headers: &[(String, &str)]| -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(n, v)| (n.clone(), (*v).to_owned()))
+            .collect()
+    };
+    for (headers, expected) in [(as_refs(&small), 200), (as_refs(&large), 431)] {
+        let refs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let answer = send(&app, "GET", "/healthz", &refs, b"").await;
+        assert_eq!(answer.status, expected, "{}", answer.text);
+    }
+}
+
+#[tokio::test]
+async fn other_charsets_and_any_content_encoding_are_a_415() {
+    let app = TestApp::spawn(|_| {}).await;
+    let body = serde_json::to_vec(&example_request()).unwrap();
+    for headers in [
+        vec![("Content-Type", "application/json; charset=iso-8859-1")],
+        vec![("Content-Type", "application/json; charset=utf-16")],
+        vec![
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+        vec![
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "identity"),
+        ],
+    ] {
+        let answer = send(&app, "POST", "/v1/diagnoses", &headers, &body).await;
+        assert_eq!(answer.status, 415, "{headers:?}: {}", answer.text);
+    }
+    let utf8 = [("Content-Type", "application/json; charset=\"UTF-8\"")];
+    let answer = send(
+        &app,
+        "POST",
+        "/v1/catalogue/match",
+        &utf8,
+        br#"{"message": "AccessDenied"}"#,
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+}
