@@ -35,7 +35,7 @@ async fn main() -> std::io::Result<()> {
     let baseline_listen =
         std::env::var("BENCH_BASELINE_LISTEN").unwrap_or_else(|_| "127.0.0.1:8090".to_owned());
     let settings = Settings::load(std::env::args_os()).map_err(std::io::Error::other)?;
-    let _logs = telemetry::init(&settings);
+    let _logs = telemetry::init(&settings.log);
     let application = Application::build(settings).map_err(std::io::Error::other)?;
     let stored: Stored = web::Data::new(RwLock::new(Bytes::new()));
     let baseline = HttpServer::new(move || {

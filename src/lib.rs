@@ -16,5 +16,7 @@ pub mod policy;
 pub mod probes;
 pub mod requirements;
 pub mod security;
+pub mod service;
+pub mod setting_values;
 pub mod startup;
 pub mod telemetry;

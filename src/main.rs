@@ -13,7 +13,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let _logs = telemetry::init(&settings);
+    let _logs = telemetry::init(&settings.log);
     let application = match Application::build(settings) {
         Ok(application) => application,
         Err(error) => {

@@ -12,9 +12,70 @@ use prometheus::{
 };
 
 use crate::aws::{AwsError, AwsErrorKind};
+use crate::catalogue::aws_mapping;
 use crate::catalogue::aws_mapping::ACCESS_DENIED;
-use crate::catalogue::{Code, aws_mapping};
-use crate::domain::{Diagnosis, HealthStatus, Region};
+use crate::domain::{
+    CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus, Region, wire_word,
+};
+
+/// The cache backends, as the `backend` label names them.
+const CACHE_BACKENDS: [&str; 2] = ["memory", "redis"];
+
+/// The AWS services the probes call, as the `service` label names them.
+const AWS_SERVICES: [&str; 5] = ["sts", "iam", "cloudtrail", "securityhub", "config"];
+
+/// Why a request was refused before any work: the `reason` label of `rejected_requests_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// No or an unknown bearer token.
+    Unauthorized,
+    /// The caller's rate limit is spent.
+    RateLimited,
+    /// Too many cold diagnoses in flight.
+    Overloaded,
+    /// A request the service cannot read as meant (two `Authorization` headers).
+    BadRequest,
+    /// A connection over the total cap.
+    Connections,
+    /// A connection over the per-address cap.
+    ConnectionsPerAddress,
+    /// A header section over the limit.
+    HeadersTooLarge,
+}
+
+impl Rejection {
+    /// Every reason.
+    pub const ALL: [Rejection; 7] = [
+        Rejection::Unauthorized,
+        Rejection::RateLimited,
+        Rejection::Overloaded,
+        Rejection::BadRequest,
+        Rejection::Connections,
+        Rejection::ConnectionsPerAddress,
+        Rejection::HeadersTooLarge,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::Unauthorized => "unauthorized",
+            Rejection::RateLimited => "rate_limited",
+            Rejection::Overloaded => "overloaded",
+            Rejection::BadRequest => "bad_request",
+            Rejection::Connections => "connections",
+            Rejection::ConnectionsPerAddress => "connections_per_address",
+            Rejection::HeadersTooLarge => "headers_too_large",
+        }
+    }
+}
+
+/// Settings of the metrics.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsSettings {
+    /// Most connectors with a status series in `/metrics`; the least recently seen go first.
+    #[arg(long, default_value = "1000", value_parser = crate::setting_values::positive)]
+    pub metrics_connector_cap: usize,
+}
 
 const NAMESPACE: &str = "connector_doctor";
 
@@ -116,7 +177,7 @@ impl Metrics {
             &["tenant", "connector_id"],
         )
         .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        Self {
+        let metrics = Self {
             http_requests: counter(
                 r,
                 "http_requests_total",
@@ -199,6 +260,41 @@ impl Metrics {
                 register(r, build_info);
                 registry.clone()
             },
+        };
+        metrics.start_at_zero();
+        metrics
+    }
+
+    /// Creates every series of the known label sets at zero, so a dashboard shows 0 rather
+    /// than "No data" before the first event (and `rate()` sees the first one).
+    fn start_at_zero(&self) {
+        for reason in Rejection::ALL {
+            self.rejected.with_label_values(&[reason.as_str()]);
+        }
+        for backend in CACHE_BACKENDS {
+            self.cache_errors.with_label_values(&[backend]);
+            for result in ["hit", "miss"] {
+                self.cache_requests.with_label_values(&[backend, result]);
+            }
+        }
+        for service in AWS_SERVICES {
+            self.aws_throttles.with_label_values(&[service]);
+        }
+        for connection in Connection::ALL {
+            for status in [
+                HealthStatus::Healthy,
+                HealthStatus::Degraded,
+                HealthStatus::Unhealthy,
+            ] {
+                self.diagnoses
+                    .with_label_values(&[connection.as_str(), &wire_word(&status)]);
+            }
+        }
+        for check in CheckId::ALL {
+            for status in CheckStatus::ALL {
+                self.check_results
+                    .with_label_values(&[&wire_word(&check), &wire_word(&status)]);
+            }
         }
     }
 
@@ -254,17 +350,17 @@ impl Metrics {
     pub fn diagnosis(&self, tenant: &str, diagnosis: &Diagnosis) {
         for (connection, report) in &diagnosis.connections {
             self.diagnoses
-                .with_label_values(&[connection.as_str(), &word(&report.status)])
+                .with_label_values(&[connection.as_str(), &wire_word(&report.status)])
                 .inc();
         }
         for check in &diagnosis.checks {
             self.check_results
-                .with_label_values(&[&word(&check.id), &word(&check.status)])
+                .with_label_values(&[&wire_word(&check.id), &wire_word(&check.status)])
                 .inc();
         }
         for finding in &diagnosis.findings {
             self.findings
-                .with_label_values(&[finding.code.as_str(), &word(&finding.severity)])
+                .with_label_values(&[finding.code.as_str(), &wire_word(&finding.severity)])
                 .inc();
         }
         self.diagnosis_duration
@@ -324,8 +420,8 @@ impl Metrics {
     }
 
     /// A request refused before any work.
-    pub fn rejected(&self, reason: &str) {
-        self.rejected.with_label_values(&[reason]).inc();
+    pub fn rejected(&self, reason: Rejection) {
+        self.rejected.with_label_values(&[reason.as_str()]).inc();
     }
 
     /// Counts a cold diagnosis as running until the returned guard is dropped.
@@ -342,14 +438,6 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.dec();
     }
-}
-
-/// The contract's word for a serializable enum value, e.g. `security_hub`.
-fn word(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// The error class of a failed AWS call, for the `outcome` label.
@@ -411,7 +499,7 @@ mod tests {
     #[test]
     fn every_metric_has_help_text_and_the_namespace() {
         let metrics = Metrics::new(10);
-        metrics.rejected("unauthorized");
+        metrics.rejected(Rejection::Unauthorized);
         let text = metrics.render();
         for line in text.lines().filter(|l| l.starts_with("# HELP")) {
             let name = line.split_whitespace().nth(2).unwrap_or_default();

@@ -11,7 +11,26 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, fmt};
 
-use crate::config::{LogFormat, Settings};
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line, for log pipelines.
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
+}
+
+/// Settings of the logs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogSettings {
+    /// Log format.
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+
+    /// Log filter in the `tracing` syntax; noisy AWS and HTTP targets stay capped at `info`.
+    #[arg(long = "log-filter", env = "RUST_LOG", default_value = "info")]
+    pub log_filter: String,
+}
 
 /// Targets that print signed requests, headers or bodies at debug and trace
 /// (`aws_sigv4` prints the canonical request with the session token): never below `info`.
@@ -81,7 +100,7 @@ pub struct LogGuard {
 
 /// Installs the global subscriber; call once, first thing in `main`, and hold the guard
 /// until the end of `main`.
-pub fn init(settings: &Settings) -> LogGuard {
+pub fn init(settings: &LogSettings) -> LogGuard {
     let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|error| {
         eprintln!(
             "invalid log filter {:?} ({error}); using `info`",

@@ -7,7 +7,8 @@ use utoipa::ToSchema;
 use super::json_body::read_json;
 use super::problem::Problem;
 use super::state::AppState;
-use crate::catalogue::{Catalogue, CatalogueEntry, Code, match_message};
+use crate::catalogue::{Catalogue, CatalogueEntry, match_message};
+use crate::domain::Code;
 use crate::domain::FieldError;
 
 /// Longest raw error text accepted by the matcher.
@@ -85,10 +86,6 @@ pub async fn get_catalogue_entry(
     request_body = MatchRequest,
     responses(
         (status = 200, body = MatchBody),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/match")]

@@ -7,9 +7,9 @@ use super::json_body::read_json;
 use super::problem::Problem;
 use super::state::AppState;
 use super::tenant::Tenant;
-use crate::cache::{Answer, HistoryItem};
+use crate::cache::HistoryItem;
 use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
-use crate::probes::DiagnosisFailed;
+use crate::service::{Answer, DiagnosisFailed};
 
 /// Run a diagnosis of one AWS connector.
 ///
@@ -28,10 +28,6 @@ use crate::probes::DiagnosisFailed;
     })),
     responses(
         (status = 200, description = "The diagnosis (also when the connector is broken)", body = Diagnosis),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Well-formed but invalid, with field errors", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Overloaded; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -44,21 +40,20 @@ pub async fn create_diagnosis(
 ) -> Result<HttpResponse, Problem> {
     let body: DiagnosisRequestBody = read_json(&request, payload, state.body_timeout).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
-    let answer =
-        state
-            .diagnoses
-            .diagnose(&tenant, &request)
-            .await
-            .map_err(|error| match error {
-                DiagnosisFailed::Overloaded => Problem::unavailable(
-                    "Too many diagnoses are running; retry after the given delay.",
-                    1,
-                ),
-                DiagnosisFailed::Panicked(_) => {
-                    tracing::error!(%error, "diagnosis failed");
-                    Problem::internal()
-                }
-            })?;
+    let answer = state
+        .service
+        .diagnose(&tenant, &request)
+        .await
+        .map_err(|error| match error {
+            DiagnosisFailed::Overloaded => Problem::unavailable(
+                "Too many diagnoses are running; retry after the given delay.",
+                1,
+            ),
+            DiagnosisFailed::Panicked(_) => {
+                tracing::error!(%error, "diagnosis failed");
+                Problem::internal()
+            }
+        })?;
     Ok(match answer {
         Answer::Fresh(diagnosis) => HttpResponse::Ok().json(diagnosis),
         Answer::Cached(json) => HttpResponse::Ok()
@@ -83,8 +78,7 @@ pub async fn get_diagnosis(
     tenant: Tenant,
 ) -> Result<web::Json<Diagnosis>, Problem> {
     state
-        .diagnoses
-        .store()
+        .service
         .report(&tenant, &id)
         .await
         .map(web::Json)
@@ -112,8 +106,7 @@ pub async fn get_history(
     state: web::Data<AppState>,
     tenant: Tenant,
 ) -> web::Json<HistoryBody> {
-    let connector = state.diagnoses.connector_key(&tenant, &connector_id);
-    let items = state.diagnoses.store().history(&connector).await;
+    let items = state.service.history(&tenant, &connector_id).await;
     web::Json(HistoryBody {
         connector_id: connector_id.into_inner(),
         items,

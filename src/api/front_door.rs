@@ -8,6 +8,7 @@ use actix_web::web;
 
 use super::problem::Problem;
 use super::state::AppState;
+use crate::metrics::Rejection;
 use crate::security::{ConnectionSlot, OverCap};
 
 /// Largest accepted header section (names, values and their separators), in bytes.
@@ -33,19 +34,19 @@ pub async fn front_door(
         .and_then(|slot| slot.over);
     let refusal = match over {
         Some(OverCap::Total) => Some((
-            "connections",
+            Rejection::Connections,
             Problem::too_many_connections(
                 "The service has as many connections open as it takes; retry after the given delay.",
             ),
         )),
         Some(OverCap::Address) => Some((
-            "connections_per_address",
+            Rejection::ConnectionsPerAddress,
             Problem::too_many_connections(
                 "This client address has as many connections open as it may; close one or retry later.",
             ),
         )),
         None if header_bytes(&request) > MAX_HEADER_BYTES => Some((
-            "headers_too_large",
+            Rejection::HeadersTooLarge,
             Problem::headers_too_large(MAX_HEADER_BYTES),
         )),
         None => None,

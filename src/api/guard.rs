@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::problem::Problem;
 use super::tenant::Tenant;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Rejection};
 use crate::security::{ApiTokens, RateLimiter};
 
 /// What the guard checks against.
@@ -69,7 +69,7 @@ pub async fn guard(
     };
     let credential = credential(&request);
     if matches!(credential, Credential::Repeated) {
-        guard.metrics.rejected("bad_request");
+        guard.metrics.rejected(Rejection::BadRequest);
         return Ok(request.error_response(Problem::bad_request(
             "Send one Authorization header, not several.",
         )));
@@ -80,7 +80,7 @@ pub async fn guard(
             _ => None,
         };
         let Some(tenant) = tenant else {
-            guard.metrics.rejected("unauthorized");
+            guard.metrics.rejected(Rejection::Unauthorized);
             return Ok(request.error_response(Problem::unauthorized()));
         };
         (Tenant(tenant.to_owned()), tenant.to_owned())
@@ -93,7 +93,7 @@ pub async fn guard(
         (Tenant::unauthenticated(), address)
     };
     if let Err(wait) = guard.limiter.check(&caller) {
-        guard.metrics.rejected("rate_limited");
+        guard.metrics.rejected(Rejection::RateLimited);
         return Ok(request.error_response(Problem::rate_limited(wait)));
     }
     request.extensions_mut().insert(tenant);

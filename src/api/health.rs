@@ -42,8 +42,8 @@ pub async fn healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let cache = state.diagnoses.store().status();
-    if state.readiness.is_draining() {
+    let cache = state.service.cache_status();
+    if state.drain.is_draining() {
         HttpResponse::ServiceUnavailable().json(Readiness {
             status: "draining",
             cache,

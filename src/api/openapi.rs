@@ -1,12 +1,14 @@
 //! The OpenAPI document: generated from the registered routes, so code and document cannot drift.
 
 use actix_web::App;
+use actix_web::dev::{ServiceFactory, ServiceRequest};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+use super::json_body::MAX_BODY_BYTES;
 use super::problem::PROBLEM_JSON;
 
 /// Document-level information; the paths come from the routes in [`super::configure`].
@@ -25,15 +27,25 @@ use super::problem::PROBLEM_JSON;
 )]
 pub struct ApiDoc;
 
-/// Finishes the document the routes were collected into (modifiers of [`ApiDoc`] would run
-/// before `utoipa-actix-web` adds the routes' paths).
-pub fn complete(mut document: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// Registers every route on `app` and returns it with the complete OpenAPI document, collected
+/// from the same registration, so the routes served and the routes documented are one list.
+pub fn with_routes<T>(app: App<T>) -> (App<T>, utoipa::openapi::OpenApi)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    let (app, mut document) = app
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(super::routes::configure)
+        .split_for_parts();
+    // Modifiers of [`ApiDoc`] would run before `utoipa-actix-web` adds the routes' paths.
     GuardedRoutes.modify(&mut document);
-    document
+    (app, document)
 }
 
-/// Documents what the guard adds to every `/v1` route: the optional bearer token, and its
-/// 401 and 429 answers. Done once here so no route can forget it.
+/// Documents the answers the service gives on every route of a kind, once, so no route can
+/// forget one: what the guard adds to every `/v1` route (the optional bearer token, 401, 429),
+/// and what reading a JSON body adds to every route that takes one (400, 408, 413, 415, 422).
 struct GuardedRoutes;
 
 impl Modify for GuardedRoutes {
@@ -70,11 +82,33 @@ impl Modify for GuardedRoutes {
                 problem("Rate limited; see Retry-After").into(),
             );
         };
+        let body_read = |operation: &mut Operation| {
+            if operation.request_body.is_none() {
+                return;
+            }
+            let limit = format!("Body over {} KiB", MAX_BODY_BYTES / 1024);
+            for (status, description) in [
+                ("400", "Malformed JSON"),
+                (
+                    "408",
+                    "The body did not arrive in time; the connection is closed",
+                ),
+                ("413", limit.as_str()),
+                ("415", "Body not UTF-8 JSON, or encoded"),
+                ("422", "Well-formed but invalid, with field errors"),
+            ] {
+                operation
+                    .responses
+                    .responses
+                    .insert(status.to_owned(), problem(description).into());
+            }
+        };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            if path.starts_with("/v1/") {
-                for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                if path.starts_with("/v1/") {
                     guard(operation);
                 }
+                body_read(operation);
             }
         }
     }
@@ -82,10 +116,5 @@ impl Modify for GuardedRoutes {
 
 /// The complete document, as served at `/openapi.json` and committed at `openapi/openapi.json`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, document) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(super::configure)
-        .split_for_parts();
-    complete(document)
+    with_routes(App::new()).1
 }

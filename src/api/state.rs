@@ -1,19 +1,19 @@
-//! What every handler shares: the diagnoser and the readiness flag.
+//! What every handler shares: the diagnosis service, the drain flag and the metrics.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::cache::CachedDiagnoser;
 use crate::metrics::Metrics;
+use crate::service::DiagnosisService;
 
-/// Whether the service takes new work; cleared while draining on shutdown.
+/// Whether the service takes new work; set while draining on shutdown.
 #[derive(Debug, Default)]
-pub struct Readiness {
+pub struct DrainFlag {
     draining: AtomicBool,
 }
 
-impl Readiness {
+impl DrainFlag {
     /// Marks the service as draining: `/readyz` answers 503 from now on.
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::SeqCst);
@@ -28,10 +28,10 @@ impl Readiness {
 /// Shared state of the application, cloned into every worker.
 #[derive(Clone)]
 pub struct AppState {
-    /// Runs diagnoses through the cache.
-    pub diagnoses: CachedDiagnoser,
-    /// Readiness for `/readyz`.
-    pub readiness: Arc<Readiness>,
+    /// Answers diagnosis requests, reports and history.
+    pub service: DiagnosisService,
+    /// Set while draining, for `/readyz`.
+    pub drain: Arc<DrainFlag>,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
     /// Whether `/metrics` is served on the API port (no separate metrics listener).

@@ -15,7 +15,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
-use crate::config::Settings;
+use super::settings::AwsSettings;
 use crate::domain::{AwsCredentials, Region};
 
 /// Builds AWS sessions; cloned freely (it holds `Arc`s).
@@ -33,7 +33,7 @@ struct FactoryInner {
 
 impl AwsClientFactory {
     /// The factory for these settings, with its one HTTP client.
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(settings: &AwsSettings) -> Self {
         let http_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .build_https();

@@ -2,6 +2,8 @@
 
 mod clients;
 mod error;
+mod settings;
 
 pub use clients::{AwsClientFactory, AwsSession, in_region};
 pub use error::{AwsError, AwsErrorKind, scrub};
+pub use settings::AwsSettings;

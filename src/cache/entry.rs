@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::catalogue::Code;
+use crate::domain::Code;
 use crate::domain::{Diagnosis, HealthStatus};
 
 /// A stored diagnosis with the tenant that made it (another tenant gets 404).

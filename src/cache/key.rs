@@ -4,6 +4,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use super::settings::CacheSettings;
 use crate::domain::{DiagnosisRequest, Secret};
 
 /// The server secret keys are derived with.
@@ -14,6 +15,22 @@ impl KeySecret {
     /// From the configured secret.
     pub fn new(secret: Secret) -> Self {
         Self(secret)
+    }
+
+    /// The configured secret, else a random one (with a warning when replicas share Redis,
+    /// as they then cannot share entries).
+    pub fn from_settings(settings: &CacheSettings) -> Self {
+        match &settings.cache_key_secret {
+            Some(secret) => Self::new(secret.clone()),
+            None => {
+                if settings.redis_url.is_some() {
+                    tracing::warn!(
+                        "no --cache-key-secret: using a random one, so replicas will not share cache entries"
+                    );
+                }
+                Self::random()
+            }
+        }
     }
 
     /// A random secret for this process only (replicas will not share entries).

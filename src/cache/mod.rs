@@ -1,18 +1,15 @@
-//! Caching of diagnoses, stored reports and connector history: in memory by default, Redis
-//! when configured; one probe run per identical request across replicas; no secret stored.
+//! Storage of diagnoses: cache entries, stored reports and connector history, in memory by
+//! default and in Redis when configured, under keys that reveal no secret. Storage only: what
+//! to store and when is the diagnosis service's.
 
 mod backend;
-mod cached_diagnoser;
 mod entry;
 mod key;
-mod single_flight;
+mod settings;
 mod store;
-mod ttl;
 
 pub use backend::{Backend, MemoryBackend, RedisBackend, StoreError};
-pub use cached_diagnoser::{Answer, CachedDiagnoser};
 pub use entry::{HistoryItem, StoredDiagnosis};
 pub use key::{CacheKey, KeySecret};
-pub use single_flight::SingleFlight;
-pub use store::{DiagnosisStore, Retention};
-pub use ttl::TtlPolicy;
+pub use settings::CacheSettings;
+pub use store::{DiagnosisStore, LockOutcome, Retention};

@@ -11,13 +11,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use chrono::Utc;
 
-use super::backend::{Backend, StoreError};
+use super::backend::{Backend, MemoryBackend, RedisBackend, StoreError};
 use super::entry::{HistoryItem, StoredDiagnosis};
 use super::key::CacheKey;
+use super::settings::CacheSettings;
 use crate::domain::Diagnosis;
 use crate::metrics::Metrics;
+
+/// The answer to a request for the cross-replica lock of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockOutcome {
+    /// This replica holds it now.
+    Acquired,
+    /// Another replica holds it: its result will come to the cache.
+    HeldElsewhere,
+    /// The backend did not answer: nobody can tell, so run without it.
+    Unavailable,
+}
 
 /// How long things are kept.
 #[derive(Debug, Clone)]
@@ -37,7 +48,28 @@ pub struct DiagnosisStore {
     metrics: Arc<Metrics>,
 }
 
+/// Longest wait for one Redis operation before serving uncached.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl DiagnosisStore {
+    /// The store these settings describe: Redis when a URL is given, else memory.
+    pub fn open(settings: &CacheSettings, metrics: Arc<Metrics>) -> Result<Self, StoreError> {
+        let backend = match &settings.redis_url {
+            Some(url) => Backend::Redis(Box::new(RedisBackend::new(url, REDIS_TIMEOUT)?)),
+            None => Backend::Memory(MemoryBackend::new(settings.memory_cache_entries)),
+        };
+        let retention = Retention {
+            reports: settings.report_retention,
+            history_items: settings.history_size,
+        };
+        Ok(Self::new(
+            backend,
+            settings.redis_key_prefix.clone(),
+            retention,
+            metrics,
+        ))
+    }
+
     /// A store on `backend` with keys under `prefix`.
     pub fn new(
         backend: Backend,
@@ -104,8 +136,8 @@ impl DiagnosisStore {
         self.observe(self.backend.get(&name).await)?
     }
 
-    /// Keeps a fresh diagnosis: in the cache until it expires, as a report, and in history.
-    pub async fn keep(&self, tenant: &str, key: &CacheKey, diagnosis: &Diagnosis) {
+    /// Keeps a fresh diagnosis: in the cache for `ttl`, as a report, and in history.
+    pub async fn keep(&self, tenant: &str, key: &CacheKey, diagnosis: &Diagnosis, ttl: Duration) {
         // Stored as every later read will answer it: from the cache.
         let as_cached = Diagnosis {
             cached: true,
@@ -114,9 +146,6 @@ impl DiagnosisStore {
         let Ok(text) = serde_json::to_string(&as_cached) else {
             return;
         };
-        let ttl = (diagnosis.expires_at - Utc::now())
-            .to_std()
-            .unwrap_or_default();
         if !ttl.is_zero() {
             let name = self.connector_key(&key.connector, &format!("cache:{}", key.request));
             self.observe(self.backend.set(&name, &text, ttl).await);
@@ -174,10 +203,14 @@ impl DiagnosisStore {
             .unwrap_or(true)
     }
 
-    /// Takes the cross-replica lock of this request for `ttl`; `None` when the backend fails.
-    pub async fn lock(&self, key: &CacheKey, ttl: Duration) -> Option<bool> {
+    /// Takes the cross-replica lock of this request for `ttl`.
+    pub async fn lock(&self, key: &CacheKey, ttl: Duration) -> LockOutcome {
         let name = self.connector_key(&key.connector, &format!("lock:{}", key.request));
-        self.observe(self.backend.set_if_absent(&name, "1", ttl).await)
+        match self.observe(self.backend.set_if_absent(&name, "1", ttl).await) {
+            Some(true) => LockOutcome::Acquired,
+            Some(false) => LockOutcome::HeldElsewhere,
+            None => LockOutcome::Unavailable,
+        }
     }
 
     /// Releases the lock of this request.

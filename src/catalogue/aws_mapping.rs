@@ -5,9 +5,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::Code;
 use crate::aws::{AwsError, AwsErrorKind};
-use crate::domain::DeniedBy;
+use crate::domain::{Code, DeniedBy};
 
 /// AWS rejects requests signed more than 15 minutes off its clock; five already warrants a finding.
 const CLOCK_SKEW_LIMIT: TimeDelta = TimeDelta::minutes(5);

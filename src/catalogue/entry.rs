@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::code::Code;
+use crate::domain::Code;
 use crate::domain::{Connection, Severity};
 
 /// A troubleshooting catalogue entry, as served by `GET /v1/catalogue` and embedded in matches.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "code": "SECURITY_HUB_NOT_ENABLED",
     "severity": "error",

@@ -13,9 +13,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::code::Code;
+use super::entry::CatalogueEntry;
+use super::index::Catalogue;
 use super::text::Words;
-use super::{Catalogue, CatalogueEntry};
+use crate::domain::Code;
 
 /// Matches scoring below this are dropped.
 pub const MIN_SCORE: f64 = 0.3;

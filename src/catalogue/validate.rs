@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use super::code::Code;
 use super::entry::CatalogueEntry;
 use super::text::Words;
+use crate::domain::Code;
 
 /// Why a catalogue could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -15,46 +15,6 @@ pub enum CatalogueError {
     /// The catalogue parsed but breaks content rules; one message per problem.
     #[error("catalogue has {} problem(s): {}", .0.len(), .0.join("; "))]
     Invalid(Vec<String>),
-}
-
-/// The keys an `[[entry]]` table may have.
-const ENTRY_KEYS: &[&str] = &[
-    "code",
-    "severity",
-    "title",
-    "description",
-    "resolution",
-    "connections",
-    "aws_error_codes",
-    "legacy_messages",
-    "docs",
-    "retryable",
-    "message_patterns",
-];
-
-/// Rejects keys that no entry field reads (a typo would otherwise drop data silently).
-pub(super) fn check_keys(text: &str) -> Result<(), CatalogueError> {
-    let table: toml::Table = toml::from_str(text)?;
-    let mut problems = Vec::new();
-    for (key, value) in &table {
-        let Some(entries) = (key == "entry").then(|| value.as_array()).flatten() else {
-            problems.push(format!("unexpected top-level key `{key}`"));
-            continue;
-        };
-        for (position, entry) in entries.iter().enumerate() {
-            let keys = entry
-                .as_table()
-                .map(|t| t.keys().collect::<Vec<_>>())
-                .unwrap_or_default();
-            for key in keys
-                .into_iter()
-                .filter(|k| !ENTRY_KEYS.contains(&k.as_str()))
-            {
-                problems.push(format!("entry #{}: unknown key `{key}`", position + 1));
-            }
-        }
-    }
-    into_result(problems)
 }
 
 /// Checks codes (unique, complete) and every entry's content.

@@ -6,8 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Connection, Severity};
-use crate::catalogue::Code;
+use super::{Code, Connection, Severity};
 
 /// Health of a connection or of the whole diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -44,6 +43,17 @@ pub enum CheckId {
 }
 
 impl CheckId {
+    /// Every check, in the order a diagnosis runs them.
+    pub const ALL: [CheckId; 7] = [
+        CheckId::Identity,
+        CheckId::AssumeRole,
+        CheckId::Permissions,
+        CheckId::Cloudtrail,
+        CheckId::SecurityHub,
+        CheckId::Config,
+        CheckId::Regions,
+    ];
+
     /// The connections whose health this check decides.
     pub fn connections(self) -> &'static [Connection] {
         match self {
@@ -70,6 +80,17 @@ pub enum CheckStatus {
     Error,
     /// Not needed for the requested connections, or blocked by an earlier failure.
     Skipped,
+}
+
+impl CheckStatus {
+    /// Every outcome.
+    pub const ALL: [CheckStatus; 5] = [
+        CheckStatus::Pass,
+        CheckStatus::Warn,
+        CheckStatus::Fail,
+        CheckStatus::Error,
+        CheckStatus::Skipped,
+    ];
 }
 
 /// What kind of principal the credentials belong to.
@@ -326,4 +347,83 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     /// A policy granting exactly the missing actions; null when nothing is missing.
     pub remediation_policy: Option<serde_json::Value>,
+}
+
+/// What the probes found about one connector: a [`Diagnosis`] before the service decides how
+/// long it may be served from the cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Examination {
+    /// Id of the diagnosis it becomes.
+    pub id: String,
+    /// The caller's connector id, if given.
+    pub connector_id: Option<String>,
+    /// The worst status of the requested connections.
+    pub status: HealthStatus,
+    /// When the probes ran.
+    pub checked_at: DateTime<Utc>,
+    /// How long the probes took.
+    pub duration_ms: u64,
+    /// Who the credentials are; `None` when identity failed.
+    pub identity: Option<IdentityInfo>,
+    /// The regions the regional checks covered.
+    pub regions_checked: Vec<String>,
+    /// Health per requested connection.
+    pub connections: BTreeMap<Connection, ConnectionReport>,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+    /// One verdict per required action.
+    pub permissions: Vec<PermissionVerdict>,
+    /// State of each service per region.
+    pub regions: BTreeMap<String, RegionStatus>,
+    /// What is wrong and how to fix it.
+    pub findings: Vec<Finding>,
+    /// A policy granting exactly the missing actions, if any are missing.
+    pub remediation_policy: Option<serde_json::Value>,
+}
+
+impl Examination {
+    /// Whether a check could not be completed (so the answer should be short-lived).
+    pub fn has_incomplete_check(&self) -> bool {
+        self.checks
+            .iter()
+            .any(|check| check.status == CheckStatus::Error)
+    }
+}
+
+impl Diagnosis {
+    /// A fresh answer from an examination, servable from the cache until `expires_at`.
+    pub fn fresh(examination: Examination, expires_at: DateTime<Utc>) -> Self {
+        let Examination {
+            id,
+            connector_id,
+            status,
+            checked_at,
+            duration_ms,
+            identity,
+            regions_checked,
+            connections,
+            checks,
+            permissions,
+            regions,
+            findings,
+            remediation_policy,
+        } = examination;
+        Self {
+            id,
+            connector_id,
+            status,
+            checked_at,
+            duration_ms,
+            cached: false,
+            expires_at,
+            identity,
+            regions_checked,
+            connections,
+            checks,
+            permissions,
+            regions,
+            findings,
+            remediation_policy,
+        }
+    }
 }

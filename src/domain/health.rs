@@ -38,8 +38,8 @@ pub fn connection_report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Code;
     use crate::domain::CheckId;
+    use crate::domain::Code;
 
     fn finding(code: Code, check: CheckId, severity: Severity) -> Finding {
         Finding {

@@ -1,6 +1,7 @@
 //! Request and response types of the service, and newtypes that parse rather than validate.
 
 mod access_key;
+mod code;
 mod connection;
 mod diagnosis;
 mod health;
@@ -8,8 +9,10 @@ mod region;
 mod request;
 mod secret;
 mod severity;
+mod wire;
 
 pub use access_key::{AccessKeyId, AwsCredentials};
+pub use code::{Code, UnknownCode};
 pub use connection::Connection;
 pub use diagnosis::*;
 pub use health::connection_report;
@@ -19,3 +22,4 @@ pub use request::{
 };
 pub use secret::Secret;
 pub use severity::Severity;
+pub use wire::wire_word;

@@ -104,11 +104,6 @@ impl ActionMatcher {
         Ok(ActionMatcher { negated, patterns })
     }
 
-    /// True for a `NotAction` element.
-    pub fn is_not_action(&self) -> bool {
-        self.negated
-    }
-
     /// The patterns as written in the policy.
     pub fn patterns(&self) -> impl Iterator<Item = &str> {
         self.patterns.iter().map(|p| p.raw.as_str())
@@ -191,11 +186,6 @@ impl ResourceMatcher {
             })
             .collect();
         ResourceMatcher { negated, patterns }
-    }
-
-    /// True for a `NotResource` element.
-    pub fn is_not_resource(&self) -> bool {
-        self.negated
     }
 
     /// The patterns as written in the policy.

@@ -1,8 +1,9 @@
-//! Diagnostic probes against AWS and the runner that orchestrates them.
+//! The probe engine: diagnostic probes against AWS and the runner that orchestrates them into
+//! an examination. Imports neither the cache nor the configuration: it takes its own settings.
 
 mod context;
 mod executor;
-mod finding;
+mod explain;
 mod identity;
 mod limits;
 mod observation;
@@ -10,7 +11,9 @@ mod permissions;
 mod regional;
 mod report;
 mod runner;
+mod settings;
 
 pub use executor::Executor;
 pub use identity::principal_type;
-pub use runner::{Diagnoser, DiagnosisFailed};
+pub use runner::{EngineFailed, ProbeEngine};
+pub use settings::ProbeSettings;

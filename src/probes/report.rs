@@ -5,6 +5,9 @@ use std::time::Instant;
 
 use crate::domain::{Check, CheckId, CheckStatus, Finding, PermissionVerdict, RegionStatus};
 
+/// The summary of a check that the requested connections do not need.
+pub const NOT_NEEDED: &str = "Not needed for the requested connections.";
+
 /// The body of a Diagnosis as the probes build it; probes that run concurrently each
 /// fill their own and the runner merges them.
 #[derive(Debug, Default)]
@@ -41,7 +44,12 @@ impl Report {
         });
     }
 
-    /// Records a check that did not run.
+    /// Records a check that the requested connections do not need.
+    pub fn skip_not_needed(&mut self, id: CheckId) {
+        self.skip(id, NOT_NEEDED);
+    }
+
+    /// Records a skipped check.
     pub fn skip(&mut self, id: CheckId, summary: impl Into<String>) {
         self.checks.push(Check {
             id,

@@ -1,4 +1,6 @@
-//! Runs the probes of one diagnosis within its deadline and assembles the Diagnosis.
+//! The probe engine: runs the probes of one diagnosis within its deadline and assembles what
+//! they found into an [`Examination`]. It knows nothing of caching, lifetimes or settings
+//! beyond its own.
 //!
 //! Identity (and assume-role) first: nothing else can run without it. Then the permission
 //! and regional probes run concurrently; every AWS call is cut off at the diagnosis deadline,
@@ -12,17 +14,16 @@ use chrono::Utc;
 
 use super::context::{ProbeContext, within};
 use super::executor::Executor;
-use super::finding::{FindingExt, finding};
+use super::explain::{FindingExt, finding};
 use super::limits::{CallLimits, GlobalCallLimit};
-use super::report::{Report, elapsed_ms};
+use super::report::{NOT_NEEDED, Report, elapsed_ms};
+use super::settings::ProbeSettings;
 use super::{identity, permissions, regional};
 use crate::aws::{AwsClientFactory, AwsError, AwsSession};
-use crate::cache::TtlPolicy;
-use crate::catalogue::{Code, aws_mapping};
-use crate::config::Settings;
+use crate::catalogue::aws_mapping;
 use crate::domain::{
-    CheckId, CheckStatus, Connection, Diagnosis, DiagnosisRequest, HealthStatus, IdentityInfo,
-    PrincipalType, Region, connection_report,
+    CheckId, CheckStatus, Code, Connection, DiagnosisRequest, Examination, HealthStatus,
+    IdentityInfo, PrincipalType, Region, connection_report,
 };
 use crate::metrics::Metrics;
 
@@ -35,28 +36,22 @@ const LATER_CHECKS: [CheckId; 5] = [
     CheckId::Regions,
 ];
 
-/// Runs diagnoses; one per service, shared by all requests.
+/// Runs the probes of diagnoses; one per service, shared by all requests.
 #[derive(Clone)]
-pub struct Diagnoser {
+pub struct ProbeEngine {
     factory: AwsClientFactory,
     deadline: Duration,
-    ttl: TtlPolicy,
     global_calls: GlobalCallLimit,
     calls_per_service_region: usize,
     executor: Executor,
     metrics: Arc<Metrics>,
 }
 
-/// Why a diagnosis gave no answer (AWS failures are findings, never this).
+/// The probes gave no examination: their task panicked, a bug (AWS failures are findings,
+/// never this).
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum DiagnosisFailed {
-    /// The task panicked: a bug, reported as a 500 with the request id.
-    #[error("the diagnosis task failed: {0}")]
-    Panicked(String),
-    /// Too many cold diagnoses in flight: shed at once with a 503.
-    #[error("too many diagnoses in flight")]
-    Overloaded,
-}
+#[error("the diagnosis task failed: {0}")]
+pub struct EngineFailed(pub String);
 
 /// The identity phase's result: the session to probe with and who it is.
 struct Authenticated {
@@ -65,19 +60,17 @@ struct Authenticated {
     role_secrets: Vec<String>,
 }
 
-impl Diagnoser {
-    /// A diagnoser for these settings, calling AWS through `factory`.
+impl ProbeEngine {
+    /// An engine with these settings, calling AWS through `factory`.
     pub fn new(
         factory: AwsClientFactory,
-        settings: &Settings,
-        ttl: TtlPolicy,
+        settings: &ProbeSettings,
         executor: Executor,
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             factory,
             deadline: settings.diagnosis_deadline,
-            ttl,
             global_calls: GlobalCallLimit::new(settings.max_aws_calls_in_flight),
             calls_per_service_region: settings.max_aws_calls_per_service_region,
             executor,
@@ -85,19 +78,24 @@ impl Diagnoser {
         }
     }
 
-    /// Diagnoses one connector on the diagnosis runtime. Every AWS problem becomes a
+    /// The overall deadline of one examination.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Examines one connector on the diagnosis runtime. Every AWS problem becomes a
     /// finding; only a bug (a panic) is an error.
-    pub async fn run(&self, request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisFailed> {
-        let diagnoser = self.clone();
+    pub async fn run(&self, request: &DiagnosisRequest) -> Result<Examination, EngineFailed> {
+        let engine = self.clone();
         let request = request.clone();
         self.executor
             .handle()
-            .spawn(async move { diagnoser.diagnose(&request).await })
+            .spawn(async move { engine.examine(&request).await })
             .await
-            .map_err(|error| DiagnosisFailed::Panicked(error.to_string()))
+            .map_err(|error| EngineFailed(error.to_string()))
     }
 
-    async fn diagnose(&self, request: &DiagnosisRequest) -> Diagnosis {
+    async fn examine(&self, request: &DiagnosisRequest) -> Examination {
         let started = Instant::now();
         let checked_at = Utc::now();
         let deadline = tokio::time::Instant::now() + self.deadline;
@@ -253,11 +251,11 @@ impl Diagnoser {
         identity: Option<IdentityInfo>,
         checked_at: chrono::DateTime<Utc>,
         started: Instant,
-    ) -> Diagnosis {
+    ) -> Examination {
         for check in &mut report.checks {
             if !needed(check.id, request) {
                 check.status = CheckStatus::Skipped;
-                "Not needed for the requested connections.".clone_into(&mut check.summary);
+                NOT_NEEDED.clone_into(&mut check.summary);
             }
         }
         let connections: BTreeMap<Connection, _> = request
@@ -270,15 +268,12 @@ impl Diagnoser {
             .map(|c| c.status)
             .max()
             .unwrap_or(HealthStatus::Healthy);
-        let any_error = report.checks.iter().any(|c| c.status == CheckStatus::Error);
-        Diagnosis {
+        Examination {
             id: format!("dgn_{}", uuid::Uuid::now_v7().simple()),
             connector_id: request.connector_id.clone(),
             status,
             checked_at,
             duration_ms: elapsed_ms(started),
-            cached: false,
-            expires_at: checked_at + self.ttl.for_outcome(status, any_error),
             identity,
             regions_checked: report.regions_checked,
             connections,
@@ -317,21 +312,9 @@ fn record_identity(report: &mut Report, identity: &IdentityInfo, started: Instan
     }
 }
 
-/// Whether the code means the check could not be completed, rather than found a problem.
-pub fn is_incomplete(code: Code) -> bool {
-    matches!(
-        code,
-        Code::AwsTimeout
-            | Code::AwsUnreachable
-            | Code::AwsThrottled
-            | Code::AwsServiceError
-            | Code::InternalError
-    )
-}
-
 fn fail_check(report: &mut Report, check: CheckId, started: Instant, error: &AwsError) {
     let code = aws_mapping::code_for(error, Utc::now());
-    let status = if is_incomplete(code) {
+    let status = if code.is_incomplete() {
         CheckStatus::Error
     } else {
         CheckStatus::Fail

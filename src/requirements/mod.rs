@@ -4,6 +4,7 @@
 //! The data lives in `requirements.toml` (its header documents every list and where it comes from),
 //! compiled into the binary and checked by [`Requirements::validate`].
 
+mod connection_requirements;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::domain::Connection;
 
+pub use connection_requirements::ConnectionRequirements;
 pub use validate::{KNOWN_SERVICE_PREFIXES, RequirementsError};
 
 /// The built-in requirements source.
@@ -26,23 +28,6 @@ static BUILTIN: LazyLock<Requirements> = LazyLock::new(|| {
         "src/requirements/requirements.toml is invalid; run `cargo test --test requirements`",
     )
 });
-
-/// What one connection needs; the per-connection body of `GET /v1/requirements`.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ConnectionRequirements {
-    /// Concrete IAM actions (`service:Action`) the identity must be allowed, as the diagnosis checks them.
-    #[schema(example = json!(["cloudtrail:DescribeTrails", "cloudtrail:LookupEvents"]))]
-    pub actions: Vec<String>,
-    /// ARNs of the AWS managed policies the guide asks to attach.
-    #[schema(example = json!(["arn:aws:iam::aws:policy/SecurityAudit"]))]
-    pub managed_policies: Vec<String>,
-    /// The AWS services (IAM service prefixes) the connection relies on.
-    #[schema(example = json!(["cloudtrail", "cloudwatch", "iam", "s3"]))]
-    pub services: Vec<String>,
-    /// The IAM policy JSON to paste, when the guide gives one; `null` otherwise.
-    #[schema(value_type = Option<Object>, required = true)]
-    pub policy_document: Option<serde_json::Value>,
-}
 
 /// A concrete action required by one or more connections.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::ConnectionRequirements;
+use super::connection_requirements::ConnectionRequirements;
 use crate::domain::Connection;
 use crate::policy::action_matches;
 

@@ -3,10 +3,12 @@
 
 mod connections;
 mod rate_limit;
+mod settings;
 mod tls;
 mod tokens;
 
 pub use connections::{ConnectionCaps, ConnectionLimits, ConnectionSlot, OverCap};
 pub use rate_limit::RateLimiter;
+pub use settings::SecuritySettings;
 pub use tls::{TlsError, server_config};
 pub use tokens::{ApiTokens, TokenError};

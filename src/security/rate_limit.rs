@@ -21,10 +21,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// `per_minute` sustained, `burst` at once.
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+    pub fn new(per_minute: usize, burst: usize) -> Self {
         Self {
-            per_second: f64::from(per_minute.max(1)) / 60.0,
-            burst: f64::from(burst.max(1)),
+            per_second: per_minute.max(1) as f64 / 60.0,
+            burst: burst.max(1) as f64,
             buckets: Mutex::new(HashMap::new()),
         }
     }

@@ -2,6 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::settings::SecuritySettings;
 use crate::domain::Secret;
 
 /// Why the configured tokens cannot be used.
@@ -37,6 +38,19 @@ fn digest(token: &str) -> [u8; 32] {
 }
 
 impl ApiTokens {
+    /// The tokens of the settings: the inline list and the file's, together.
+    pub fn load(settings: &SecuritySettings) -> Result<Self, TokenError> {
+        let mut tokens = match &settings.api_tokens {
+            Some(text) => Self::parse(text)?,
+            None => Self::default(),
+        };
+        if let Some(path) = &settings.api_tokens_file {
+            let text = std::fs::read_to_string(path).map_err(TokenError::File)?;
+            tokens.extend(Self::parse(&Secret::new(text))?);
+        }
+        Ok(tokens)
+    }
+
     /// Parses comma- or newline-separated entries; blank lines and `#` comments are skipped.
     pub fn parse(text: &Secret) -> Result<Self, TokenError> {
         let mut entries = Vec::new();

@@ -4,7 +4,8 @@
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
 use chrono::Utc;
 use connector_doctor::aws::{AwsError, AwsErrorKind};
-use connector_doctor::catalogue::{Code, aws_mapping};
+use connector_doctor::catalogue::aws_mapping;
+use connector_doctor::domain::Code;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

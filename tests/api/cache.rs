@@ -25,9 +25,9 @@ async fn app(kind: Kind<'_>, fake: &FakeAws, adjust: impl FnOnce(&mut Settings))
         Kind::Redis(server) => Some(Secret::new(server.url())),
     };
     TestApp::spawn(move |settings| {
-        settings.aws_endpoint_url = Some(url);
-        settings.redis_url = redis;
-        settings.cache_key_secret = Some(Secret::new("test-cache-key-secret"));
+        settings.aws.aws_endpoint_url = Some(url);
+        settings.cache.redis_url = redis;
+        settings.cache.cache_key_secret = Some(Secret::new("test-cache-key-secret"));
         adjust(settings);
     })
     .await
@@ -89,8 +89,8 @@ async fn ttl_follows_the_outcome(kind: Kind<'_>) {
     )
     .await;
     let app = app(kind, &fake, |settings| {
-        settings.cache_ttl_unhealthy = Duration::from_secs(1);
-        settings.cache_ttl_healthy = Duration::from_secs(600);
+        settings.service.cache_ttl_unhealthy = Duration::from_secs(1);
+        settings.service.cache_ttl_healthy = Duration::from_secs(600);
     })
     .await;
 
@@ -109,7 +109,7 @@ async fn ttl_follows_the_outcome(kind: Kind<'_>) {
 async fn refresh_bypasses_at_most_once_per_floor(kind: Kind<'_>) {
     let fake = fake_identity().await;
     let app = app(kind, &fake, |settings| {
-        settings.refresh_floor = Duration::from_secs(60)
+        settings.service.refresh_floor = Duration::from_secs(60)
     })
     .await;
 
@@ -131,7 +131,7 @@ async fn refresh_bypasses_at_most_once_per_floor(kind: Kind<'_>) {
 
 async fn history_is_newest_first_capped_and_without_hits(kind: Kind<'_>) {
     let fake = fake_identity().await;
-    let app = app(kind, &fake, |settings| settings.history_size = 3).await;
+    let app = app(kind, &fake, |settings| settings.cache.history_size = 3).await;
 
     let mut ids = Vec::new();
     for region in ["us-east-1", "us-east-2", "us-west-1", "us-west-2"] {

@@ -1,6 +1,6 @@
 //! The catalogue and requirements routes.
 
-use connector_doctor::catalogue::Code;
+use connector_doctor::domain::Code;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;

@@ -38,9 +38,9 @@ fn assert_no_credential_finding(diagnosis: &Value) {
 
 async fn app_with(fake_url: String, call_timeout: Duration, deadline: Duration) -> TestApp {
     TestApp::spawn(move |settings| {
-        settings.aws_endpoint_url = Some(fake_url);
-        settings.aws_call_timeout = call_timeout;
-        settings.diagnosis_deadline = deadline;
+        settings.aws.aws_endpoint_url = Some(fake_url);
+        settings.aws.aws_call_timeout = call_timeout;
+        settings.probes.diagnosis_deadline = deadline;
     })
     .await
 }

@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use connector_doctor::domain::Secret;
-use connector_doctor::security::ApiTokens;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -67,8 +66,9 @@ async fn send(
     exchange(&mut stream, &head, body).await
 }
 
-fn tokens(text: &str) -> ApiTokens {
-    ApiTokens::parse(&Secret::new(text)).unwrap()
+/// Caller tokens as the settings take them.
+fn tokens(text: &str) -> Option<Secret> {
+    Some(Secret::new(text))
 }
 
 /// Every spelling of `path` that a router could take for it: each character percent-encoded
@@ -152,8 +152,8 @@ async fn no_spelling_of_a_v1_path_reaches_a_handler_without_a_token() {
     let url = fake.url();
     // A tenant really named `default`: the name the service once gave to callers without a token.
     let app = TestApp::spawn(move |settings| {
-        settings.aws_endpoint_url = Some(url);
-        settings.api_tokens = tokens("default:default-token");
+        settings.aws.aws_endpoint_url = Some(url);
+        settings.security.api_tokens = tokens("default:default-token");
     })
     .await;
     let stored: Value = app
@@ -227,7 +227,8 @@ fn body_for(method: &str, path: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_body_that_never_finishes_gets_408_and_its_connection_closes() {
-    let app = TestApp::spawn(|settings| settings.body_timeout = Duration::from_secs(1)).await;
+    let app =
+        TestApp::spawn(|settings| settings.server.body_timeout = Duration::from_secs(1)).await;
     let address = app.base_url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).await.unwrap();
     let head = format!(
@@ -255,7 +256,7 @@ async fn open_connection(app: &TestApp) -> (TcpStream, u16) {
 
 #[tokio::test]
 async fn connections_over_the_total_cap_are_answered_503_and_closed() {
-    let app = TestApp::spawn(|settings| settings.max_connections = 3).await;
+    let app = TestApp::spawn(|settings| settings.server.max_connections = 3).await;
     let mut held = Vec::new();
     for _ in 0..3 {
         let (stream, status) = open_connection(&app).await;
@@ -294,7 +295,8 @@ async fn the_per_address_cap_is_off_by_default_and_holds_when_set() {
         assert_eq!(status, 200, "no per-address cap by default");
         held.push(stream);
     }
-    let capped = TestApp::spawn(|settings| settings.max_connections_per_address = Some(2)).await;
+    let capped =
+        TestApp::spawn(|settings| settings.server.max_connections_per_address = Some(2)).await;
     let _first = open_connection(&capped).await;
     let _second = open_connection(&capped).await;
     let third = send(&capped, "GET", "/healthz", &[], b"").await;
@@ -330,7 +332,8 @@ async fn validation_errors_name_the_field_and_never_quote_the_value() {
 
 #[tokio::test]
 async fn two_authorization_headers_are_a_400() {
-    let app = TestApp::spawn(|settings| settings.api_tokens = tokens("acme:acme-token")).await;
+    let app =
+        TestApp::spawn(|settings| settings.security.api_tokens = tokens("acme:acme-token")).await;
     let both = [
         ("Authorization", "Bearer acme-token"),
         ("Authorization", "Bearer other-token"),

@@ -107,8 +107,8 @@ async fn a_response_slower_than_the_call_timeout_is_aws_timeout() {
     let fake = FakeAws::start().await;
     fake.identifies_user(Duration::from_secs(10)).await;
     let app = TestApp::spawn(|settings| {
-        settings.aws_endpoint_url = Some(fake.url());
-        settings.aws_call_timeout = Duration::from_secs(1);
+        settings.aws.aws_endpoint_url = Some(fake.url());
+        settings.aws.aws_call_timeout = Duration::from_secs(1);
     })
     .await;
 

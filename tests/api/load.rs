@@ -15,10 +15,10 @@ async fn two_hundred_concurrent_cold_diagnoses_are_all_answered() {
     healthy_account(&fake).await;
     let url = fake.url();
     let app = TestApp::spawn(move |settings| {
-        settings.aws_endpoint_url = Some(url);
-        settings.max_cold_diagnoses = 256;
-        settings.rate_limit_per_minute = 100_000;
-        settings.rate_limit_burst = 100_000;
+        settings.aws.aws_endpoint_url = Some(url);
+        settings.service.max_cold_diagnoses = 256;
+        settings.security.rate_limit_per_minute = 100_000;
+        settings.security.rate_limit_burst = 100_000;
     })
     .await;
 

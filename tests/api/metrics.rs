@@ -38,11 +38,9 @@ async fn a_diagnosis_shows_in_the_metrics_by_route_template() {
 
 #[tokio::test]
 async fn a_metrics_listener_takes_metrics_off_the_api_port() {
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        metrics_listen: Some("127.0.0.1:0".parse().unwrap()),
-        ..Settings::default()
-    };
+    let mut settings = Settings::default();
+    settings.server.listen = "127.0.0.1:0".parse().unwrap();
+    settings.server.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
     let application = Application::build(settings).unwrap();
     let api = application.address();
     let metrics = application.metrics_address().expect("a metrics listener");

@@ -8,7 +8,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use connector_doctor::domain::Secret;
-use connector_doctor::security::ApiTokens;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header_regex, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -573,17 +572,17 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
     let fake = scripted_aws().await;
     let url = fake.url();
     let main = TestApp::spawn(|settings| {
-        settings.aws_endpoint_url = Some(url.clone());
-        settings.api_tokens = ApiTokens::parse(&Secret::new(format!("metrics:{TOKEN}"))).unwrap();
+        settings.aws.aws_endpoint_url = Some(url.clone());
+        settings.security.api_tokens = Some(Secret::new(format!("metrics:{TOKEN}")));
     })
     .await;
     let dead_redis = format!("redis://127.0.0.1:{}", free_port());
     let edge = TestApp::spawn(|settings| {
-        settings.aws_endpoint_url = Some(url.clone());
-        settings.redis_url = Some(Secret::new(dead_redis));
-        settings.max_cold_diagnoses = 1;
-        settings.rate_limit_burst = 3;
-        settings.rate_limit_per_minute = 1;
+        settings.aws.aws_endpoint_url = Some(url.clone());
+        settings.cache.redis_url = Some(Secret::new(dead_redis));
+        settings.service.max_cold_diagnoses = 1;
+        settings.security.rate_limit_burst = 3;
+        settings.security.rate_limit_per_minute = 1;
     })
     .await;
     for app in [&main, &edge] {

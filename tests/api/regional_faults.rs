@@ -157,9 +157,9 @@ async fn a_region_hanging_past_the_deadline_times_out_alone() {
         .mount(&fake.server)
         .await;
     let app = TestApp::spawn(|settings| {
-        settings.aws_endpoint_url = Some(fake.url());
-        settings.diagnosis_deadline = Duration::from_secs(3);
-        settings.aws_call_timeout = Duration::from_secs(60);
+        settings.aws.aws_endpoint_url = Some(fake.url());
+        settings.probes.diagnosis_deadline = Duration::from_secs(3);
+        settings.aws.aws_call_timeout = Duration::from_secs(60);
     })
     .await;
 
@@ -263,8 +263,8 @@ async fn calls_in_flight_never_exceed_the_bound_per_service_and_region() {
             .await;
     }
     let app = TestApp::spawn(|settings| {
-        settings.aws_endpoint_url = Some(fake.url());
-        settings.max_aws_calls_per_service_region = 1;
+        settings.aws.aws_endpoint_url = Some(fake.url());
+        settings.probes.max_aws_calls_per_service_region = 1;
     })
     .await;
     let regions = json!(["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"]);

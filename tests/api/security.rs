@@ -4,14 +4,14 @@ use std::time::Duration;
 
 use connector_doctor::config::Settings;
 use connector_doctor::domain::Secret;
-use connector_doctor::security::ApiTokens;
 use connector_doctor::startup::{Application, StartupError};
 use serde_json::{Value, json};
 
 use crate::helpers::{FakeAws, TestApp, example_request};
 
-fn tokens(text: &str) -> ApiTokens {
-    ApiTokens::parse(&Secret::new(text)).unwrap()
+/// Caller tokens as the settings take them.
+fn tokens(text: &str) -> Option<Secret> {
+    Some(Secret::new(text))
 }
 
 async fn fake_identity(delay: Duration) -> FakeAws {
@@ -46,8 +46,8 @@ async fn v1_routes_need_a_known_token_and_open_routes_do_not() {
     let url = fake.url();
     let hashed = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"bravo-token"));
     let app = TestApp::spawn(move |s| {
-        s.aws_endpoint_url = Some(url);
-        s.api_tokens = tokens(&format!("acme:acme-token,bravo:sha256:{hashed}"));
+        s.aws.aws_endpoint_url = Some(url);
+        s.security.api_tokens = tokens(&format!("acme:acme-token,bravo:sha256:{hashed}"));
     })
     .await;
 
@@ -86,8 +86,8 @@ async fn one_tenant_cannot_read_anothers_diagnosis_or_history() {
     let fake = fake_identity(Duration::ZERO).await;
     let url = fake.url();
     let app = TestApp::spawn(move |s| {
-        s.aws_endpoint_url = Some(url);
-        s.api_tokens = tokens("acme:acme-token,bravo:bravo-token");
+        s.aws.aws_endpoint_url = Some(url);
+        s.security.api_tokens = tokens("acme:acme-token,bravo:bravo-token");
     })
     .await;
 
@@ -123,33 +123,27 @@ async fn one_tenant_cannot_read_anothers_diagnosis_or_history() {
 
 #[tokio::test]
 async fn a_public_address_without_tokens_is_refused_unless_explicitly_allowed() {
-    let public = Settings {
-        listen: "0.0.0.0:0".parse().unwrap(),
-        ..Settings::default()
-    };
+    let mut public = Settings::default();
+    public.server.listen = "0.0.0.0:0".parse().unwrap();
     match Application::build(public.clone()) {
-        Err(StartupError::Unauthenticated(address)) => assert_eq!(address, public.listen),
+        Err(StartupError::Unauthenticated(address)) => assert_eq!(address, public.server.listen),
         Err(other) => panic!("refused for the wrong reason: {other}"),
         Ok(_) => panic!("started on 0.0.0.0 without tokens"),
     }
-    let allowed = Settings {
-        allow_unauthenticated: true,
-        ..public.clone()
-    };
+    let mut allowed = public.clone();
+    allowed.security.allow_unauthenticated = true;
     assert!(Application::build(allowed).is_ok());
-    let with_tokens = Settings {
-        api_tokens: tokens("acme:t"),
-        ..public
-    };
+    let mut with_tokens = public;
+    with_tokens.security.api_tokens = tokens("acme:t");
     assert!(Application::build(with_tokens).is_ok());
 }
 
 #[tokio::test]
 async fn a_spent_bucket_is_429_with_retry_after() {
     let app = TestApp::spawn(|s| {
-        s.api_tokens = tokens("acme:acme-token");
-        s.rate_limit_burst = 3;
-        s.rate_limit_per_minute = 1;
+        s.security.api_tokens = tokens("acme:acme-token");
+        s.security.rate_limit_burst = 3;
+        s.security.rate_limit_per_minute = 1;
     })
     .await;
     for _ in 0..3 {
@@ -175,8 +169,8 @@ async fn cold_diagnoses_beyond_the_cap_are_shed_while_hits_are_still_served() {
     let fake = fake_identity(Duration::from_millis(1500)).await;
     let url = fake.url();
     let app = TestApp::spawn(move |s| {
-        s.aws_endpoint_url = Some(url);
-        s.max_cold_diagnoses = 2;
+        s.aws.aws_endpoint_url = Some(url);
+        s.service.max_cold_diagnoses = 2;
     })
     .await;
     let request = |connector: &str| {
@@ -282,12 +276,11 @@ async fn the_service_terminates_tls_with_its_certificate() {
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     std::fs::write(&cert_path, certified.cert.pem()).unwrap();
     std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
-    let mut settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        tls: Some((cert_path, key_path)),
-        ..Settings::default()
-    };
-    settings.log_filter = "warn".to_owned();
+    let mut settings = Settings::default();
+    settings.server.listen = "127.0.0.1:0".parse().unwrap();
+    settings.server.tls_cert = Some(cert_path);
+    settings.server.tls_key = Some(key_path);
+    settings.log.log_filter = "warn".to_owned();
     let application = Application::build(settings).unwrap();
     let port = application.address().port();
     let handle = application.handle();

@@ -9,8 +9,8 @@
 mod basis;
 mod calls;
 mod collect_policies;
+mod conclusion;
 mod denial;
-mod findings;
 mod local;
 mod managed;
 mod principal;
@@ -83,7 +83,7 @@ pub fn conclude(
         // Unknown attachments: nothing can be said.
         _ => Vec::new(),
     };
-    let conclusion = findings::conclude(
+    let conclusion = conclusion::conclude(
         &judgements,
         &evidence.basis,
         &evidence.principal,

@@ -7,12 +7,12 @@ use std::time::Instant;
 use aws_sdk_cloudtrail::types::Trail;
 use futures::future::join_all;
 
-use super::outcome::{Failure, classify, denied, observe, sub_call_failed};
+use super::outcome::{main_call_failed, observe, sub_call_failed};
 use crate::aws::{AwsError, in_region};
-use crate::catalogue::Code;
+use crate::domain::Code;
 use crate::domain::{CheckId, CheckStatus, CloudTrailState, Finding, Region, Severity};
 use crate::probes::context::ProbeContext;
-use crate::probes::finding::{FindingExt, finding};
+use crate::probes::explain::{FindingExt, finding};
 use crate::probes::observation::Observation;
 
 /// How far back the portal reads events.
@@ -73,26 +73,12 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
                 }
             }
             Err(error) => {
-                let state = match classify(&error) {
-                    Failure::RegionDisabled => {
-                        outcome.disabled.push(region);
-                        CloudTrailState::Skipped
-                    }
-                    Failure::AccessDenied => {
-                        outcome
-                            .findings
-                            .push(denied(CheckId::Cloudtrail, &error, region));
-                        CloudTrailState::AccessDenied
-                    }
-                    Failure::Other(code) => {
-                        outcome.findings.push(
-                            finding(code, CheckId::Cloudtrail, error.to_string())
-                                .in_region(region)
-                                .with_aws_error(&error),
-                        );
-                        CloudTrailState::Error
-                    }
-                };
+                let failure = main_call_failed(CheckId::Cloudtrail, &error, region);
+                if failure.region_disabled {
+                    outcome.disabled.push(region);
+                }
+                outcome.findings.extend(failure.finding);
+                let state: CloudTrailState = failure.state;
                 unreadable.push(region);
                 outcome.states.insert(region.name(), state);
             }

@@ -4,12 +4,12 @@ use std::time::Instant;
 
 use aws_sdk_config::types::RecorderStatus;
 
-use super::outcome::{Failure, RegionOutcome, classify, denied, observe};
+use super::outcome::{RegionOutcome, main_call_failed, observe};
 use crate::aws::in_region;
-use crate::catalogue::Code;
+use crate::domain::Code;
 use crate::domain::{CheckId, ConfigState, Region};
 use crate::probes::context::ProbeContext;
-use crate::probes::finding::{FindingExt, finding};
+use crate::probes::explain::{FindingExt, finding};
 
 /// Probes AWS Config in `region`.
 pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigState> {
@@ -42,25 +42,9 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Conf
     let statuses = match statuses {
         Ok(output) => output.configuration_recorders_status.unwrap_or_default(),
         Err(error) => {
-            outcome.state = match classify(&error) {
-                Failure::RegionDisabled => ConfigState::RegionDisabled,
-                Failure::AccessDenied => {
-                    outcome
-                        .findings
-                        .push(denied(CheckId::Config, &error, region));
-                    ConfigState::AccessDenied
-                }
-                // Some SDKs answer a missing recorder with this error; it is not a failure.
-                Failure::Other(Code::ConfigNoRecorder) => ConfigState::NoRecorder,
-                Failure::Other(code) => {
-                    outcome.findings.push(
-                        finding(code, CheckId::Config, error.to_string())
-                            .in_region(region)
-                            .with_aws_error(&error),
-                    );
-                    ConfigState::Error
-                }
-            };
+            let failure = main_call_failed(CheckId::Config, &error, region);
+            outcome.state = failure.state;
+            outcome.findings.extend(failure.finding);
             return outcome;
         }
     };

@@ -9,18 +9,17 @@ mod security_hub;
 use futures::future::join_all;
 
 use super::context::ProbeContext;
-use super::finding::{FindingExt, finding};
+use super::explain::{FindingExt, finding};
 use super::observation::Observation;
 use super::report::Report;
-use crate::catalogue::Code;
 use crate::domain::{
-    Check, CheckId, CheckStatus, CloudTrailState, ConfigState, Connection, Region, RegionStatus,
-    SecurityHubState, Severity,
+    Check, CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, Region,
+    RegionStatus, SecurityHubState, Severity, wire_word,
 };
 use outcome::RegionOutcome;
 
 /// The regional probes' report and what their calls revealed about permissions.
-pub struct RegionalOutcome {
+pub struct RegionalProbes {
     /// Checks, findings and region states.
     pub report: Report,
     /// Allowed or denied read-only calls.
@@ -28,7 +27,7 @@ pub struct RegionalOutcome {
 }
 
 /// Probes every checked region for the requested connections.
-pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalOutcome {
+pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
     let regions = ctx.request.regions();
     let auditing = ctx
         .request
@@ -112,10 +111,7 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalOutcome {
         report.findings.extend(trails.findings);
         observations.extend(trails.observations);
     } else {
-        report.skip(
-            CheckId::Cloudtrail,
-            "Not needed for the requested connections.",
-        );
+        report.skip_not_needed(CheckId::Cloudtrail);
     }
     if configuration {
         let named = ctx.request.named_regions.as_deref().unwrap_or_default();
@@ -140,25 +136,14 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalOutcome {
             observations.extend(outcome.observations);
         }
     } else {
-        report.skip(
-            CheckId::SecurityHub,
-            "Not needed for the requested connections.",
-        );
-        report.skip(CheckId::Config, "Not needed for the requested connections.");
+        report.skip_not_needed(CheckId::SecurityHub);
+        report.skip_not_needed(CheckId::Config);
     }
     regions_check(&mut report, ctx, &regions, &disabled);
-    RegionalOutcome {
+    RegionalProbes {
         report,
         observations,
     }
-}
-
-/// The contract's word for a state, e.g. `not_enabled`.
-fn wire(state: &impl serde::Serialize) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 fn state_of<S: Copy>(outcomes: &[RegionOutcome<S>], region: Region) -> Option<S> {
@@ -262,7 +247,7 @@ fn conclude_service<S: Copy + serde::Serialize + 'static>(
         if status == CheckStatus::Pass && !outcome.findings.is_empty() {
             status = CheckStatus::Warn;
         }
-        let mut summary = format!("{} in {region}: {}", rules.name, wire(&outcome.state));
+        let mut summary = format!("{} in {region}: {}", rules.name, wire_word(&outcome.state));
         if !outcome.notes.is_empty() {
             summary = format!("{summary} ({})", outcome.notes.join(", "));
         }

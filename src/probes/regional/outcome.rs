@@ -6,9 +6,12 @@ use chrono::Utc;
 
 use super::super::observation::{Observation, ObservedOutcome};
 use crate::aws::AwsError;
-use crate::catalogue::{Code, aws_mapping};
-use crate::domain::{CheckId, Finding, Region, Severity};
-use crate::probes::finding::{FindingExt, finding};
+use crate::catalogue::aws_mapping;
+use crate::domain::Code;
+use crate::domain::{
+    CheckId, CloudTrailState, ConfigState, Finding, Region, SecurityHubState, Severity,
+};
+use crate::probes::explain::{FindingExt, finding};
 
 /// One service in one region.
 pub struct RegionOutcome<S> {
@@ -27,7 +30,7 @@ pub struct RegionOutcome<S> {
 }
 
 /// How a failed call is read by the regional probes.
-pub enum Failure {
+enum Failure {
     /// The region is not enabled for the account (the credentials passed identity).
     RegionDisabled,
     /// The credentials may not make the call.
@@ -38,7 +41,7 @@ pub enum Failure {
 
 /// Reads a failed call. Identity already passed, so an invalid-token answer from a region
 /// means the region is disabled (an opt-in region), never bad credentials.
-pub fn classify(error: &AwsError) -> Failure {
+fn classify(error: &AwsError) -> Failure {
     if error.code_is(&[
         "InvalidClientTokenId",
         "UnrecognizedClientException",
@@ -51,6 +54,92 @@ pub fn classify(error: &AwsError) -> Failure {
         return Failure::AccessDenied;
     }
     Failure::Other(aws_mapping::code_for(error, Utc::now()))
+}
+
+/// A service's state in one region, as far as a failed main call can tell it.
+pub trait RegionalState: Copy {
+    /// The region is not enabled for the account.
+    const REGION_DISABLED: Self;
+    /// The credentials may not look.
+    const ACCESS_DENIED: Self;
+    /// The state could not be read.
+    const ERROR: Self;
+
+    /// The state a failure's code stands for when the failure is itself the answer (an API
+    /// that says "not enabled" with an error), else `None`.
+    fn answered_by(code: Code) -> Option<Self>;
+}
+
+/// What the failure of a service's main call in a region says.
+pub struct MainCallFailure<S> {
+    /// The service's state there.
+    pub state: S,
+    /// The finding it is worth, if any (a disabled region or an answer is none).
+    pub finding: Option<Finding>,
+    /// Whether it said the region is disabled.
+    pub region_disabled: bool,
+}
+
+/// Reads the failure of the main call of `check`'s service in `region`: one reading for every
+/// regional probe.
+pub fn main_call_failed<S: RegionalState>(
+    check: CheckId,
+    error: &AwsError,
+    region: Region,
+) -> MainCallFailure<S> {
+    let (state, finding) = match classify(error) {
+        Failure::RegionDisabled => (S::REGION_DISABLED, None),
+        Failure::AccessDenied => (S::ACCESS_DENIED, Some(denied(check, error, region))),
+        Failure::Other(code) => match S::answered_by(code) {
+            Some(state) => (state, None),
+            None => (
+                S::ERROR,
+                Some(
+                    finding(code, check, error.to_string())
+                        .in_region(region)
+                        .with_aws_error(error),
+                ),
+            ),
+        },
+    };
+    MainCallFailure {
+        state,
+        finding,
+        region_disabled: matches!(classify(error), Failure::RegionDisabled),
+    }
+}
+
+impl RegionalState for ConfigState {
+    const REGION_DISABLED: Self = ConfigState::RegionDisabled;
+    const ACCESS_DENIED: Self = ConfigState::AccessDenied;
+    const ERROR: Self = ConfigState::Error;
+
+    /// Some SDKs answer a missing recorder with an error; it is not a failure.
+    fn answered_by(code: Code) -> Option<Self> {
+        (code == Code::ConfigNoRecorder).then_some(ConfigState::NoRecorder)
+    }
+}
+
+impl RegionalState for SecurityHubState {
+    const REGION_DISABLED: Self = SecurityHubState::RegionDisabled;
+    const ACCESS_DENIED: Self = SecurityHubState::AccessDenied;
+    const ERROR: Self = SecurityHubState::Error;
+
+    /// `DescribeHub` answers a hub that is off with an error.
+    fn answered_by(code: Code) -> Option<Self> {
+        (code == Code::SecurityHubNotEnabled).then_some(SecurityHubState::NotEnabled)
+    }
+}
+
+impl RegionalState for CloudTrailState {
+    /// A disabled region is listed apart and its trails are not judged.
+    const REGION_DISABLED: Self = CloudTrailState::Skipped;
+    const ACCESS_DENIED: Self = CloudTrailState::AccessDenied;
+    const ERROR: Self = CloudTrailState::Error;
+
+    fn answered_by(_: Code) -> Option<Self> {
+        None
+    }
 }
 
 /// What a call's result says about its action's permission, if anything.

@@ -4,12 +4,12 @@ use std::time::Instant;
 
 use aws_sdk_securityhub::Client;
 
-use super::outcome::{Failure, RegionOutcome, classify, denied, observe, sub_call_failed};
+use super::outcome::{RegionOutcome, main_call_failed, observe, sub_call_failed};
 use crate::aws::{AwsError, in_region};
-use crate::catalogue::Code;
+use crate::domain::Code;
 use crate::domain::{CheckId, Region, SecurityHubState};
 use crate::probes::context::ProbeContext;
-use crate::probes::finding::{FindingExt, finding};
+use crate::probes::explain::{FindingExt, finding};
 
 /// Probes Security Hub in `region`.
 pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<SecurityHubState> {
@@ -36,24 +36,9 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         .observations
         .extend(observe("securityhub:DescribeHub", &hub));
     if let Err(error) = hub {
-        outcome.state = match classify(&error) {
-            Failure::RegionDisabled => SecurityHubState::RegionDisabled,
-            Failure::AccessDenied => {
-                outcome
-                    .findings
-                    .push(denied(CheckId::SecurityHub, &error, region));
-                SecurityHubState::AccessDenied
-            }
-            Failure::Other(Code::SecurityHubNotEnabled) => SecurityHubState::NotEnabled,
-            Failure::Other(code) => {
-                outcome.findings.push(
-                    finding(code, CheckId::SecurityHub, error.to_string())
-                        .in_region(region)
-                        .with_aws_error(&error),
-                );
-                SecurityHubState::Error
-            }
-        };
+        let failure = main_call_failed(CheckId::SecurityHub, &error, region);
+        outcome.state = failure.state;
+        outcome.findings.extend(failure.finding);
         return outcome;
     }
     // Enabled: the sub-calls are independent, so they run at once; each failure is its own

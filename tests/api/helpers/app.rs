@@ -16,10 +16,8 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the app with the defaults changed by `adjust`.
     pub async fn spawn(adjust: impl FnOnce(&mut Settings)) -> Self {
-        let mut settings = Settings {
-            listen: "127.0.0.1:0".parse().expect("address"),
-            ..Settings::default()
-        };
+        let mut settings = Settings::default();
+        settings.server.listen = "127.0.0.1:0".parse().expect("address");
         adjust(&mut settings);
         let application = Application::build(settings).expect("the app builds");
         let base_url = format!("http://{}", application.address());
@@ -35,7 +33,7 @@ impl TestApp {
     /// Starts the app sending every AWS call to `endpoint`.
     pub async fn with_aws(endpoint: &str) -> Self {
         let endpoint = endpoint.to_owned();
-        Self::spawn(|settings| settings.aws_endpoint_url = Some(endpoint)).await
+        Self::spawn(|settings| settings.aws.aws_endpoint_url = Some(endpoint)).await
     }
 
     /// `POST /v1/diagnoses` with a JSON body.

@@ -1,21 +1,35 @@
-//! The flow of one diagnosis request through the cache: hit, refresh floor, single flight in
-//! this process and across replicas, then the probes, then keeping the result.
+//! The diagnosis service: the one path of a diagnosis request, in order. Admission (the bound
+//! on cold diagnoses), the cache look-up, single flight in this process and across replicas,
+//! the probe engine, the lifetime by outcome, storing, history and the diagnosis metrics.
+//! Handlers call [`DiagnosisService::diagnose`], [`DiagnosisService::report`] and
+//! [`DiagnosisService::history`], and nothing below them.
+
+mod replica_lock;
+mod settings;
+mod single_flight;
+mod ttl;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use chrono::Utc;
 use tokio::sync::Semaphore;
 
-use super::key::{CacheKey, KeySecret};
-use super::single_flight::SingleFlight;
-use super::store::DiagnosisStore;
+use crate::cache::{CacheKey, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
 use crate::domain::{Diagnosis, DiagnosisRequest};
-use crate::metrics::Metrics;
-use crate::probes::{Diagnoser, DiagnosisFailed};
+use crate::metrics::{Metrics, Rejection};
+use crate::probes::ProbeEngine;
+use replica_lock::ReplicaLock;
+pub use settings::ServiceSettings;
+use single_flight::SingleFlight;
+use ttl::TtlPolicy;
 
 /// How often a replica waiting on another's run looks for its result.
 const POLL: Duration = Duration::from_millis(100);
+
+/// Margin of the cross-replica lock over the engine's deadline, so a crashed holder frees it.
+const LOCK_MARGIN: Duration = Duration::from_secs(5);
 
 /// A diagnosis as answered: fresh, or the cache's stored JSON served as it is.
 #[derive(Debug)]
@@ -26,53 +40,58 @@ pub enum Answer {
     Cached(Bytes),
 }
 
-/// Diagnoses through the cache.
+/// Why a diagnosis request got no diagnosis (AWS failures are findings, never this).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DiagnosisFailed {
+    /// The probes' task panicked: a bug, reported as a 500 with the request id.
+    #[error("the diagnosis task failed: {0}")]
+    Panicked(String),
+    /// Too many cold diagnoses in flight: shed at once with a 503.
+    #[error("too many diagnoses in flight")]
+    Overloaded,
+}
+
+/// Diagnoses through the cache; cloned into every worker (it holds `Arc`s).
 #[derive(Clone)]
-pub struct CachedDiagnoser {
-    diagnoser: Diagnoser,
+pub struct DiagnosisService {
+    engine: ProbeEngine,
     store: Arc<DiagnosisStore>,
     secret: KeySecret,
+    ttl: TtlPolicy,
     flights: Arc<SingleFlight<Result<Diagnosis, DiagnosisFailed>>>,
     refresh_floor: Duration,
-    /// How long a run may hold the cross-replica lock: the deadline and a margin, so a
-    /// crashed holder frees it.
+    /// How long a run may hold the cross-replica lock.
     lock_ttl: Duration,
     /// Places for cold diagnoses; none left means shed (cache hits never need one).
     cold: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
 
-impl CachedDiagnoser {
-    /// Wires the diagnoser to the store.
+impl DiagnosisService {
+    /// The service running `engine`, keeping results in `store` under keys derived with `secret`.
     pub fn new(
-        diagnoser: Diagnoser,
+        engine: ProbeEngine,
         store: Arc<DiagnosisStore>,
         secret: KeySecret,
-        refresh_floor: Duration,
-        deadline: Duration,
-        max_cold: usize,
+        settings: &ServiceSettings,
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
-            diagnoser,
+            lock_ttl: engine.deadline() + LOCK_MARGIN,
+            engine,
             store,
             secret,
+            ttl: TtlPolicy::new(settings),
             flights: Arc::default(),
-            refresh_floor,
-            lock_ttl: deadline + Duration::from_secs(5),
-            cold: Arc::new(Semaphore::new(max_cold.max(1))),
+            refresh_floor: settings.refresh_floor,
+            cold: Arc::new(Semaphore::new(settings.max_cold_diagnoses)),
             metrics,
         }
     }
 
-    /// The store, for reports, history and readiness.
-    pub fn store(&self) -> &DiagnosisStore {
-        &self.store
-    }
-
-    /// The connector key of `connector_id` for `tenant`, for history look-ups.
-    pub fn connector_key(&self, tenant: &str, connector_id: &str) -> String {
-        CacheKey::connector_key(&self.secret, tenant, connector_id)
+    /// `ok`, or `degraded` while the store's backend does not answer.
+    pub fn cache_status(&self) -> &'static str {
+        self.store.status()
     }
 
     /// Answers a diagnosis request for `tenant`, from the cache when it may.
@@ -105,6 +124,17 @@ impl CachedDiagnoser {
         result.map(|diagnosis| Answer::Fresh(Box::new(diagnosis)))
     }
 
+    /// A stored diagnosis by id, if `tenant` made it and it is within retention.
+    pub async fn report(&self, tenant: &str, id: &str) -> Option<Diagnosis> {
+        self.store.report(tenant, id).await
+    }
+
+    /// The last diagnoses of `tenant`'s connector, newest first.
+    pub async fn history(&self, tenant: &str, connector_id: &str) -> Vec<HistoryItem> {
+        let connector = CacheKey::connector_key(&self.secret, tenant, connector_id);
+        self.store.history(&connector).await
+    }
+
     async fn run_cold(
         &self,
         tenant: &str,
@@ -114,23 +144,30 @@ impl CachedDiagnoser {
     ) -> Result<Diagnosis, DiagnosisFailed> {
         // Shed at once rather than queue without bound: the caller retries after a second.
         let Ok(_place) = self.cold.try_acquire() else {
-            self.metrics.rejected("overloaded");
+            self.metrics.rejected(Rejection::Overloaded);
             return Err(DiagnosisFailed::Overloaded);
         };
         let _running = self.metrics.diagnosis_started();
-        let locked = self.store.lock(key, self.lock_ttl).await;
-        if locked == Some(false)
+        // Released on every way out of this function, a panic or an early return included.
+        let lock = ReplicaLock::take(self.store.clone(), key.clone(), self.lock_ttl).await;
+        if lock.outcome() == LockOutcome::HeldElsewhere
             && !bypass
             && let Some(diagnosis) = self.wait_for_other_replica(key).await
         {
             return Ok(diagnosis);
         }
-        let diagnosis = self.diagnoser.run(request).await?;
+        let examination = self
+            .engine
+            .run(request)
+            .await
+            .map_err(|failed| DiagnosisFailed::Panicked(failed.0))?;
+        let lifetime = self.ttl.for_examination(&examination);
+        let expires_at = examination.checked_at + lifetime;
+        let diagnosis = Diagnosis::fresh(examination, expires_at);
         self.metrics.diagnosis(tenant, &diagnosis);
-        self.store.keep(tenant, key, &diagnosis).await;
-        if locked == Some(true) {
-            self.store.unlock(key).await;
-        }
+        let remaining = (expires_at - Utc::now()).to_std().unwrap_or_default();
+        self.store.keep(tenant, key, &diagnosis, remaining).await;
+        lock.release().await;
         Ok(diagnosis)
     }
 

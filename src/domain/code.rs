@@ -1,4 +1,5 @@
-//! The catalogue codes: one stable, machine-readable identifier per known failure.
+//! The diagnosis codes: one stable, machine-readable identifier per known failure. The
+//! catalogue describes each (cause, fix, documentation); findings carry them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -97,6 +98,20 @@ codes! {
     AwsUnreachable => "AWS_UNREACHABLE",
     /// An unexpected error inside the connector or this service.
     InternalError => "INTERNAL_ERROR",
+}
+
+impl Code {
+    /// Whether the code means a check could not be completed, rather than that it found a problem.
+    pub fn is_incomplete(self) -> bool {
+        matches!(
+            self,
+            Code::AwsTimeout
+                | Code::AwsUnreachable
+                | Code::AwsThrottled
+                | Code::AwsServiceError
+                | Code::InternalError
+        )
+    }
 }
 
 impl fmt::Display for Code {

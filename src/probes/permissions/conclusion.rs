@@ -9,10 +9,10 @@ use super::basis::Basis;
 use super::denial::{Denial, denial_of};
 use super::principal::Principal;
 use super::verdicts::Judgement;
-use crate::catalogue::{Code, aws_mapping};
+use crate::catalogue::aws_mapping;
+use crate::domain::Code;
 use crate::domain::{CheckId, CheckStatus, Connection, Decision, Finding, VerdictMethod};
-use crate::probes::finding::{FindingExt, finding};
-use crate::probes::runner::is_incomplete;
+use crate::probes::explain::{FindingExt, finding};
 
 /// How many undecided actions the summary names before "and N more".
 const SUMMARY_UNKNOWN_LIMIT: usize = 5;
@@ -90,7 +90,7 @@ pub fn conclude(
     } else if let Basis::Unavailable { error, .. } = basis {
         // Denied or impossible: the check is blind (warn); AWS failing to answer: not completed.
         match error {
-            Some(error) if is_incomplete(aws_mapping::code_for(error, Utc::now())) => {
+            Some(error) if aws_mapping::code_for(error, Utc::now()).is_incomplete() => {
                 CheckStatus::Error
             }
             _ => CheckStatus::Warn,

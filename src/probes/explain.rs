@@ -1,7 +1,9 @@
-//! Turns a catalogue code and what a probe saw into a [`Finding`].
+//! Explains what a probe saw: a catalogue code and the facts become a [`Finding`] with the
+//! catalogue's title, fix and documentation.
 
 use crate::aws::AwsError;
-use crate::catalogue::{Catalogue, Code};
+use crate::catalogue::Catalogue;
+use crate::domain::Code;
 use crate::domain::{CheckId, Connection, Finding, Region, Severity};
 
 /// A finding with the catalogue's default severity.

@@ -1,0 +1,40 @@
+//! The route table: every documented route, with the `/v1` scope behind its guard.
+
+use actix_web::HttpRequest;
+use actix_web::middleware::from_fn;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::problem::Problem;
+use super::{catalogue, diagnoses, guard, health, metrics, requirements};
+
+/// Registers every documented route; `utoipa-actix-web` collects their OpenAPI paths from here.
+///
+/// The versioned API is one scope wrapped by the guard, so that no spelling of a path can
+/// reach its handlers, or its 404, without a valid token when tokens are configured.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(
+            scope::scope("/v1")
+                .service(diagnoses::create_diagnosis)
+                .service(diagnoses::get_diagnosis)
+                .service(diagnoses::get_history)
+                .service(requirements::get_requirements)
+                .service(catalogue::list_catalogue)
+                .service(catalogue::match_catalogue)
+                .service(catalogue::get_catalogue_entry)
+                .wrap(from_fn(guard::guard)),
+        )
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(metrics::metrics);
+}
+
+/// Fallback for unknown routes: a 404 problem.
+pub async fn not_found(request: HttpRequest) -> Result<actix_web::HttpResponse, Problem> {
+    Err(Problem::not_found(format!(
+        "No route for {} {}.",
+        request.method(),
+        request.path()
+    )))
+}

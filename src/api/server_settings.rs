@@ -1,0 +1,54 @@
+//! Settings of the HTTP server of the API: where it listens, TLS, connection bounds, shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::setting_values::{duration, positive, positive_duration};
+
+/// The listeners and what they accept.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServerSettings {
+    /// Address of the API.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Address of a separate listener for `/metrics`, closed to callers. [default: unset, metrics on the API address]
+    #[arg(long)]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// PEM certificate chain: serve HTTPS (with --tls-key). [default: unset, plain HTTP]
+    #[arg(long)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert. [default: unset]
+    #[arg(long)]
+    pub tls_key: Option<PathBuf>,
+
+    /// How long a request body may take to arrive in full; a slower one gets 408 and its connection is closed.
+    #[arg(long, default_value = "5s", value_parser = positive_duration)]
+    pub body_timeout: Duration,
+
+    /// Most open client connections in total; requests of connections beyond it get 503 and are closed.
+    #[arg(long, default_value = "4096", value_parser = positive)]
+    pub max_connections: usize,
+
+    /// Most open connections from one client address (leave unset behind a load balancer, where every connection comes from it). [default: unset, no per-address cap]
+    #[arg(long, value_parser = positive)]
+    pub max_connections_per_address: Option<usize>,
+
+    /// How long a stopping server waits for in-flight requests.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    pub shutdown_timeout: Duration,
+}
+
+impl ServerSettings {
+    /// The certificate and key files when the service terminates TLS; both or neither.
+    pub fn tls(&self) -> Result<Option<(PathBuf, PathBuf)>, &'static str> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some((cert.clone(), key.clone()))),
+            (None, None) => Ok(None),
+            _ => Err("--tls-cert and --tls-key go together"),
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Settings of the front door: caller tokens, exposure without them, rate limits.
+
+use std::path::PathBuf;
+
+use crate::domain::Secret;
+use crate::setting_values::positive;
+
+/// Who may call, and how often.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SecuritySettings {
+    /// Caller tokens: comma-separated `tenant:token` or `tenant:sha256:<hex of the token's SHA-256>`. [default: unset, no authentication]
+    #[arg(long)]
+    pub api_tokens: Option<Secret>,
+
+    /// A file of caller tokens, one `tenant:token` or `tenant:sha256:<hex>` per line (`#` comments). [default: unset]
+    #[arg(long)]
+    pub api_tokens_file: Option<PathBuf>,
+
+    /// Allow serving a non-loopback address without caller tokens (a warning is logged).
+    #[arg(long, default_value = "false", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub allow_unauthenticated: bool,
+
+    /// Sustained requests per minute per tenant (per client IP without authentication).
+    #[arg(long, default_value = "300", value_parser = positive)]
+    pub rate_limit_per_minute: usize,
+
+    /// Requests a caller may make at once before the sustained rate applies.
+    #[arg(long, default_value = "60", value_parser = positive)]
+    pub rate_limit_burst: usize,
+}
