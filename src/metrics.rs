@@ -25,7 +25,7 @@ const CACHE_BACKENDS: [&str; 2] = ["memory", "redis"];
 const AWS_SERVICES: [&str; 5] = ["sts", "iam", "cloudtrail", "securityhub", "config"];
 
 /// Why a request was refused before any work: the `reason` label of `rejected_requests_total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rejection {
     /// No or an unknown bearer token.
     Unauthorized,

@@ -1,14 +1,16 @@
 //! `POST /v1/diagnoses`: diagnose one AWS connector.
 
 use actix_web::http::header::ContentType;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 
 use super::json_body::read_json;
 use super::problem::Problem;
+use super::refusals::Refused;
 use super::state::AppState;
 use super::tenant::Tenant;
 use crate::cache::HistoryItem;
 use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
+use crate::metrics::Rejection;
 use crate::service::{Answer, DiagnosisFailed};
 
 /// Run a diagnosis of one AWS connector.
@@ -33,22 +35,27 @@ use crate::service::{Answer, DiagnosisFailed};
 )]
 #[post("/diagnoses")]
 pub async fn create_diagnosis(
-    request: HttpRequest,
+    http: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
     tenant: Tenant,
 ) -> Result<HttpResponse, Problem> {
-    let body: DiagnosisRequestBody = read_json(&request, payload, state.body_timeout).await?;
+    let body: DiagnosisRequestBody = read_json(&http, payload, state.body_timeout).await?;
     let request = DiagnosisRequest::try_from(body).map_err(Problem::validation)?;
     let answer = state
         .service
         .diagnose(&tenant, &request)
         .await
         .map_err(|error| match error {
-            DiagnosisFailed::Overloaded => Problem::unavailable(
-                "Too many diagnoses are running; retry after the given delay.",
-                1,
-            ),
+            DiagnosisFailed::Overloaded => {
+                // Shedding is a refusal: counted, and logged once per tenant and interval.
+                http.extensions_mut().insert(Refused);
+                state.refusals.count(&tenant, Rejection::Overloaded);
+                Problem::unavailable(
+                    "Too many diagnoses are running; retry after the given delay.",
+                    1,
+                )
+            }
             DiagnosisFailed::Panicked(_) => {
                 tracing::error!(%error, "diagnosis failed");
                 Problem::internal()

@@ -53,7 +53,11 @@ pub async fn front_door(
     };
     if let Some((reason, problem)) = refusal {
         if let Some(state) = request.app_data::<web::Data<AppState>>() {
-            state.metrics.rejected(reason);
+            let address = request
+                .peer_addr()
+                .map(|address| address.ip().to_string())
+                .unwrap_or_default();
+            state.refusals.refuse(&request, &address, reason);
         }
         return Ok(request.error_response(problem));
     }

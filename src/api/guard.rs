@@ -5,17 +5,21 @@
 //! handler, whatever its spelling, has passed here; health, readiness, metrics, the document and
 //! the explorer live outside the scope and stay open.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
+use futures::StreamExt;
 
-use std::sync::Arc;
-
+use super::json_body::MAX_BODY_BYTES;
 use super::problem::Problem;
+use super::refusals::Refusals;
 use super::tenant::Tenant;
-use crate::metrics::{Metrics, Rejection};
+use crate::metrics::Rejection;
 use crate::security::{ApiTokens, RateLimiter};
 
 /// What the guard checks against.
@@ -25,7 +29,9 @@ pub struct Guard {
     /// Per-caller rate limits.
     pub limiter: RateLimiter,
     /// Where refusals are counted.
-    pub metrics: Arc<Metrics>,
+    pub refusals: Arc<Refusals>,
+    /// How long a body may take to arrive (a refused request's small body is read and dropped).
+    pub body_timeout: Duration,
 }
 
 /// What the `Authorization` headers of a request say.
@@ -67,12 +73,14 @@ pub async fn guard(
     let Some(guard) = request.app_data::<web::Data<Guard>>().cloned() else {
         return Ok(request.error_response(Problem::internal()));
     };
+    let address = request
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default();
     let credential = credential(&request);
     if matches!(credential, Credential::Repeated) {
-        guard.metrics.rejected(Rejection::BadRequest);
-        return Ok(request.error_response(Problem::bad_request(
-            "Send one Authorization header, not several.",
-        )));
+        let problem = Problem::bad_request("Send one Authorization header, not several.");
+        return Ok(refusal(request, &guard, &address, Rejection::BadRequest, problem).await);
     }
     let (tenant, caller) = if guard.tokens.is_enabled() {
         let tenant = match credential {
@@ -80,24 +88,46 @@ pub async fn guard(
             _ => None,
         };
         let Some(tenant) = tenant else {
-            guard.metrics.rejected(Rejection::Unauthorized);
-            return Ok(request.error_response(Problem::unauthorized()));
+            let problem = Problem::unauthorized();
+            return Ok(refusal(request, &guard, &address, Rejection::Unauthorized, problem).await);
         };
         (Tenant(tenant.to_owned()), tenant.to_owned())
     } else {
         // Without tokens every caller is the same tenant; limit per client address instead.
-        let address = request
-            .peer_addr()
-            .map(|address| address.ip().to_string())
-            .unwrap_or_default();
         (Tenant::unauthenticated(), address)
     };
     if let Err(wait) = guard.limiter.check(&caller) {
-        guard.metrics.rejected(Rejection::RateLimited);
-        return Ok(request.error_response(Problem::rate_limited(wait)));
+        let problem = Problem::rate_limited(wait);
+        return Ok(refusal(request, &guard, &caller, Rejection::RateLimited, problem).await);
     }
     request.extensions_mut().insert(tenant);
     next.call(request)
         .await
         .map(ServiceResponse::map_into_boxed_body)
+}
+
+/// A refused request's answer, after its small unread body is read and dropped: answering
+/// before the body is read makes the server close the connection (it cannot tell where the
+/// next request starts), and reconnecting costs the caller, and the service, more than the
+/// bytes. A large body, or one that does not arrive in time, closes the connection instead.
+async fn refusal(
+    mut request: ServiceRequest,
+    guard: &Guard,
+    caller: &str,
+    reason: Rejection,
+    problem: Problem,
+) -> ServiceResponse<BoxBody> {
+    guard.refusals.refuse(&request, caller, reason);
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.parse::<usize>().ok())
+        .unwrap_or(0);
+    if declared > 0 && declared <= MAX_BODY_BYTES {
+        let mut payload = request.take_payload();
+        let drain = async { while let Some(Ok(_)) = payload.next().await {} };
+        let _ = tokio::time::timeout(guard.body_timeout, drain).await;
+    }
+    request.error_response(problem)
 }

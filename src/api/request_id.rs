@@ -1,10 +1,13 @@
 //! `X-Request-Id`: taken from the caller when well-formed, else made; echoed, logged and put in problem bodies.
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
+
+use super::refusals::Refused;
 
 /// The request id header.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -51,7 +54,12 @@ pub async fn request_id(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
+    // A refused request is logged by `Refusals`, at most once per caller and reason and interval.
+    let refused = response.request().extensions().contains::<Refused>();
     span.in_scope(|| {
+        if refused {
+            return;
+        }
         tracing::info!(
             route,
             status = response.status().as_u16(),

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use super::refusals::Refusals;
 use crate::metrics::Metrics;
 use crate::service::DiagnosisService;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub drain: Arc<DrainFlag>,
     /// The service's metrics.
     pub metrics: Arc<Metrics>,
+    /// Counts and logs refused requests.
+    pub refusals: Arc<Refusals>,
     /// Whether `/metrics` is served on the API port (no separate metrics listener).
     pub metrics_here: bool,
     /// How long a request body may take to arrive.

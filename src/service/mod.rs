@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 
 use crate::cache::{CacheKey, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
 use crate::domain::{Diagnosis, DiagnosisRequest};
-use crate::metrics::{Metrics, Rejection};
+use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
 use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
@@ -144,7 +144,6 @@ impl DiagnosisService {
     ) -> Result<Diagnosis, DiagnosisFailed> {
         // Shed at once rather than queue without bound: the caller retries after a second.
         let Ok(_place) = self.cold.try_acquire() else {
-            self.metrics.rejected(Rejection::Overloaded);
             return Err(DiagnosisFailed::Overloaded);
         };
         let _running = self.metrics.diagnosis_started();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 
-use crate::api::{self, AppState, DrainFlag, Guard};
+use crate::api::{self, AppState, DrainFlag, Guard, Refusals};
 use crate::aws::AwsClientFactory;
 use crate::cache::{DiagnosisStore, KeySecret, StoreError};
 use crate::config::Settings;
@@ -96,6 +96,7 @@ impl Application {
         );
         let store = DiagnosisStore::open(&cache, metrics.clone()).map_err(StartupError::Redis)?;
         let drain = Arc::new(DrainFlag::default());
+        let refusals = Arc::new(Refusals::new(metrics.clone()));
         let state = AppState {
             service: DiagnosisService::new(
                 engine,
@@ -106,13 +107,15 @@ impl Application {
             ),
             drain: drain.clone(),
             metrics: metrics.clone(),
+            refusals: refusals.clone(),
             metrics_here: server.metrics_listen.is_none(),
             body_timeout: server.body_timeout,
         };
         let guard = web::Data::new(Guard {
             tokens,
             limiter: RateLimiter::new(security.rate_limit_per_minute, security.rate_limit_burst),
-            metrics,
+            refusals,
+            body_timeout: server.body_timeout,
         });
         let metrics_server = match server.metrics_listen {
             Some(address) => Some(metrics_server(bind(address)?, state.clone())?),

@@ -411,3 +411,55 @@ async fn other_charsets_and_any_content_encoding_are_a_415() {
     .await;
     assert_eq!(answer.status, 200, "{}", answer.text);
 }
+
+/// Reads one HTTP/1.1 answer with a `Content-Length` body from a kept-alive connection.
+async fn read_answer(stream: &mut TcpStream) -> (u16, String) {
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if bytes.len() >= end + 4 + length {
+                return (parse(&bytes).status, text[..end].to_owned());
+            }
+        }
+        let read = tokio::time::timeout(PROMPT, stream.read(&mut buffer))
+            .await
+            .expect("an answer in time")
+            .unwrap();
+        assert!(read > 0, "the server closed the connection after: {text}");
+        bytes.extend_from_slice(&buffer[..read]);
+    }
+}
+
+#[tokio::test]
+async fn refused_requests_keep_their_connection_for_the_next_request() {
+    // A refused POST whose body was not read used to close the connection, so every refusal
+    // cost the caller a reconnection, and refusing cost the service more than answering.
+    let app =
+        TestApp::spawn(|settings| settings.security.api_tokens = tokens("acme:acme-token")).await;
+    let address = app.base_url.trim_start_matches("http://").to_owned();
+    let body = serde_json::to_string(&example_request()).unwrap();
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    for _ in 0..5 {
+        let request = format!(
+            "POST /v1/diagnoses HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let (status, head) = read_answer(&mut stream).await;
+        assert_eq!(status, 401, "{head}");
+        assert!(
+            !head.to_ascii_lowercase().contains("connection: close"),
+            "{head}"
+        );
+    }
+}
