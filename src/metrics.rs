@@ -497,6 +497,22 @@ mod tests {
     }
 
     #[test]
+    fn known_label_sets_start_at_zero() {
+        let text = Metrics::new(10).render();
+        for series in [
+            "connector_doctor_rejected_requests_total{reason=\"rate_limited\"} 0",
+            "connector_doctor_rejected_requests_total{reason=\"headers_too_large\"} 0",
+            "connector_doctor_cache_errors_total{backend=\"redis\"} 0",
+            "connector_doctor_cache_requests_total{backend=\"memory\",result=\"hit\"} 0",
+            "connector_doctor_aws_throttles_total{service=\"securityhub\"} 0",
+            "connector_doctor_diagnoses_total{connection=\"security_auditing\",status=\"unhealthy\"} 0",
+            "connector_doctor_check_results_total{check=\"security_hub\",status=\"error\"} 0",
+        ] {
+            assert!(text.contains(series), "missing {series}");
+        }
+    }
+
+    #[test]
     fn every_metric_has_help_text_and_the_namespace() {
         let metrics = Metrics::new(10);
         metrics.rejected(Rejection::Unauthorized);

@@ -16,7 +16,7 @@ const MAX_MESSAGE_LEN: usize = 8 * 1024;
 
 /// Every catalogue entry.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CatalogueBody {
+pub struct CatalogueResponse {
     /// The entries, in catalogue order.
     pub entries: Vec<CatalogueEntry>,
 }
@@ -32,7 +32,7 @@ pub struct MatchRequest {
 
 /// One entry that may explain the text.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MatchItem {
+pub struct CatalogueMatch {
     /// The catalogue code.
     pub code: Code,
     /// Fit between 0 and 1; higher is better.
@@ -44,16 +44,20 @@ pub struct MatchItem {
 
 /// The entries that explain a text, best first.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MatchBody {
+pub struct MatchResponse {
     /// Matches, best first; empty when nothing fits.
-    pub matches: Vec<MatchItem>,
+    pub matches: Vec<CatalogueMatch>,
 }
 
 /// List the troubleshooting catalogue.
-#[utoipa::path(tag = "catalogue", responses((status = 200, body = CatalogueBody)))]
+#[utoipa::path(
+    tag = "catalogue",
+    operation_id = "list_catalogue",
+    responses((status = 200, description = "Every entry, in catalogue order", body = CatalogueResponse))
+)]
 #[get("/catalogue")]
-pub async fn list_catalogue() -> web::Json<CatalogueBody> {
-    web::Json(CatalogueBody {
+pub async fn list_catalogue() -> web::Json<CatalogueResponse> {
+    web::Json(CatalogueResponse {
         entries: Catalogue::builtin().entries().to_vec(),
     })
 }
@@ -61,9 +65,10 @@ pub async fn list_catalogue() -> web::Json<CatalogueBody> {
 /// One catalogue entry by its code.
 #[utoipa::path(
     tag = "catalogue",
-    params(("code" = String, Path, description = "A catalogue code", example = "SECURITY_HUB_NOT_ENABLED")),
+    operation_id = "get_catalogue_entry",
+    params(("code" = Code, Path, description = "A catalogue code (case-insensitive)", example = "SECURITY_HUB_NOT_ENABLED")),
     responses(
-        (status = 200, body = CatalogueEntry),
+        (status = 200, description = "The entry", body = CatalogueEntry),
         (status = 404, description = "No such code", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -74,7 +79,10 @@ pub async fn get_catalogue_entry(
     Catalogue::builtin()
         .find(&code)
         .map(|entry| web::Json(entry.clone()))
-        .ok_or_else(|| Problem::not_found(format!("No catalogue entry has the code {code:?}.")))
+        .ok_or_else(|| {
+            // The code is not quoted back: it is the caller's text, and may be anything.
+            Problem::not_found("No catalogue entry has this code; GET /v1/catalogue lists them.")
+        })
 }
 
 /// Find the catalogue entries that explain a raw error text.
@@ -83,9 +91,10 @@ pub async fn get_catalogue_entry(
 /// likely causes.
 #[utoipa::path(
     tag = "catalogue",
+    operation_id = "match_catalogue",
     request_body = MatchRequest,
     responses(
-        (status = 200, body = MatchBody),
+        (status = 200, description = "The entries that may explain the text, best first", body = MatchResponse),
     )
 )]
 #[post("/catalogue/match")]
@@ -93,7 +102,7 @@ pub async fn match_catalogue(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
-) -> Result<web::Json<MatchBody>, Problem> {
+) -> Result<web::Json<MatchResponse>, Problem> {
     let body: MatchRequest = read_json(&request, payload, state.body_timeout).await?;
     if body.message.trim().is_empty() || body.message.len() > MAX_MESSAGE_LEN {
         return Err(Problem::validation(vec![FieldError::new(
@@ -104,11 +113,11 @@ pub async fn match_catalogue(
     let catalogue = Catalogue::builtin();
     let matches = match_message(catalogue, &body.message)
         .into_iter()
-        .map(|found| MatchItem {
+        .map(|found| CatalogueMatch {
             code: found.code,
             score: found.score,
             entry: catalogue.get(found.code).clone(),
         })
         .collect();
-    Ok(web::Json(MatchBody { matches }))
+    Ok(web::Json(MatchResponse { matches }))
 }

@@ -19,6 +19,7 @@ use crate::service::{Answer, DiagnosisFailed};
 /// with a finding per problem explaining its cause and fix.
 #[utoipa::path(
     tag = "diagnoses",
+    operation_id = "create_diagnosis",
     request_body(content = DiagnosisRequestBody, example = json!({
         "connector_id": "contoso-prod",
         "connections": ["security_auditing", "security_configuration"],
@@ -72,9 +73,10 @@ pub async fn create_diagnosis(
 /// A stored diagnosis by id, without credentials: 404 when unknown, expired, or another tenant's.
 #[utoipa::path(
     tag = "diagnoses",
-    params(("id" = String, Path, description = "A diagnosis id", example = "dgn_0193b2a4c5d67e8f9a0b1c2d3e4f5a6b")),
+    operation_id = "get_diagnosis",
+    params(("id" = String, Path, description = "A diagnosis id", pattern = "^dgn_[0-9a-f]{32}$", example = "dgn_0193b2a4c5d67e8f9a0b1c2d3e4f5a6b")),
     responses(
-        (status = 200, body = Diagnosis),
+        (status = 200, description = "The stored diagnosis, as it was answered (`cached` as it was then)", body = Diagnosis),
         (status = 404, description = "Unknown, expired or another tenant's", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -94,7 +96,7 @@ pub async fn get_diagnosis(
 
 /// A connector's last diagnoses, newest first.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct HistoryBody {
+pub struct HistoryResponse {
     /// The connector.
     pub connector_id: String,
     /// Its diagnoses, newest first (cache hits are not repeated).
@@ -104,17 +106,18 @@ pub struct HistoryBody {
 /// The last diagnoses of one connector, newest first.
 #[utoipa::path(
     tag = "diagnoses",
-    params(("connector_id" = String, Path, description = "The caller's connector id", example = "contoso-prod")),
-    responses((status = 200, body = HistoryBody))
+    operation_id = "get_connector_history",
+    params(("connector_id" = String, Path, description = "The caller's connector id", pattern = "^[A-Za-z0-9._-]{1,128}$", example = "contoso-prod")),
+    responses((status = 200, description = "The connector's last diagnoses, newest first (empty when none is kept)", body = HistoryResponse))
 )]
 #[get("/connectors/{connector_id}/history")]
 pub async fn get_history(
     connector_id: web::Path<String>,
     state: web::Data<AppState>,
     tenant: Tenant,
-) -> web::Json<HistoryBody> {
+) -> web::Json<HistoryResponse> {
     let items = state.service.history(&tenant, &connector_id).await;
-    web::Json(HistoryBody {
+    web::Json(HistoryResponse {
         connector_id: connector_id.into_inner(),
         items,
     })

@@ -5,52 +5,75 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::state::AppState;
+use crate::cache::CacheStatus;
 
 /// Liveness body.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
+pub struct HealthResponse {
     /// Always `ok` when the process answers.
-    #[schema(example = "ok")]
-    pub status: &'static str,
+    pub status: Liveness,
+}
+
+/// Whether the process answers.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Liveness {
+    /// It does.
+    Ok,
 }
 
 /// Readiness body.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
+pub struct ReadinessResponse {
     /// `ready`, or `draining` while shutting down.
-    #[schema(example = "ready")]
-    pub status: &'static str,
+    pub status: ReadinessStatus,
     /// `ok`, or `degraded` while the shared cache is unreachable (diagnoses still work).
-    #[schema(example = "ok")]
-    pub cache: &'static str,
+    pub cache: CacheStatus,
+}
+
+/// Whether the service takes new work.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    /// Serving.
+    Ready,
+    /// Shutting down: finishing what it has, taking nothing new.
+    Draining,
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(
+    tag = "operations",
+    operation_id = "get_health",
+    responses((status = 200, description = "The process answers", body = HealthResponse))
+)]
 #[get("/healthz")]
-pub async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok" })
+pub async fn healthz() -> web::Json<HealthResponse> {
+    web::Json(HealthResponse {
+        status: Liveness::Ok,
+    })
 }
 
 /// Readiness: 200 while serving (a cache outage only degrades it), 503 while draining.
 #[utoipa::path(
     tag = "operations",
+    operation_id = "get_readiness",
     responses(
-        (status = 200, description = "Ready", body = Readiness),
-        (status = 503, description = "Draining for shutdown", body = Readiness),
+        (status = 200, description = "Ready", body = ReadinessResponse),
+        (status = 503, description = "Draining for shutdown", body = ReadinessResponse),
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let cache = state.service.cache_status();
     if state.drain.is_draining() {
-        HttpResponse::ServiceUnavailable().json(Readiness {
-            status: "draining",
+        HttpResponse::ServiceUnavailable().json(ReadinessResponse {
+            status: ReadinessStatus::Draining,
             cache,
         })
     } else {
-        HttpResponse::Ok().json(Readiness {
-            status: "ready",
+        HttpResponse::Ok().json(ReadinessResponse {
+            status: ReadinessStatus::Ready,
             cache,
         })
     }

@@ -9,6 +9,7 @@ use super::state::AppState;
 /// them to a port of their own, closed to callers.
 #[utoipa::path(
     tag = "operations",
+    operation_id = "get_metrics",
     responses(
         (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4"),
         (status = 404, description = "Served on --metrics-listen instead", body = Problem, content_type = "application/problem+json"),

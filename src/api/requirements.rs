@@ -2,11 +2,15 @@
 
 use actix_web::{get, web};
 
-use crate::requirements::{Requirements, RequirementsBody};
+use crate::requirements::{Requirements, RequirementsResponse};
 
 /// What each connection type needs.
-#[utoipa::path(tag = "catalogue", responses((status = 200, body = RequirementsBody)))]
+#[utoipa::path(
+    tag = "connections",
+    operation_id = "get_requirements",
+    responses((status = 200, description = "What each connection requires", body = RequirementsResponse))
+)]
 #[get("/requirements")]
-pub async fn get_requirements() -> web::Json<RequirementsBody> {
+pub async fn get_requirements() -> web::Json<RequirementsResponse> {
     web::Json(Requirements::builtin().body())
 }

@@ -25,6 +25,19 @@ pub enum AwsErrorKind {
     Construction,
 }
 
+impl AwsErrorKind {
+    /// A few words for a person: `timed out`, `unreachable`, ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            AwsErrorKind::Service => "an AWS error",
+            AwsErrorKind::Timeout => "timed out",
+            AwsErrorKind::Unreachable => "unreachable",
+            AwsErrorKind::MalformedResponse => "an unreadable answer",
+            AwsErrorKind::Construction => "a request that could not be built",
+        }
+    }
+}
+
 /// One failed AWS call, as much as AWS told us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {

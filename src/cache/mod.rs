@@ -12,4 +12,4 @@ pub use backend::{Backend, MemoryBackend, RedisBackend, StoreError};
 pub use entry::{HistoryItem, StoredDiagnosis};
 pub use key::{CacheKey, KeySecret};
 pub use settings::CacheSettings;
-pub use store::{DiagnosisStore, LockOutcome, Retention};
+pub use store::{CacheStatus, DiagnosisStore, LockOutcome, Retention};

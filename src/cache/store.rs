@@ -19,6 +19,16 @@ use super::settings::CacheSettings;
 use crate::domain::Diagnosis;
 use crate::metrics::Metrics;
 
+/// Whether the store's backend answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheStatus {
+    /// It answers.
+    Ok,
+    /// It failed last time: answers are served uncached until it answers again.
+    Degraded,
+}
+
 /// The answer to a request for the cross-replica lock of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockOutcome {
@@ -86,12 +96,12 @@ impl DiagnosisStore {
         }
     }
 
-    /// `ok`, or `degraded` since the last backend failure until the next success.
-    pub fn status(&self) -> &'static str {
+    /// `degraded` since the last backend failure until the next success, else `ok`.
+    pub fn status(&self) -> CacheStatus {
         if self.degraded.load(Ordering::Relaxed) {
-            "degraded"
+            CacheStatus::Degraded
         } else {
-            "ok"
+            CacheStatus::Ok
         }
     }
 

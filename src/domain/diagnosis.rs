@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Code, Connection, Severity};
+use super::{Code, Connection, PolicyDocument, Severity};
 
 /// Health of a connection or of the whole diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -313,6 +313,20 @@ pub struct Finding {
     pub connections: Option<Vec<Connection>>,
 }
 
+/// Health per requested connection, keyed by connection: only the requested ones are present
+/// (the schema of `Diagnosis.connections`).
+#[derive(Serialize, ToSchema)]
+pub struct ConnectionReports {
+    /// Present when `security_auditing` was requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub security_auditing: Option<ConnectionReport>,
+    /// Present when `security_configuration` was requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub security_configuration: Option<ConnectionReport>,
+}
+
 /// The full report on one connector.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Diagnosis {
@@ -336,6 +350,7 @@ pub struct Diagnosis {
     /// The regions the regional checks covered.
     pub regions_checked: Vec<String>,
     /// Health per requested connection.
+    #[schema(value_type = ConnectionReports)]
     pub connections: BTreeMap<Connection, ConnectionReport>,
     /// Every check, in order.
     pub checks: Vec<Check>,
@@ -346,6 +361,7 @@ pub struct Diagnosis {
     /// What is wrong and how to fix it.
     pub findings: Vec<Finding>,
     /// A policy granting exactly the missing actions; null when nothing is missing.
+    #[schema(value_type = Option<PolicyDocument>, required = true)]
     pub remediation_policy: Option<serde_json::Value>,
 }
 

@@ -5,6 +5,7 @@ mod code;
 mod connection;
 mod diagnosis;
 mod health;
+mod policy_schema;
 mod region;
 mod request;
 mod secret;
@@ -16,6 +17,7 @@ pub use code::{Code, UnknownCode};
 pub use connection::Connection;
 pub use diagnosis::*;
 pub use health::connection_report;
+pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{Partition, Region};
 pub use request::{
     AssumeRole, AssumeRoleBody, CredentialsBody, DiagnosisRequest, DiagnosisRequestBody, FieldError,

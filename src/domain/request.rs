@@ -15,15 +15,19 @@ const MAX_REGIONS: usize = 64;
 /// Credentials of the connector, as the portal stores them.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Credentials)]
 pub struct CredentialsBody {
     /// `AKIA…` or `ASIA…` access key id.
-    #[schema(example = "AKIAIOSFODNN7EXAMPLE")]
+    #[schema(
+        example = "AKIAIOSFODNN7EXAMPLE",
+        pattern = "^(AKIA|ASIA)[A-Z0-9]{16}$"
+    )]
     pub access_key_id: String,
     /// The secret access key; never echoed, logged or stored.
-    #[schema(value_type = String, format = Password, example = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")]
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 128, example = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")]
     pub secret_access_key: Secret,
     /// Session token, required for `ASIA` keys.
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, max_length = 8192)]
     #[serde(default)]
     pub session_token: Option<Secret>,
 }
@@ -31,22 +35,28 @@ pub struct CredentialsBody {
 /// A role to assume before diagnosing.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AssumeRoleRequest)]
 pub struct AssumeRoleBody {
     /// ARN of the role.
-    #[schema(example = "arn:aws:iam::123456789012:role/mdca")]
+    #[schema(
+        example = "arn:aws:iam::123456789012:role/mdca",
+        pattern = "^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$"
+    )]
     pub role_arn: String,
     /// External id the role's trust policy requires, if any.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9+=,.@:/_-]{2,1224}$")]
     pub external_id: Option<String>,
 }
 
 /// Request body of `POST /v1/diagnoses`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DiagnosisRequest)]
 pub struct DiagnosisRequestBody {
     /// The caller's id for the connector: `[A-Za-z0-9._-]{1,128}`.
     #[serde(default)]
-    #[schema(example = "contoso-prod")]
+    #[schema(example = "contoso-prod", pattern = "^[A-Za-z0-9._-]{1,128}$")]
     pub connector_id: Option<String>,
     /// Connections to diagnose; default both.
     #[serde(default)]
@@ -59,7 +69,7 @@ pub struct DiagnosisRequestBody {
     pub assume_role: Option<AssumeRoleBody>,
     /// Regions to check; default the partition's default regions.
     #[serde(default)]
-    #[schema(example = json!(["us-east-1", "eu-west-1"]))]
+    #[schema(example = json!(["us-east-1", "eu-west-1"]), min_items = 1, max_items = 64)]
     pub regions: Option<Vec<String>>,
     /// Bypass the cache (the fresh result is cached).
     #[serde(default)]

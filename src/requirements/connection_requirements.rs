@@ -3,6 +3,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::PolicyDocument;
+
 /// What one connection needs; the per-connection body of `GET /v1/requirements`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ConnectionRequirements {
@@ -16,6 +18,6 @@ pub struct ConnectionRequirements {
     #[schema(example = json!(["cloudtrail", "cloudwatch", "iam", "s3"]))]
     pub services: Vec<String>,
     /// The IAM policy JSON to paste, when the guide gives one; `null` otherwise.
-    #[schema(value_type = Option<Object>, required = true)]
+    #[schema(value_type = Option<PolicyDocument>, required = true)]
     pub policy_document: Option<serde_json::Value>,
 }

@@ -43,9 +43,20 @@ pub struct RequiredAction {
 
 /// The body of `GET /v1/requirements`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct RequirementsBody {
+pub struct RequirementsResponse {
     /// The requirements of each connection.
+    #[schema(value_type = RequirementsByConnection)]
     pub connections: BTreeMap<Connection, ConnectionRequirements>,
+}
+
+/// The requirements of both connections, keyed by connection (the schema of
+/// `RequirementsResponse.connections`).
+#[derive(Serialize, ToSchema)]
+pub struct RequirementsByConnection {
+    /// What security auditing needs.
+    pub security_auditing: ConnectionRequirements,
+    /// What security configuration needs.
+    pub security_configuration: ConnectionRequirements,
 }
 
 /// The requirements file: one table per connection.
@@ -164,7 +175,7 @@ impl Requirements {
     }
 
     /// The body of `GET /v1/requirements`.
-    pub fn body(&self) -> RequirementsBody {
+    pub fn body(&self) -> RequirementsResponse {
         let connections = [
             Connection::SecurityAuditing,
             Connection::SecurityConfiguration,
@@ -172,7 +183,7 @@ impl Requirements {
         .into_iter()
         .map(|connection| (connection, self.for_connection(connection).clone()))
         .collect();
-        RequirementsBody { connections }
+        RequirementsResponse { connections }
     }
 
     fn data(&self, connection: Connection) -> &ConnectionData {

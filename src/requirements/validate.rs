@@ -29,7 +29,7 @@ pub enum RequirementsError {
     #[error("requirements are not valid TOML: {0}")]
     Parse(#[from] toml::de::Error),
     /// A connection's `seed_policy` is not JSON.
-    #[error("seed_policy of {connection:?} is not valid JSON: {source}")]
+    #[error("seed_policy of {} is not valid JSON: {source}", connection.as_str())]
     PolicyJson {
         /// The connection whose policy is broken.
         connection: Connection,
@@ -79,7 +79,8 @@ pub(super) fn check_connection(
     sources: &[String],
     problems: &mut Vec<String>,
 ) {
-    let mut problem = |message: String| problems.push(format!("{connection:?}: {message}"));
+    let mut problem =
+        |message: String| problems.push(format!("{}: {message}", connection.as_str()));
     if body.actions.is_empty() {
         problem("no action".to_owned());
     }

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use tokio::sync::Semaphore;
 
-use crate::cache::{CacheKey, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
+use crate::cache::{CacheKey, CacheStatus, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
 use crate::domain::{Diagnosis, DiagnosisRequest};
 use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
@@ -90,7 +90,7 @@ impl DiagnosisService {
     }
 
     /// `ok`, or `degraded` while the store's backend does not answer.
-    pub fn cache_status(&self) -> &'static str {
+    pub fn cache_status(&self) -> CacheStatus {
         self.store.status()
     }
 

@@ -208,6 +208,6 @@ fn brief(error: &AwsError) -> String {
     match (&error.code, error.http_status) {
         (Some(code), _) => code.clone(),
         (None, Some(status)) => format!("HTTP {status}"),
-        (None, None) => format!("{:?}", error.kind).to_lowercase(),
+        (None, None) => error.kind.describe().to_owned(),
     }
 }
