@@ -187,31 +187,31 @@ async fn memory_history() {
 
 #[tokio::test]
 async fn redis_miss_then_hit() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     miss_then_hit(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn redis_ttl_follows_the_outcome() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     ttl_follows_the_outcome(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn redis_refresh_bypasses_at_most_once_per_floor() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     refresh_bypasses_at_most_once_per_floor(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn redis_history() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     history_is_newest_first_capped_and_without_hits(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_requests() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     let fake = FakeAws::start().await;
     fake.identifies_user(Duration::from_millis(500)).await;
     let first = app(Kind::Redis(&redis), &fake, |_| {}).await;
@@ -234,7 +234,7 @@ async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_reque
 
 #[tokio::test]
 async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
-    let mut redis = RedisServer::start();
+    let mut redis = RedisServer::start().await;
     let fake = fake_identity().await;
     let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
     app.diagnosis(&body("contoso", "eu-west-1")).await;
@@ -251,7 +251,7 @@ async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
         json!({"status": "ready", "cache": "degraded"})
     );
 
-    redis.restart();
+    redis.restart().await;
     let fresh = app.diagnosis(&body("contoso", "eu-west-1")).await;
     let hit = app.diagnosis(&body("contoso", "eu-west-1")).await;
     assert_eq!(hit["cached"], true, "caching resumed by itself");
@@ -262,7 +262,7 @@ async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
 
 #[tokio::test]
 async fn nothing_in_redis_reveals_a_secret_or_key_id() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     let fake = fake_identity().await;
     let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
     let token = format!("T0KEN{}", uuid::Uuid::new_v4().simple());

@@ -11,13 +11,13 @@ use wiremock::matchers::{body_string_contains, header_exists, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::app::{check, finding_codes};
+use crate::helpers::binary::Binary;
 use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::fake_regions::{
     CLOUDTRAIL, CONFIG, healthy_account, json_error, json_response, target,
 };
 use crate::helpers::redis::RedisServer;
 use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
-use crate::hygiene::Binary;
 
 fn request(connector: &str) -> Value {
     json!({
@@ -334,8 +334,8 @@ async fn a_5xx_burst_is_retried_and_a_5xx_outage_is_an_aws_service_error() {
 async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panics() {
     let fake = FakeAws::start().await;
     healthy_account(&fake).await;
-    let mut redis = RedisServer::start();
-    let mut service = Binary::start_logging(
+    let mut redis = RedisServer::start().await;
+    let mut service = Binary::start(
         &[
             "--aws-endpoint-url",
             &fake.url(),
@@ -351,7 +351,8 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
             "256",
         ],
         "info",
-    );
+    )
+    .await;
     let base = service.base_url.clone();
     let client = reqwest::Client::new();
     let wave = async |label: &str, count: usize| -> Vec<String> {
@@ -388,7 +389,7 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
         ids
     };
     let outage = wave("outage", 10).await;
-    redis.restart();
+    redis.restart().await;
     // The connection manager reconnects by itself; give it a moment, then check readiness.
     let started = Instant::now();
     loop {
@@ -431,7 +432,7 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
             .unwrap();
         assert_eq!(history["items"][0]["id"], id.as_str(), "{history}");
     }
-    let logs = service.stop();
+    let logs = service.stop().await;
     assert!(logs.contains("request served"), "the logs were captured");
     assert!(!logs.contains("panicked"), "{logs}");
 }

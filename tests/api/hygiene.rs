@@ -4,83 +4,15 @@
 //! key, session token, external id, API token or access key id appears in the logs, any response
 //! body or header, `/metrics`, or any Redis key or value.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use wiremock::Mock;
 use wiremock::matchers::{body_string_contains, header_regex, method};
 
-use crate::helpers::FakeAws;
+use crate::helpers::binary::Binary;
 use crate::helpers::fake_aws::{assume_role_body, caller_identity_body, sts_error_body};
 use crate::helpers::fake_regions::{CLOUDTRAIL, healthy_account, json_error};
-use crate::helpers::process::{ChildGuard, free_port, wait_for_port};
 use crate::helpers::redis::RedisServer;
-
-/// A value that exists only in this test run: `prefix` then upper-case hex up to `len`.
-pub(crate) fn generated(prefix: &str, len: usize) -> String {
-    let mut value = prefix.to_owned();
-    while value.len() < len {
-        value.push_str(&uuid::Uuid::new_v4().simple().to_string().to_uppercase());
-    }
-    value.truncate(len);
-    value
-}
-
-/// The service binary on a free port, its stdout and stderr captured in a file.
-pub(crate) struct Binary {
-    /// `http://127.0.0.1:<port>`.
-    pub base_url: String,
-    log_path: PathBuf,
-    child: Option<ChildGuard>,
-    _dir: tempfile::TempDir,
-}
-
-impl Binary {
-    /// Starts `connector-doctor` with `args` (plus `--listen`) and `RUST_LOG=trace`.
-    pub(crate) fn start(args: &[&str]) -> Self {
-        Self::start_logging(args, "trace")
-    }
-
-    /// Starts `connector-doctor` with `args` (plus `--listen`) and `RUST_LOG=filter`.
-    pub(crate) fn start_logging(args: &[&str], filter: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let log_path = dir.path().join("service.log");
-        let log = std::fs::File::create(&log_path).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_connector-doctor"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(args)
-            .env("RUST_LOG", filter)
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let child = ChildGuard(child);
-        wait_for_port(port, Duration::from_secs(30), "connector-doctor");
-        Self {
-            base_url: format!("http://127.0.0.1:{port}"),
-            log_path,
-            child: Some(child),
-            _dir: dir,
-        }
-    }
-
-    /// Stops the process (SIGTERM, so it writes out its queued log lines) and returns
-    /// everything it wrote.
-    pub(crate) fn stop(&mut self) -> String {
-        if let Some(child) = self.child.take() {
-            child.terminate(Duration::from_secs(10));
-        }
-        self.logs()
-    }
-
-    /// What it wrote so far.
-    pub(crate) fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log_path).unwrap()
-    }
-}
+use crate::helpers::{FakeAws, generated};
 
 /// Requests signed with this access key id (the SigV4 credential scope names it).
 fn signed_by(key_id: &str) -> wiremock::matchers::HeaderRegexMatcher {
@@ -271,21 +203,25 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
         .mount(&fake.server)
         .await;
 
-    let mut redis = RedisServer::start();
-    let mut service = Binary::start(&[
-        "--aws-endpoint-url",
-        &fake.url(),
-        "--redis-url",
-        &redis.url(),
-        "--cache-key-secret",
-        &cache_key_secret,
-        "--api-tokens",
-        &format!("acme:{api_token}"),
-        "--aws-call-timeout",
-        "3s",
-        "--diagnosis-deadline",
-        "10s",
-    ]);
+    let mut redis = RedisServer::start().await;
+    let mut service = Binary::start(
+        &[
+            "--aws-endpoint-url",
+            &fake.url(),
+            "--redis-url",
+            &redis.url(),
+            "--cache-key-secret",
+            &cache_key_secret,
+            "--api-tokens",
+            &format!("acme:{api_token}"),
+            "--aws-call-timeout",
+            "3s",
+            "--diagnosis-deadline",
+            "10s",
+        ],
+        "trace",
+    )
+    .await;
     let client = reqwest::Client::new();
     let base = service.base_url.clone();
     let post = |body: Value, token: &str| {
@@ -431,14 +367,14 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
     redis.stop();
     let outage = diagnose(&mut transcript, request("outage", &healthy)).await;
     assert_eq!(outage["cached"], false);
-    redis.restart();
+    redis.restart().await;
 
     let (status, metrics) = transcript
         .record(client.get(format!("{base}/metrics")).send().await.unwrap())
         .await;
     assert_eq!(status, 200);
     assert!(metrics.contains("connector_doctor_diagnoses_total"));
-    let logs = service.stop();
+    let logs = service.stop().await;
 
     assert!(!logs.is_empty());
     assert!(logs.contains("TRACE"), "trace level was on");

@@ -6,7 +6,7 @@ use crate::helpers::{FakeAws, Moto, TestApp, example_request};
 
 #[tokio::test]
 async fn a_moto_users_keys_pass_identity_with_account_and_user_arn() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = moto.create_user_with_key("mdca").await;
     let app = TestApp::with_aws(&moto.url).await;
 
@@ -93,7 +93,7 @@ async fn an_unknown_key_id_fails_identity_and_blocks_the_rest() {
 
 #[tokio::test]
 async fn assuming_a_moto_role_diagnoses_the_role_session() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = moto.create_user_with_key("mdca").await;
     let trust = serde_json::json!({
         "Version": "2012-10-17",

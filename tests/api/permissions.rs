@@ -18,8 +18,8 @@ use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, Moto, TestApp};
 const SECURITY_AUDIT: &str = "arn:aws:iam::aws:policy/SecurityAudit";
 const HUB_READ_ONLY: &str = "arn:aws:iam::aws:policy/AWSSecurityHubReadOnlyAccess";
 
-fn moto_with_managed_policies() -> Moto {
-    Moto::start_with_env(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")])
+async fn moto_with_managed_policies() -> Moto {
+    Moto::start_with_env(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]).await
 }
 
 /// The verdict on `action`.
@@ -66,7 +66,7 @@ async fn diagnose_moto(moto: &Moto, key_id: &str, secret: &str, connections: &[&
 #[tokio::test]
 async fn a_moto_user_with_exactly_the_seed_policy_is_allowed_every_auditing_action_by_local_evaluation()
  {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto.user_with_inline_policy("mdca", &seed_policy()).await;
     moto.enforce_iam().await;
 
@@ -109,7 +109,7 @@ async fn a_moto_user_with_exactly_the_seed_policy_is_allowed_every_auditing_acti
 #[tokio::test]
 async fn a_moto_user_lacking_put_bucket_acl_gets_it_as_missing_with_a_remediation_policy_of_just_that_action()
  {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto
         .user_with_inline_policy("mdca", &seed_policy_without("s3:PutBucketAcl"))
         .await;
@@ -149,7 +149,7 @@ async fn a_moto_user_lacking_put_bucket_acl_gets_it_as_missing_with_a_remediatio
 
 #[tokio::test]
 async fn a_moto_users_explicit_deny_is_reported_and_left_out_of_the_remediation_policy() {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto
         .user_with_inline_policy("mdca", &seed_policy_denying("s3:GetBucketAcl"))
         .await;
@@ -176,7 +176,7 @@ async fn a_moto_users_explicit_deny_is_reported_and_left_out_of_the_remediation_
 
 #[tokio::test]
 async fn security_audit_attached_through_a_group_counts_and_a_missing_hub_policy_is_reported() {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto.user_with_inline_policy("mdca", &seed_policy()).await;
     moto.add_to_group_with_managed_policy("mdca", "auditors", SECURITY_AUDIT)
         .await;
@@ -198,7 +198,7 @@ async fn security_audit_attached_through_a_group_counts_and_a_missing_hub_policy
 
 #[tokio::test]
 async fn a_role_sessions_verdicts_come_from_the_roles_own_policies() {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto
         .user_with_inline_policy(
             "portal",

@@ -35,7 +35,7 @@ fn region_states(diagnosis: &Value, service: &str) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn a_logging_multi_region_trail_covers_every_checked_region() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.create_trail("us-east-1", "org-audit", true, true)
         .await;
@@ -71,7 +71,7 @@ async fn a_logging_multi_region_trail_covers_every_checked_region() {
 
 #[tokio::test]
 async fn a_stopped_trail_is_not_logging() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.create_trail("eu-west-1", "audit", false, false).await;
 
@@ -93,7 +93,7 @@ async fn a_stopped_trail_is_not_logging() {
 
 #[tokio::test]
 async fn no_trail_makes_auditing_unhealthy() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
 
     let diagnosis = diagnose(
@@ -114,7 +114,7 @@ async fn no_trail_makes_auditing_unhealthy() {
 
 #[tokio::test]
 async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.enable_security_hub("us-east-1").await;
     moto.create_recorder("us-east-1", true).await;
@@ -152,7 +152,7 @@ async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
 
 #[tokio::test]
 async fn recorders_are_reported_as_missing_stopped_or_recording() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.create_recorder("us-east-1", true).await;
     moto.create_recorder("eu-west-1", false).await;
@@ -186,7 +186,7 @@ async fn recorders_are_reported_as_missing_stopped_or_recording() {
 
 #[tokio::test]
 async fn security_hub_off_everywhere_is_an_error() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
 
     let diagnosis = diagnose(

@@ -1,6 +1,7 @@
 //! Helpers shared by the API tests: the app on port 0 and its real peers (moto, a scripted fake AWS).
 
 pub mod app;
+pub mod binary;
 pub mod fake_aws;
 pub mod fake_regions;
 pub mod iam_setup;
@@ -17,6 +18,16 @@ pub use moto::Moto;
 pub const EXAMPLE_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 /// The documented AWS example secret key (never a real key).
 pub const EXAMPLE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// A value that exists only in this test run: `prefix` then upper-case hex up to `len`.
+pub fn generated(prefix: &str, len: usize) -> String {
+    let mut value = prefix.to_owned();
+    while value.len() < len {
+        value.push_str(&uuid::Uuid::new_v4().simple().to_string().to_uppercase());
+    }
+    value.truncate(len);
+    value
+}
 
 /// A diagnosis request body with the example credentials and one named region.
 pub fn example_request() -> serde_json::Value {
