@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use connector_doctor::config::Settings;
-use connector_doctor::domain::Secret;
+use connector_doctor::domain::{Connection, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
 
 use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::redis::RedisServer;
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 /// Where the app under test caches.
 #[derive(Clone, Copy)]
@@ -33,50 +33,50 @@ async fn app(kind: Kind<'_>, fake: &FakeAws, adjust: impl FnOnce(&mut Settings))
     .await
 }
 
-/// A fake whose identity answers for a user; the regional probes are left out by asking
-/// for the auditing connection in one region with no trail API scripted (their errors are
-/// findings like any other).
-async fn fake_identity() -> FakeAws {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
-    fake
+/// The request of these tests: the regional probes are left out by asking for the auditing
+/// connection in one region with no trail API scripted (their errors are findings like any other).
+fn request(connector: &str, region: &str) -> RequestBody {
+    RequestBody::new()
+        .connector(connector)
+        .connections(&[Connection::SecurityAuditing])
+        .regions(&[region])
 }
 
 fn body(connector: &str, region: &str) -> Value {
-    json!({
-        "connector_id": connector,
-        "connections": ["security_auditing"],
-        "credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": EXAMPLE_SECRET},
-        "regions": [region],
-    })
+    request(connector, region).build()
 }
 
 async fn miss_then_hit(kind: Kind<'_>) {
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(kind, &fake, |_| {}).await;
 
     let first = app.diagnosis(&body("contoso", "eu-west-1")).await;
     let second = app.diagnosis(&body("contoso", "eu-west-1")).await;
 
-    assert_eq!(first["cached"], false);
-    assert_eq!(second["cached"], true);
-    for field in ["id", "checked_at", "duration_ms", "expires_at", "status"] {
-        assert_eq!(first[field], second[field], "{field}");
-    }
+    assert!(!first.cached);
+    assert!(second.cached);
+    // The hit is the stored diagnosis itself, apart from `cached`.
+    assert_eq!(
+        Diagnosis {
+            cached: false,
+            ..second
+        },
+        first
+    );
     assert_eq!(
         fake.calls_of("GetCallerIdentity").await,
         1,
         "the hit made no AWS call"
     );
 
-    let stored: Value = app
-        .get(&format!("/v1/diagnoses/{}", first["id"].as_str().unwrap()))
+    let stored: Diagnosis = app
+        .get(&format!("/v1/diagnoses/{}", first.id))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(stored["id"], first["id"]);
-    assert_eq!(stored["checked_at"], first["checked_at"]);
+    assert_eq!(stored.id, first.id);
+    assert_eq!(stored.checked_at, first.checked_at);
     assert_eq!(app.get("/v1/diagnoses/dgn_unknown").await.status(), 404);
 }
 
@@ -95,48 +95,47 @@ async fn ttl_follows_the_outcome(kind: Kind<'_>) {
     .await;
 
     let unhealthy = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(unhealthy["status"], "unhealthy");
+    assert_eq!(unhealthy.status, HealthStatus::Unhealthy);
     let again = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(again["cached"], true, "within its TTL");
+    assert!(again.cached, "within its TTL");
     // Well past the 1 s TTL of an unhealthy diagnosis.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let expired = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(expired["cached"], false);
-    assert_ne!(expired["id"], unhealthy["id"]);
+    assert!(!expired.cached);
+    assert_ne!(expired.id, unhealthy.id);
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
 }
 
 async fn refresh_bypasses_at_most_once_per_floor(kind: Kind<'_>) {
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(kind, &fake, |settings| {
         settings.service.refresh_floor = Duration::from_secs(60)
     })
     .await;
 
     let first = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    let mut refresh = body("contoso", "eu-west-1");
-    refresh["refresh"] = true.into();
+    let refresh = request("contoso", "eu-west-1").refresh().build();
     let refreshed = app.diagnosis(&refresh).await;
     let floored = app.diagnosis(&refresh).await;
 
-    assert_eq!(refreshed["cached"], false);
-    assert_ne!(refreshed["id"], first["id"]);
-    assert_eq!(
-        floored["cached"], true,
+    assert!(!refreshed.cached);
+    assert_ne!(refreshed.id, first.id);
+    assert!(
+        floored.cached,
         "a second refresh within the floor is served from the cache"
     );
-    assert_eq!(floored["id"], refreshed["id"]);
+    assert_eq!(floored.id, refreshed.id);
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
 }
 
 async fn history_is_newest_first_capped_and_without_hits(kind: Kind<'_>) {
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(kind, &fake, |settings| settings.cache.history_size = 3).await;
 
     let mut ids = Vec::new();
     for region in ["us-east-1", "us-east-2", "us-west-1", "us-west-2"] {
         let diagnosis = app.diagnosis(&body("contoso", region)).await;
-        ids.push(diagnosis["id"].as_str().unwrap().to_owned());
+        ids.push(diagnosis.id);
     }
     app.diagnosis(&body("contoso", "us-west-2")).await; // a hit: not added again
     app.diagnosis(&body("other", "us-east-1")).await; // another connector
@@ -155,6 +154,7 @@ async fn history_is_newest_first_capped_and_without_hits(kind: Kind<'_>) {
         .map(|i| i["id"].as_str().unwrap())
         .collect();
     assert_eq!(listed, [ids[3].as_str(), ids[2].as_str(), ids[1].as_str()]);
+    // The history's own wire shape: every item lists its finding codes.
     assert!(history["items"][0]["finding_codes"].is_array());
     let empty: Value = app
         .get("/v1/connectors/nobody/history")
@@ -212,8 +212,7 @@ async fn redis_history() {
 #[tokio::test]
 async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_requests() {
     let redis = RedisServer::start().await;
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::from_millis(500)).await;
+    let fake = FakeAws::identifying(FakeIdentity::user().after(Duration::from_millis(500))).await;
     let first = app(Kind::Redis(&redis), &fake, |_| {}).await;
     let second = app(Kind::Redis(&redis), &fake, |_| {}).await;
 
@@ -225,9 +224,9 @@ async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_reque
     .await;
 
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 1);
-    let id = &answers[0]["id"];
+    let id = &answers[0].id;
     assert!(
-        answers.iter().all(|answer| &answer["id"] == id),
+        answers.iter().all(|answer| &answer.id == id),
         "all share one diagnosis"
     );
 }
@@ -235,14 +234,14 @@ async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_reque
 #[tokio::test]
 async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
     let mut redis = RedisServer::start().await;
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
     app.diagnosis(&body("contoso", "eu-west-1")).await;
 
     redis.stop();
     for _ in 0..3 {
         let diagnosis = app.diagnosis(&body("contoso", "eu-west-1")).await;
-        assert_eq!(diagnosis["cached"], false, "answered uncached");
+        assert!(!diagnosis.cached, "answered uncached");
     }
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);
@@ -254,8 +253,8 @@ async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
     redis.restart().await;
     let fresh = app.diagnosis(&body("contoso", "eu-west-1")).await;
     let hit = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(hit["cached"], true, "caching resumed by itself");
-    assert_eq!(hit["id"], fresh["id"]);
+    assert!(hit.cached, "caching resumed by itself");
+    assert_eq!(hit.id, fresh.id);
     let ready: Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(ready["cache"], "ok");
 }
@@ -263,16 +262,15 @@ async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
 #[tokio::test]
 async fn nothing_in_redis_reveals_a_secret_or_key_id() {
     let redis = RedisServer::start().await;
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
     let token = format!("T0KEN{}", uuid::Uuid::new_v4().simple());
     let temporary_key = "ASIAIOSFODNN7EXAMPLE";
     for (connector, region) in [("contoso", "eu-west-1"), ("fabrikam", "us-east-1")] {
-        let mut request = body(connector, region);
-        request["credentials"] = json!({
-            "access_key_id": temporary_key, "secret_access_key": EXAMPLE_SECRET, "session_token": token
-        });
-        app.diagnosis(&request).await;
+        let temporary = request(connector, region)
+            .credentials(temporary_key, EXAMPLE_SECRET)
+            .session_token(&token);
+        app.diagnosis(&temporary.build()).await;
         app.diagnosis(&body(connector, region)).await;
     }
 

@@ -4,15 +4,17 @@
 //! key, session token, external id, API token or access key id appears in the logs, any response
 //! body or header, `/metrics`, or any Redis key or value.
 
+use connector_doctor::domain::{Code, Diagnosis, HealthStatus, PrincipalType};
 use serde_json::{Value, json};
 use wiremock::Mock;
 use wiremock::matchers::{body_string_contains, header_regex, method};
 
+use crate::helpers::app::{finding_codes, parse_diagnosis};
 use crate::helpers::binary::Binary;
-use crate::helpers::fake_aws::{assume_role_body, caller_identity_body, sts_error_body};
+use crate::helpers::fake_aws::{assume_role_body, sts_error_body};
 use crate::helpers::fake_regions::{CLOUDTRAIL, healthy_account, json_error};
 use crate::helpers::redis::RedisServer;
-use crate::helpers::{FakeAws, generated};
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, generated};
 
 /// Requests signed with this access key id (the SigV4 credential scope names it).
 fn signed_by(key_id: &str) -> wiremock::matchers::HeaderRegexMatcher {
@@ -43,12 +45,14 @@ impl Keys {
         }
     }
 
-    fn credentials(&self) -> Value {
+    /// A request for `connector` signed with these keys.
+    fn request(&self, connector: &str) -> RequestBody {
+        let request = RequestBody::new()
+            .connector(connector)
+            .credentials(&self.key_id, &self.secret);
         match &self.token {
-            Some(token) => json!({
-                "access_key_id": self.key_id, "secret_access_key": self.secret, "session_token": token
-            }),
-            None => json!({"access_key_id": self.key_id, "secret_access_key": self.secret}),
+            Some(token) => request.session_token(token),
+            None => request,
         }
     }
 
@@ -163,19 +167,7 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
         .with_priority(1)
         .mount(&fake.server)
         .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=GetCallerIdentity"))
-        .and(signed_by(&role.key_id))
-        .respond_with(
-            wiremock::ResponseTemplate::new(200)
-                .insert_header("content-type", "text/xml")
-                .set_body_string(caller_identity_body(
-                    "123456789012",
-                    "arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor",
-                )),
-        )
-        .with_priority(1)
-        .mount(&fake.server)
+    fake.identifies(FakeIdentity::role_session().signed_by(&role.key_id))
         .await;
     Mock::given(method("POST"))
         .and(body_string_contains("Action=AssumeRole"))
@@ -237,49 +229,48 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
             .bearer_auth(token)
             .send()
     };
-    let request = |connector: &str, keys: &Keys| {
-        json!({
-            "connector_id": connector,
-            "credentials": keys.credentials(),
-            "regions": ["eu-west-1"],
-        })
-    };
+    let request = |connector: &str, keys: &Keys| keys.request(connector).build();
     let mut transcript = Transcript::default();
-    let diagnose = async |transcript: &mut Transcript, body: Value| -> Value {
+    let diagnose = async |transcript: &mut Transcript, body: Value| -> Diagnosis {
         let (status, text) = transcript
             .record(post(body, &api_token).await.unwrap())
             .await;
         assert_eq!(status, 200, "{text}");
-        serde_json::from_str(&text).unwrap()
+        parse_diagnosis(&text)
     };
 
     // Success, then the same request again: a miss, then a hit.
     let first = diagnose(&mut transcript, request("healthy", &healthy)).await;
-    assert_eq!(first["status"], "healthy", "{first:#}");
-    assert_eq!(first["cached"], false);
+    assert_eq!(first.status, HealthStatus::Healthy, "{first:#?}");
+    assert!(!first.cached);
     let hit = diagnose(&mut transcript, request("healthy", &healthy)).await;
-    assert_eq!(hit["cached"], true);
-    assert_eq!(hit["id"], first["id"]);
+    assert!(hit.cached);
+    assert_eq!(hit.id, first.id);
 
     // Identity failures.
     for ((keys, _, _), code) in identity_failures.iter().zip([
-        "CREDENTIALS_INVALID_KEY_ID",
-        "CREDENTIALS_SIGNATURE_MISMATCH",
-        "CREDENTIALS_EXPIRED",
+        Code::CredentialsInvalidKeyId,
+        Code::CredentialsSignatureMismatch,
+        Code::CredentialsExpired,
     ]) {
         let diagnosis = diagnose(&mut transcript, request("failing", keys)).await;
-        assert_eq!(diagnosis["status"], "unhealthy");
-        assert!(diagnosis.to_string().contains(code), "{diagnosis:#}");
+        assert_eq!(diagnosis.status, HealthStatus::Unhealthy);
+        assert_eq!(finding_codes(&diagnosis), [code], "{diagnosis:#?}");
     }
 
     // Assume role: success (the rest runs as the role session), then a denial.
-    let mut body = request("assumer", &assumer);
-    body["assume_role"] =
-        json!({"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": external_id});
-    let assumed = diagnose(&mut transcript, body).await;
+    let role_arn = "arn:aws:iam::123456789012:role/mdca";
+    let body = assumer
+        .request("assumer")
+        .assume_role(role_arn, Some(&external_id));
+    let assumed = diagnose(&mut transcript, body.build()).await;
     assert_eq!(
-        assumed["identity"]["principal_type"], "assumed_role",
-        "{assumed:#}"
+        assumed
+            .identity
+            .as_ref()
+            .map(|identity| identity.principal_type),
+        Some(PrincipalType::AssumedRole),
+        "{assumed:#?}"
     );
     assert!(
         fake.server
@@ -293,22 +284,25 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
                 .is_some_and(|value| value.to_str().unwrap().contains(&role.key_id))),
         "the role session made calls"
     );
-    let mut body = request("denied", &denied);
-    body["assume_role"] =
-        json!({"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": external_id});
-    let refused = diagnose(&mut transcript, body).await;
+    let body = denied
+        .request("denied")
+        .assume_role(role_arn, Some(&external_id));
+    let refused = diagnose(&mut transcript, body.build()).await;
     assert!(
-        refused.to_string().contains("ASSUME_ROLE_DENIED"),
-        "{refused:#}"
+        finding_codes(&refused).contains(&Code::AssumeRoleDenied),
+        "{refused:#?}"
     );
 
     // Throttling: every CloudTrail call of this key.
     let slowed = diagnose(&mut transcript, request("throttled", &throttled)).await;
-    assert!(slowed.to_string().contains("AWS_THROTTLED"), "{slowed:#}");
+    assert!(
+        finding_codes(&slowed).contains(&Code::AwsThrottled),
+        "{slowed:#?}"
+    );
 
     // Reports and history by id.
     for diagnosis in [&first, &assumed, &refused, &slowed] {
-        let id = diagnosis["id"].as_str().unwrap();
+        let id = &diagnosis.id;
         let (status, _) = transcript
             .record(
                 get(&format!("/v1/diagnoses/{id}"), &api_token)
@@ -366,7 +360,7 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
     // Redis stopped: still answered.
     redis.stop();
     let outage = diagnose(&mut transcript, request("outage", &healthy)).await;
-    assert_eq!(outage["cached"], false);
+    assert!(!outage.cached);
     redis.restart().await;
 
     let (status, metrics) = transcript

@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::binary::Binary;
 use crate::helpers::fake_aws::{assume_role_body, sts_error_body};
-use crate::helpers::{FakeAws, generated};
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, generated};
 
 #[tokio::test]
 async fn trace_logs_of_every_identity_path_hold_no_secret() {
@@ -19,8 +18,7 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
     let role_secret = generated("r0les3cr3t", 40);
     let role_token = generated("R0LET0KEN", 300);
 
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     fake.on_action(
         "AssumeRole",
         200,
@@ -42,14 +40,14 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
     let mut results = Vec::new();
     for endpoint in [fake.url(), failing.url()] {
         let mut service = Binary::start(&["--aws-endpoint-url", &endpoint], "trace").await;
-        let body = json!({
-            "credentials": {"access_key_id": key_id, "secret_access_key": secret, "session_token": token},
-            "assume_role": {"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": "ext-id-1"},
-            "regions": ["eu-west-1"]
-        });
+        let body = RequestBody::new()
+            .without_connector()
+            .credentials(&key_id, &secret)
+            .session_token(&token)
+            .assume_role("arn:aws:iam::123456789012:role/mdca", Some("ext-id-1"));
         let response = reqwest::Client::new()
             .post(format!("{}/v1/diagnoses", service.base_url))
-            .json(&body)
+            .json(&body.build())
             .send()
             .await
             .unwrap();

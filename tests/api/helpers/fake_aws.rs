@@ -1,8 +1,9 @@
-//! A scripted fake AWS (wiremock): documented AWS responses and error bodies, delays, call counts.
+//! A scripted fake AWS (wiremock): documented AWS responses and error bodies, delays, call counts;
+//! and the one way to script who the credentials are ([`FakeIdentity`]).
 
 use std::time::Duration;
 
-use wiremock::matchers::{body_string_contains, method};
+use wiremock::matchers::{body_string_contains, header_regex, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A scripted AWS endpoint.
@@ -21,11 +22,74 @@ pub fn sts_error_body(code: &str, message: &str) -> String {
     )
 }
 
+/// The account every fake identity belongs to.
+pub const ACCOUNT_ID: &str = "123456789012";
+
 /// The IAM user most tests diagnose.
 pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/mdca";
 
+/// The account's root user.
+pub const ROOT_ARN: &str = "arn:aws:iam::123456789012:root";
+
+/// The session [`assume_role_body`] hands out.
+pub const ROLE_SESSION_ARN: &str = "arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor";
+
+/// Who the fake STS says the caller is (its `GetCallerIdentity` answer): the one way tests script
+/// an identity.
+#[derive(Debug, Clone)]
+pub struct FakeIdentity {
+    arn: &'static str,
+    delay: Duration,
+    signed_by: Option<String>,
+}
+
+impl FakeIdentity {
+    /// IAM user `mdca` ([`USER_ARN`]), the identity most tests diagnose.
+    pub fn user() -> Self {
+        Self {
+            arn: USER_ARN,
+            delay: Duration::ZERO,
+            signed_by: None,
+        }
+    }
+
+    /// The account's root user ([`ROOT_ARN`]).
+    pub fn root() -> Self {
+        Self {
+            arn: ROOT_ARN,
+            ..Self::user()
+        }
+    }
+
+    /// The role session an AssumeRole of role `mdca` gives ([`ROLE_SESSION_ARN`]).
+    pub fn role_session() -> Self {
+        Self {
+            arn: ROLE_SESSION_ARN,
+            ..Self::user()
+        }
+    }
+
+    /// Answers after `delay`.
+    pub fn after(self, delay: Duration) -> Self {
+        Self { delay, ..self }
+    }
+
+    /// Answers only requests signed with `key_id`, before any identity answered to all keys.
+    pub fn signed_by(self, key_id: &str) -> Self {
+        Self {
+            signed_by: Some(key_id.to_owned()),
+            ..self
+        }
+    }
+
+    /// The STS success body.
+    fn body(&self) -> String {
+        caller_identity_body(ACCOUNT_ID, self.arn)
+    }
+}
+
 /// An STS GetCallerIdentity success body.
-pub fn caller_identity_body(account: &str, arn: &str) -> String {
+fn caller_identity_body(account: &str, arn: &str) -> String {
     format!(
         "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
          <GetCallerIdentityResult><Arn>{arn}</Arn><UserId>AIDAEXAMPLE</UserId>\
@@ -41,7 +105,7 @@ pub fn assume_role_body(key_id: &str, secret: &str, token: &str) -> String {
         "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
          <Credentials><AccessKeyId>{key_id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>\
          <SessionToken>{token}</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials>\
-         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/mdca/connector-doctor</Arn>\
+         <AssumedRoleUser><Arn>{ROLE_SESSION_ARN}</Arn>\
          <AssumedRoleId>AROAEXAMPLE:connector-doctor</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>\
          <ResponseMetadata><RequestId>c6104cbe-0000-4000-8000-000000000002</RequestId></ResponseMetadata>\
          </AssumeRoleResponse>"
@@ -61,14 +125,33 @@ impl FakeAws {
         self.server.uri()
     }
 
-    /// Answers GetCallerIdentity as [`USER_ARN`] of account 123456789012, after `delay`.
-    pub async fn identifies_user(&self, delay: Duration) {
-        self.on_action_delayed(
-            "GetCallerIdentity",
-            200,
-            caller_identity_body("123456789012", USER_ARN),
-            delay,
+    /// Starts a fake whose STS answers GetCallerIdentity as `identity`; every other call is
+    /// unscripted (wiremock's 404, which the service reports as a finding like any AWS error).
+    pub async fn identifying(identity: FakeIdentity) -> Self {
+        let fake = Self::start().await;
+        fake.identifies(identity).await;
+        fake
+    }
+
+    /// Answers GetCallerIdentity as `identity`.
+    pub async fn identifies(&self, identity: FakeIdentity) {
+        let mut mock =
+            Mock::given(method("POST")).and(body_string_contains("Action=GetCallerIdentity"));
+        if let Some(key_id) = &identity.signed_by {
+            mock = mock.and(header_regex(
+                "authorization",
+                &format!("Credential={key_id}/"),
+            ));
+        }
+        mock.respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/xml")
+                .insert_header("x-amzn-requestid", "4b1d0f6c-0000-4000-8000-000000000001")
+                .set_body_string(identity.body())
+                .set_delay(identity.delay),
         )
+        .with_priority(if identity.signed_by.is_some() { 1 } else { 5 })
+        .mount(&self.server)
         .await;
     }
 

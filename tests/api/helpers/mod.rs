@@ -1,4 +1,5 @@
-//! Helpers shared by the API tests: the app on port 0 and its real peers (moto, a scripted fake AWS).
+//! Helpers shared by the API tests: the app on port 0 and its real peers (moto, a scripted fake AWS),
+//! the one request builder ([`RequestBody`]) and the one fake identity ([`FakeIdentity`]).
 
 pub mod app;
 pub mod binary;
@@ -9,10 +10,12 @@ pub mod moto;
 pub mod process;
 pub mod prometheus;
 pub mod redis;
+pub mod request;
 
 pub use app::TestApp;
-pub use fake_aws::FakeAws;
+pub use fake_aws::{FakeAws, FakeIdentity};
 pub use moto::Moto;
+pub use request::RequestBody;
 
 /// The documented AWS example key id (never a real key).
 pub const EXAMPLE_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -27,16 +30,4 @@ pub fn generated(prefix: &str, len: usize) -> String {
     }
     value.truncate(len);
     value
-}
-
-/// A diagnosis request body with the example credentials and one named region.
-pub fn example_request() -> serde_json::Value {
-    serde_json::json!({
-        "connector_id": "contoso-prod",
-        "credentials": {
-            "access_key_id": EXAMPLE_KEY_ID,
-            "secret_access_key": EXAMPLE_SECRET
-        },
-        "regions": ["eu-west-1"]
-    })
 }
