@@ -72,7 +72,6 @@ impl Keys {
 #[derive(Default)]
 struct Transcript {
     texts: Vec<String>,
-    responses: usize,
 }
 
 impl Transcript {
@@ -89,7 +88,6 @@ impl Transcript {
         let body = response.text().await.unwrap();
         text.push_str(&body);
         self.texts.push(text);
-        self.responses += 1;
         (status, body)
     }
 }
@@ -377,7 +375,6 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
         "the request logs were captured"
     );
     let responses = transcript.texts.join("\n");
-    assert!(transcript.responses >= 22, "{}", transcript.responses);
     assert!(responses.contains("AWS_THROTTLED") && responses.contains("ASSUME_ROLE_DENIED"));
     assert!(responses.contains("x-request-id"), "headers were searched");
 

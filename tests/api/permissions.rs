@@ -3,7 +3,7 @@
 
 use connector_doctor::domain::{
     CheckId, CheckStatus, Code, Connection, Decision, DeniedBy, Diagnosis, HealthStatus,
-    PrincipalType, Severity, VerdictMethod,
+    PermissionVerdict, PrincipalType, Severity, VerdictMethod,
 };
 use serde_json::json;
 use wiremock::matchers::method;
@@ -34,15 +34,23 @@ fn request(connections: &[Connection]) -> RequestBody {
         .regions(&["us-east-1"])
 }
 
+/// The verdicts, which must not be empty: every check over them would pass on none.
+fn verdicts(diagnosis: &Diagnosis) -> &[PermissionVerdict] {
+    assert!(
+        !diagnosis.permissions.is_empty(),
+        "no verdicts in {diagnosis:#?}"
+    );
+    &diagnosis.permissions
+}
+
 /// The diagnosis lists exactly the required actions, in order, each required by `connection`.
 fn assert_one_verdict_per_required_action(diagnosis: &Diagnosis, connection: Connection) {
-    let listed: Vec<&str> = diagnosis
-        .permissions
+    let listed: Vec<&str> = verdicts(diagnosis)
         .iter()
         .map(|verdict| verdict.action.as_str())
         .collect();
     assert_eq!(listed, required_actions(&[connection]), "{diagnosis:#?}");
-    for entry in &diagnosis.permissions {
+    for entry in verdicts(diagnosis) {
         assert_eq!(entry.required_by, [connection], "{entry:?}");
     }
 }
@@ -80,7 +88,7 @@ async fn a_moto_user_with_exactly_the_seed_policy_is_allowed_every_auditing_acti
     let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[AUDITING]).await;
 
     assert_one_verdict_per_required_action(&diagnosis, AUDITING);
-    for entry in &diagnosis.permissions {
+    for entry in verdicts(&diagnosis) {
         assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
         assert!(
             [VerdictMethod::LocalEvaluation, VerdictMethod::Observed].contains(&entry.method),
@@ -301,7 +309,12 @@ async fn a_fully_allowed_simulation_passes_and_keeps_both_connections_healthy() 
 
     let diagnosis = diagnose_fake(&fake, &[AUDITING, CONFIGURATION]).await;
 
-    for entry in &diagnosis.permissions {
+    let listed: Vec<&str> = verdicts(&diagnosis)
+        .iter()
+        .map(|verdict| verdict.action.as_str())
+        .collect();
+    assert_eq!(listed, required_actions(&Connection::ALL));
+    for entry in verdicts(&diagnosis) {
         assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
         assert!(
             [VerdictMethod::Simulation, VerdictMethod::Observed].contains(&entry.method),
@@ -432,7 +445,7 @@ async fn when_both_methods_are_denied_the_check_is_unavailable_and_never_healthy
     let diagnosis = diagnose_fake(&fake, &[AUDITING]).await;
 
     assert_one_verdict_per_required_action(&diagnosis, AUDITING);
-    for entry in &diagnosis.permissions {
+    for entry in verdicts(&diagnosis) {
         match entry.method {
             VerdictMethod::Observed => assert_eq!(entry.decision, Decision::Allowed, "{entry:?}"),
             _ => {
@@ -441,6 +454,12 @@ async fn when_both_methods_are_denied_the_check_is_unavailable_and_never_healthy
             }
         }
     }
+    assert!(
+        verdicts(&diagnosis)
+            .iter()
+            .any(|entry| entry.decision == Decision::Unknown),
+        "the denied reads leave some action undecided"
+    );
     let unavailable = finding(&diagnosis, Code::PermissionCheckUnavailable);
     assert_eq!(unavailable.severity, Severity::Warning);
     assert_eq!(
@@ -468,7 +487,7 @@ async fn root_credentials_are_allowed_everything_without_asking_iam() {
 
     let diagnosis = diagnose_fake(&fake, &[AUDITING, CONFIGURATION]).await;
 
-    for entry in &diagnosis.permissions {
+    for entry in verdicts(&diagnosis) {
         assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
     }
     let summary = &check(&diagnosis, CheckId::Permissions).summary;

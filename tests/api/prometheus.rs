@@ -102,7 +102,9 @@ fn dashboard_queries() -> Vec<Query> {
     let mut queries = Vec::new();
     for name in DASHBOARDS {
         let dashboard = load_dashboard(name);
-        for panel in panels(&dashboard) {
+        let panels = panels(&dashboard);
+        assert!(!panels.is_empty(), "{name} has no panel");
+        for panel in panels {
             for target in panel["targets"].as_array().into_iter().flatten() {
                 if let Some(expr) = target["expr"].as_str() {
                     queries.push(Query {
@@ -230,7 +232,11 @@ fn the_dashboards_are_importable_and_read_their_datasource_variable() {
             problem("no `datasource` variable of type datasource, query prometheus".into());
         }
         let mut ids = BTreeSet::new();
-        for panel in panels(&dashboard) {
+        let panels = panels(&dashboard);
+        if panels.is_empty() {
+            problem("no panel".into());
+        }
+        for panel in panels {
             let title = panel["title"].as_str().unwrap_or("<untitled>");
             let mut problem = |text: String| problem(format!("panel {title:?}: {text}"));
             if !ids.insert(panel["id"].as_u64()) || panel["id"].as_u64().is_none() {
