@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use connector_doctor::config::Settings;
 use connector_doctor::domain::{Connection, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
@@ -80,6 +81,10 @@ async fn miss_then_hit(kind: Kind<'_>) {
     assert_eq!(app.get("/v1/diagnoses/dgn_unknown").await.status(), 404);
 }
 
+/// The lifetime of an unhealthy diagnosis in [`ttl_follows_the_outcome`]: the margin a loaded
+/// machine has to ask again before the entry expires.
+const UNHEALTHY_TTL: Duration = Duration::from_secs(5);
+
 async fn ttl_follows_the_outcome(kind: Kind<'_>) {
     let fake = FakeAws::start().await;
     fake.on_action(
@@ -89,19 +94,49 @@ async fn ttl_follows_the_outcome(kind: Kind<'_>) {
     )
     .await;
     let app = app(kind, &fake, |settings| {
-        settings.service.cache_ttl_unhealthy = Duration::from_secs(1);
+        settings.service.cache_ttl_unhealthy = UNHEALTHY_TTL;
         settings.service.cache_ttl_healthy = Duration::from_secs(600);
     })
     .await;
 
     let unhealthy = app.diagnosis(&body("contoso", "eu-west-1")).await;
     assert_eq!(unhealthy.status, HealthStatus::Unhealthy);
+    assert_eq!(
+        unhealthy.expires_at - unhealthy.checked_at,
+        TimeDelta::from_std(UNHEALTHY_TTL).unwrap(),
+        "an unhealthy diagnosis lives for the unhealthy TTL, not the healthy one"
+    );
     let again = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert!(again.cached, "within its TTL");
-    // Well past the 1 s TTL of an unhealthy diagnosis.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let expired = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert!(!expired.cached);
+    assert!(
+        again.cached,
+        "within its TTL (asked {} before it expired)",
+        unhealthy.expires_at - Utc::now()
+    );
+    assert_eq!(again.id, unhealthy.id);
+
+    // Ask until the entry is gone rather than sleeping a fixed time: each hit must still be the
+    // same diagnosis, and the first miss comes once the TTL has run out.
+    let give_up = unhealthy.expires_at + TimeDelta::seconds(30);
+    let expired = loop {
+        let answer = app.diagnosis(&body("contoso", "eu-west-1")).await;
+        if !answer.cached {
+            break answer;
+        }
+        assert_eq!(answer.id, unhealthy.id);
+        assert!(
+            Utc::now() < give_up,
+            "still served from the cache 30 s after it expired at {}",
+            unhealthy.expires_at
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Redis keeps the lifetime in whole milliseconds: allow for the truncation.
+    assert!(
+        expired.checked_at >= unhealthy.expires_at - TimeDelta::milliseconds(5),
+        "run again at {}, before the entry expired at {}",
+        expired.checked_at,
+        unhealthy.expires_at
+    );
     assert_ne!(expired.id, unhealthy.id);
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
 }

@@ -13,7 +13,7 @@ use wiremock::matchers::{body_string_contains, header_regex, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::helpers::app::{has_finding, parse_diagnosis};
-use crate::helpers::fake_aws::sts_error_body;
+use crate::helpers::fake_aws::{GatedAws, sts_error_body};
 use crate::helpers::fake_regions::{healthy_account, json_error, signed_for};
 use crate::helpers::process::free_port;
 use crate::helpers::prometheus::{Prometheus, promtool};
@@ -496,19 +496,22 @@ async fn main_traffic(app: &TestApp) -> BTreeMap<String, HealthStatus> {
     statuses
 }
 
-/// The edge app (one cold diagnosis at a time, a burst of three requests, Redis down): a shed
-/// diagnosis, rate-limited requests and cache errors. Returns the connector's diagnosis status.
-async fn edge_traffic(app: &TestApp) -> BTreeMap<String, HealthStatus> {
-    let a = diagnosis_request("metrics-edge-a", SLOW_KEY, "us-east-1");
-    let b = diagnosis_request("metrics-edge-b", SLOW_KEY, "us-east-1");
-    let (first, second) = tokio::join!(post(app, None, &a), post(app, None, &b));
-    let mut answered = [first.0, second.0];
-    answered.sort_unstable();
-    assert_eq!(
-        answered,
-        [200, 503],
-        "one cold diagnosis at a time, the other shed: {first:?} {second:?}"
-    );
+/// The edge app (one cold diagnosis at a time, a burst of three requests, Redis down) against an
+/// AWS that holds its calls until released: a shed diagnosis, rate-limited requests and cache
+/// errors. Returns the connector's diagnosis status.
+async fn edge_traffic(app: &TestApp, aws: &GatedAws) -> BTreeMap<String, HealthStatus> {
+    let a = diagnosis_request("metrics-edge-a", EXAMPLE_KEY_ID, "us-east-1");
+    let b = diagnosis_request("metrics-edge-b", EXAMPLE_KEY_ID, "us-east-1");
+    // `a` takes the one place and keeps it while AWS holds its call; `b` comes in meanwhile.
+    aws.close();
+    let (admitted, shed) = tokio::join!(post(app, None, &a), async {
+        aws.wait_for_arrivals(1, Duration::from_secs(60)).await;
+        let shed = post(app, None, &b).await;
+        aws.open();
+        shed
+    });
+    assert_eq!(shed.0, 503, "one cold diagnosis at a time: {}", shed.1);
+    assert_eq!(admitted.0, 200, "{}", admitted.1);
     let mut limited = 0;
     for _ in 0..3 {
         if app.get("/v1/catalogue").await.status() == 429 {
@@ -519,8 +522,7 @@ async fn edge_traffic(app: &TestApp) -> BTreeMap<String, HealthStatus> {
         limited > 0,
         "a burst of three, the fourth request and later are limited"
     );
-    let admitted = if first.0 == 200 { first.1 } else { second.1 };
-    let diagnosis = parse_diagnosis(&admitted);
+    let diagnosis = parse_diagnosis(&admitted.1);
     BTreeMap::from([(
         diagnosis.connector_id.expect("a connector id"),
         diagnosis.status,
@@ -557,9 +559,19 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
         settings.security.api_tokens = Some(Secret::new(format!("metrics:{TOKEN}")));
     })
     .await;
+    // Nothing listens there: Redis is down for the edge app from the start.
     let dead_redis = format!("redis://127.0.0.1:{}", free_port());
+    let gated = GatedAws::start(
+        403,
+        sts_error_body("InvalidClientTokenId", "The security token is invalid."),
+    )
+    .await;
+    let gated_url = gated.url();
     let edge = TestApp::spawn(|settings| {
-        settings.aws.aws_endpoint_url = Some(url.clone());
+        settings.aws.aws_endpoint_url = Some(gated_url);
+        // Only the gate ends the held call: no timeout may free the place first.
+        settings.aws.aws_call_timeout = Duration::from_secs(600);
+        settings.probes.diagnosis_deadline = Duration::from_secs(600);
         settings.cache.redis_url = Some(Secret::new(dead_redis));
         settings.service.max_cold_diagnoses = 1;
         settings.security.rate_limit_burst = 3;
@@ -575,7 +587,7 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
     }
 
     let mut statuses = main_traffic(&main).await;
-    statuses.extend(edge_traffic(&edge).await);
+    statuses.extend(edge_traffic(&edge, &gated).await);
 
     let targets: Vec<String> = [&main, &edge]
         .iter()

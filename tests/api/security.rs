@@ -7,6 +7,8 @@ use connector_doctor::domain::{Diagnosis, Secret};
 use connector_doctor::startup::{Application, StartupError};
 use serde_json::{Value, json};
 
+use crate::helpers::app::parse_diagnosis;
+use crate::helpers::fake_aws::{GatedAws, sts_error_body};
 use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
 
 /// Caller tokens as the settings take them.
@@ -162,42 +164,77 @@ async fn a_spent_bucket_is_429_with_retry_after() {
 
 #[tokio::test]
 async fn cold_diagnoses_beyond_the_cap_are_shed_while_hits_are_still_served() {
-    let fake = FakeAws::identifying(FakeIdentity::user().after(Duration::from_millis(1500))).await;
-    let url = fake.url();
+    // AWS holds every call until the test lets it go, so the two admitted diagnoses keep their
+    // places for as long as the test needs, however slow the machine: no timing is involved.
+    // Each diagnosis ends at its identity check (an unknown key), so one call each.
+    let aws = GatedAws::start(
+        403,
+        sts_error_body("InvalidClientTokenId", "The security token is invalid."),
+    )
+    .await;
+    let url = aws.url();
     let app = TestApp::spawn(move |s| {
         s.aws.aws_endpoint_url = Some(url);
         s.service.max_cold_diagnoses = 2;
+        // Only the gate ends a held call: no timeout or deadline may free a place first,
+        // and the warm entry outlives the test.
+        s.aws.aws_call_timeout = Duration::from_secs(600);
+        s.probes.diagnosis_deadline = Duration::from_secs(600);
+        s.service.cache_ttl_unhealthy = Duration::from_secs(600);
     })
     .await;
     let request = |connector: &str| RequestBody::new().connector(connector).build();
     // A cached diagnosis to serve during the burst.
     let cached = app.diagnosis(&request("warm")).await;
+    assert_eq!(aws.arrivals(), 1);
 
-    let app = &app;
-    let burst = futures::future::join_all((0..6).map(|i| {
-        let body = request(&format!("cold-{i}"));
-        async move { app.diagnose(&body).await }
-    }));
-    let (answers, hit) = tokio::join!(burst, async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.diagnosis(&request("warm")).await
-    });
-
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 200).count(),
-        2,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 503).count(),
-        4,
-        "{statuses:?}"
-    );
-    let shed = answers.iter().find(|a| a.status() == 503).unwrap();
-    assert!(shed.headers().contains_key("retry-after"));
-    assert!(hit.cached);
+    aws.close();
+    let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..6 {
+        let (client, url) = (app.client.clone(), format!("{}/v1/diagnoses", app.base_url));
+        let (body, answers) = (request(&format!("cold-{i}")), answers.clone());
+        tokio::spawn(async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response.headers().contains_key("retry-after");
+            let text = response.text().await.unwrap();
+            answers.send((status, retry_after, text)).unwrap();
+        });
+    }
+    drop(answers);
+    // Two places, both taken and held at AWS: the four others are shed at once.
+    aws.wait_for_arrivals(1 + 2, Duration::from_secs(60)).await;
+    let mut shed = Vec::new();
+    for _ in 0..4 {
+        let answer = tokio::time::timeout(Duration::from_secs(60), answered.recv())
+            .await
+            .expect("the requests beyond the places are answered while the two are held");
+        shed.push(answer.expect("an answer"));
+    }
+    assert_eq!(aws.arrivals(), 1 + 2, "only the admitted reach AWS");
+    for (status, retry_after, text) in &shed {
+        assert_eq!(*status, 503, "{text}");
+        assert!(retry_after, "a shed request says when to retry");
+    }
+    let hit = app.diagnosis(&request("warm")).await;
+    assert!(hit.cached, "a hit needs no place");
     assert_eq!(hit.id, cached.id);
+
+    aws.open();
+    let mut admitted = Vec::new();
+    while let Some(answer) = answered.recv().await {
+        admitted.push(answer);
+    }
+    assert_eq!(admitted.len(), 2, "{admitted:?}");
+    for (status, _, text) in &admitted {
+        assert_eq!(*status, 200, "{text}");
+        assert!(!parse_diagnosis(text).cached);
+    }
+    assert_eq!(
+        aws.arrivals(),
+        3,
+        "shed requests never reach AWS, not even later"
+    );
 }
 
 async fn field_error(app: &TestApp, body: &Value) -> Vec<String> {

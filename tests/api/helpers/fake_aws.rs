@@ -1,8 +1,11 @@
 //! A scripted fake AWS (wiremock): documented AWS responses and error bodies, delays, call counts;
-//! and the one way to script who the credentials are ([`FakeIdentity`]).
+//! the one way to script who the credentials are ([`FakeIdentity`]); and a fake that holds every
+//! request until the test lets it go ([`GatedAws`]).
 
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
 use wiremock::matchers::{body_string_contains, header_regex, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -193,5 +196,110 @@ impl FakeAws {
             .iter()
             .filter(|request| String::from_utf8_lossy(&request.body).contains(&needle))
             .count()
+    }
+}
+
+/// A fake AWS endpoint that answers every request with one scripted response, but only while its
+/// gate is open: a closed gate holds each request, for as long as the test wants, without a
+/// timer. Tests wait for requests to arrive ([`GatedAws::wait_for_arrivals`]) instead of sleeping.
+pub struct GatedAws {
+    url: String,
+    gate: watch::Sender<bool>,
+    arrivals: watch::Receiver<usize>,
+}
+
+impl GatedAws {
+    /// Starts with the gate open, answering `status` with the XML `body`.
+    pub async fn start(status: u16, body: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (gate, opened) = watch::channel(true);
+        let (arrived, arrivals) = watch::channel(0_usize);
+        let response = format!(
+            "HTTP/1.1 {status} Scripted\r\ncontent-type: text/xml\r\n\
+             x-amzn-requestid: 4b1d0f6c-0000-4000-8000-000000000009\r\n\
+             content-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (mut opened, arrived, response) =
+                    (opened.clone(), arrived.clone(), response.clone());
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let mut buffer = Vec::new();
+                    // One request after another on a kept-alive connection.
+                    while read_request(&mut stream, &mut buffer).await {
+                        arrived.send_modify(|count| *count += 1);
+                        if opened.wait_for(|open| *open).await.is_err()
+                            || stream.write_all(response.as_bytes()).await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            url,
+            gate,
+            arrivals,
+        }
+    }
+
+    /// Its base URL, for `--aws-endpoint-url`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Holds every request from now on until [`GatedAws::open`].
+    pub fn close(&self) {
+        self.gate.send_replace(false);
+    }
+
+    /// Answers the held requests and every later one.
+    pub fn open(&self) {
+        self.gate.send_replace(true);
+    }
+
+    /// How many requests have arrived so far (held or answered).
+    pub fn arrivals(&self) -> usize {
+        *self.arrivals.borrow()
+    }
+
+    /// Waits until `count` requests have arrived in all; panics after `limit`.
+    pub async fn wait_for_arrivals(&self, count: usize, limit: Duration) {
+        let mut arrivals = self.arrivals.clone();
+        let arrived = tokio::time::timeout(limit, arrivals.wait_for(|&n| n >= count)).await;
+        assert!(
+            matches!(arrived, Ok(Ok(_))),
+            "{} of {count} requests reached the fake AWS within {limit:?}",
+            self.arrivals()
+        );
+    }
+}
+
+/// Reads one HTTP/1.1 request (head and `content-length` body) from `stream`, keeping bytes of
+/// the next one in `buffer`; false once the peer has closed the connection.
+async fn read_request(stream: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> bool {
+    let mut chunk = [0_u8; 16 * 1024];
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(0);
+            let total = end + 4 + length;
+            if buffer.len() >= total {
+                buffer.drain(..total);
+                return true;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+        }
     }
 }
