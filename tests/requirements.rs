@@ -160,7 +160,9 @@ fn actions_are_well_formed_with_known_services() {
         Connection::SecurityAuditing,
         Connection::SecurityConfiguration,
     ] {
-        for action in &requirements().for_connection(connection).actions {
+        let actions = &requirements().for_connection(connection).actions;
+        assert!(!actions.is_empty(), "{connection:?} requires no action");
+        for action in actions {
             let (service, name) = action.split_once(':').unwrap_or_else(|| panic!("{action}"));
             assert!(SERVICES.contains(&service), "{action}: unknown service");
             assert!(
@@ -182,6 +184,7 @@ fn no_duplicate_actions() {
         Connection::SecurityConfiguration,
     ] {
         let actions = &requirements().for_connection(connection).actions;
+        assert!(!actions.is_empty(), "{connection:?} requires no action");
         assert_eq!(
             actions.iter().collect::<BTreeSet<_>>().len(),
             actions.len(),
@@ -230,6 +233,7 @@ fn shared_actions_name_every_connection() {
     assert_eq!(put_acl.connections, vec![Connection::SecurityAuditing]);
 
     let auditing_only = requirements().required_actions(&[Connection::SecurityAuditing]);
+    assert!(!auditing_only.is_empty());
     assert!(
         auditing_only
             .iter()

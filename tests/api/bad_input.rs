@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, example_request};
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, RequestBody, TestApp};
 
 async fn post_raw(app: &TestApp, content_type: &str, body: Vec<u8>) -> reqwest::Response {
     app.client
@@ -54,7 +54,7 @@ async fn malformed_json_is_400() {
     .await;
     assert!(body["detail"].as_str().unwrap().contains("Invalid JSON"));
     // A complete request followed by anything else is not one JSON document either.
-    let mut trailing = serde_json::to_vec(&example_request()).unwrap();
+    let mut trailing = serde_json::to_vec(&RequestBody::new().build()).unwrap();
     trailing.extend_from_slice(b" {}");
     problem(post_raw(&app, "application/json", trailing).await, 400).await;
 }
@@ -63,7 +63,7 @@ async fn malformed_json_is_400() {
 async fn a_repeated_field_is_422_on_that_field() {
     let app = TestApp::spawn(|_| {}).await;
     // A JSON object may not name a field twice here: which of the two would count is ambiguous.
-    let text = serde_json::to_string(&example_request()).unwrap();
+    let text = serde_json::to_string(&RequestBody::new().build()).unwrap();
     let repeated = text.replacen('{', r#"{"regions": ["us-east-1"], "#, 1);
     assert_eq!(repeated.matches("\"regions\"").count(), 2, "{repeated}");
     let body = problem(
@@ -77,8 +77,7 @@ async fn a_repeated_field_is_422_on_that_field() {
 #[tokio::test]
 async fn a_body_over_64_kib_is_413() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut big = example_request();
-    big["connector_id"] = "x".repeat(70 * 1024).into();
+    let big = RequestBody::new().connector(&"x".repeat(70 * 1024)).build();
     problem(
         post_raw(&app, "application/json", serde_json::to_vec(&big).unwrap()).await,
         413,
@@ -89,15 +88,16 @@ async fn a_body_over_64_kib_is_413() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_415() {
     let app = TestApp::spawn(|_| {}).await;
-    let body = serde_json::to_vec(&example_request()).unwrap();
+    let body = serde_json::to_vec(&RequestBody::new().build()).unwrap();
     problem(post_raw(&app, "text/plain", body).await, 415).await;
 }
 
 #[tokio::test]
 async fn a_malformed_key_id_is_422_on_that_field() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
-    body["credentials"]["access_key_id"] = "AKIA-not-a-key".into();
+    let body = RequestBody::new()
+        .credentials("AKIA-not-a-key", EXAMPLE_SECRET)
+        .build();
     assert_eq!(
         invalid_fields(&app, body).await,
         ["credentials.access_key_id"]
@@ -107,7 +107,7 @@ async fn a_malformed_key_id_is_422_on_that_field() {
 #[tokio::test]
 async fn a_missing_secret_is_422_on_that_field() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
+    let mut body = RequestBody::new().build();
     body["credentials"]
         .as_object_mut()
         .unwrap()
@@ -116,8 +116,7 @@ async fn a_missing_secret_is_422_on_that_field() {
         invalid_fields(&app, body).await,
         ["credentials.secret_access_key"]
     );
-    let mut empty = example_request();
-    empty["credentials"]["secret_access_key"] = "".into();
+    let empty = RequestBody::new().credentials(EXAMPLE_KEY_ID, "").build();
     assert_eq!(
         invalid_fields(&app, empty).await,
         ["credentials.secret_access_key"]
@@ -127,8 +126,9 @@ async fn a_missing_secret_is_422_on_that_field() {
 #[tokio::test]
 async fn a_temporary_key_without_session_token_is_422() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
-    body["credentials"]["access_key_id"] = "ASIAIOSFODNN7EXAMPLE".into();
+    let body = RequestBody::new()
+        .credentials("ASIAIOSFODNN7EXAMPLE", EXAMPLE_SECRET)
+        .build();
     assert_eq!(
         invalid_fields(&app, body).await,
         ["credentials.session_token"]
@@ -138,8 +138,9 @@ async fn a_temporary_key_without_session_token_is_422() {
 #[tokio::test]
 async fn unknown_and_malformed_regions_are_422_on_their_index() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
-    body["regions"] = json!(["eu-west-1", "us-east-1.attacker.example", "mars-north-1"]);
+    let body = RequestBody::new()
+        .regions(&["eu-west-1", "us-east-1.attacker.example", "mars-north-1"])
+        .build();
     assert_eq!(
         invalid_fields(&app, body).await,
         ["regions[1]", "regions[2]"]
@@ -149,15 +150,14 @@ async fn unknown_and_malformed_regions_are_422_on_their_index() {
 #[tokio::test]
 async fn a_bad_connector_id_is_422() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
-    body["connector_id"] = "contoso prod/1".into();
+    let body = RequestBody::new().connector("contoso prod/1").build();
     assert_eq!(invalid_fields(&app, body).await, ["connector_id"]);
 }
 
 #[tokio::test]
 async fn an_unknown_connection_is_422() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
+    let mut body = RequestBody::new().build();
     body["connections"] = json!(["security_auditing", "billing"]);
     assert_eq!(invalid_fields(&app, body).await, ["connections[1]"]);
 }
@@ -167,10 +167,10 @@ async fn unknown_fields_are_422_naming_the_object_that_has_them() {
     // The caller's unknown name is not echoed (a client bug can put a secret there); the
     // error names the object that has it, and the message lists the fields it takes.
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
+    let mut body = RequestBody::new().build();
     body["credentials"]["region"] = "eu-west-1".into();
     assert_eq!(invalid_fields(&app, body).await, ["credentials"]);
-    let mut top = example_request();
+    let mut top = RequestBody::new().build();
     top["endpoint_url"] = "http://attacker.example".into();
     assert_eq!(invalid_fields(&app, top).await, [""]);
 }
@@ -178,10 +178,11 @@ async fn unknown_fields_are_422_naming_the_object_that_has_them() {
 #[tokio::test]
 async fn several_invalid_fields_are_reported_together() {
     let app = TestApp::spawn(|_| {}).await;
-    let mut body = example_request();
-    body["connector_id"] = "".into();
-    body["credentials"]["access_key_id"] = "nope".into();
-    body["regions"] = json!(["nowhere-1"]);
+    let body = RequestBody::new()
+        .connector("")
+        .credentials("nope", EXAMPLE_SECRET)
+        .regions(&["nowhere-1"])
+        .build();
     assert_eq!(
         invalid_fields(&app, body).await,
         ["connector_id", "credentials.access_key_id", "regions[0]"]

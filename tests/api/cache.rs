@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use chrono::{TimeDelta, Utc};
 use connector_doctor::config::Settings;
-use connector_doctor::domain::Secret;
+use connector_doctor::domain::{Connection, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
 
 use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::redis::RedisServer;
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 /// Where the app under test caches.
 #[derive(Clone, Copy)]
@@ -33,52 +34,56 @@ async fn app(kind: Kind<'_>, fake: &FakeAws, adjust: impl FnOnce(&mut Settings))
     .await
 }
 
-/// A fake whose identity answers for a user; the regional probes are left out by asking
-/// for the auditing connection in one region with no trail API scripted (their errors are
-/// findings like any other).
-async fn fake_identity() -> FakeAws {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
-    fake
+/// The request of these tests: the regional probes are left out by asking for the auditing
+/// connection in one region with no trail API scripted (their errors are findings like any other).
+fn request(connector: &str, region: &str) -> RequestBody {
+    RequestBody::new()
+        .connector(connector)
+        .connections(&[Connection::SecurityAuditing])
+        .regions(&[region])
 }
 
 fn body(connector: &str, region: &str) -> Value {
-    json!({
-        "connector_id": connector,
-        "connections": ["security_auditing"],
-        "credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": EXAMPLE_SECRET},
-        "regions": [region],
-    })
+    request(connector, region).build()
 }
 
 async fn miss_then_hit(kind: Kind<'_>) {
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(kind, &fake, |_| {}).await;
 
     let first = app.diagnosis(&body("contoso", "eu-west-1")).await;
     let second = app.diagnosis(&body("contoso", "eu-west-1")).await;
 
-    assert_eq!(first["cached"], false);
-    assert_eq!(second["cached"], true);
-    for field in ["id", "checked_at", "duration_ms", "expires_at", "status"] {
-        assert_eq!(first[field], second[field], "{field}");
-    }
+    assert!(!first.cached);
+    assert!(second.cached);
+    // The hit is the stored diagnosis itself, apart from `cached`.
+    assert_eq!(
+        Diagnosis {
+            cached: false,
+            ..second
+        },
+        first
+    );
     assert_eq!(
         fake.calls_of("GetCallerIdentity").await,
         1,
         "the hit made no AWS call"
     );
 
-    let stored: Value = app
-        .get(&format!("/v1/diagnoses/{}", first["id"].as_str().unwrap()))
+    let stored: Diagnosis = app
+        .get(&format!("/v1/diagnoses/{}", first.id))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(stored["id"], first["id"]);
-    assert_eq!(stored["checked_at"], first["checked_at"]);
+    assert_eq!(stored.id, first.id);
+    assert_eq!(stored.checked_at, first.checked_at);
     assert_eq!(app.get("/v1/diagnoses/dgn_unknown").await.status(), 404);
 }
+
+/// The lifetime of an unhealthy diagnosis in [`ttl_follows_the_outcome`]: the margin a loaded
+/// machine has to ask again before the entry expires.
+const UNHEALTHY_TTL: Duration = Duration::from_secs(5);
 
 async fn ttl_follows_the_outcome(kind: Kind<'_>) {
     let fake = FakeAws::start().await;
@@ -89,54 +94,83 @@ async fn ttl_follows_the_outcome(kind: Kind<'_>) {
     )
     .await;
     let app = app(kind, &fake, |settings| {
-        settings.service.cache_ttl_unhealthy = Duration::from_secs(1);
+        settings.service.cache_ttl_unhealthy = UNHEALTHY_TTL;
         settings.service.cache_ttl_healthy = Duration::from_secs(600);
     })
     .await;
 
     let unhealthy = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(unhealthy["status"], "unhealthy");
+    assert_eq!(unhealthy.status, HealthStatus::Unhealthy);
+    assert_eq!(
+        unhealthy.expires_at - unhealthy.checked_at,
+        TimeDelta::from_std(UNHEALTHY_TTL).unwrap(),
+        "an unhealthy diagnosis lives for the unhealthy TTL, not the healthy one"
+    );
     let again = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(again["cached"], true, "within its TTL");
-    // Well past the 1 s TTL of an unhealthy diagnosis.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let expired = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(expired["cached"], false);
-    assert_ne!(expired["id"], unhealthy["id"]);
+    assert!(
+        again.cached,
+        "within its TTL (asked {} before it expired)",
+        unhealthy.expires_at - Utc::now()
+    );
+    assert_eq!(again.id, unhealthy.id);
+
+    // Ask until the entry is gone rather than sleeping a fixed time: each hit must still be the
+    // same diagnosis, and the first miss comes once the TTL has run out.
+    let give_up = unhealthy.expires_at + TimeDelta::seconds(30);
+    let expired = loop {
+        let answer = app.diagnosis(&body("contoso", "eu-west-1")).await;
+        if !answer.cached {
+            break answer;
+        }
+        assert_eq!(answer.id, unhealthy.id);
+        assert!(
+            Utc::now() < give_up,
+            "still served from the cache 30 s after it expired at {}",
+            unhealthy.expires_at
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Redis keeps the lifetime in whole milliseconds: allow for the truncation.
+    assert!(
+        expired.checked_at >= unhealthy.expires_at - TimeDelta::milliseconds(5),
+        "run again at {}, before the entry expired at {}",
+        expired.checked_at,
+        unhealthy.expires_at
+    );
+    assert_ne!(expired.id, unhealthy.id);
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
 }
 
 async fn refresh_bypasses_at_most_once_per_floor(kind: Kind<'_>) {
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(kind, &fake, |settings| {
         settings.service.refresh_floor = Duration::from_secs(60)
     })
     .await;
 
     let first = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    let mut refresh = body("contoso", "eu-west-1");
-    refresh["refresh"] = true.into();
+    let refresh = request("contoso", "eu-west-1").refresh().build();
     let refreshed = app.diagnosis(&refresh).await;
     let floored = app.diagnosis(&refresh).await;
 
-    assert_eq!(refreshed["cached"], false);
-    assert_ne!(refreshed["id"], first["id"]);
-    assert_eq!(
-        floored["cached"], true,
+    assert!(!refreshed.cached);
+    assert_ne!(refreshed.id, first.id);
+    assert!(
+        floored.cached,
         "a second refresh within the floor is served from the cache"
     );
-    assert_eq!(floored["id"], refreshed["id"]);
+    assert_eq!(floored.id, refreshed.id);
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 2);
 }
 
 async fn history_is_newest_first_capped_and_without_hits(kind: Kind<'_>) {
-    let fake = fake_identity().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(kind, &fake, |settings| settings.cache.history_size = 3).await;
 
     let mut ids = Vec::new();
     for region in ["us-east-1", "us-east-2", "us-west-1", "us-west-2"] {
         let diagnosis = app.diagnosis(&body("contoso", region)).await;
-        ids.push(diagnosis["id"].as_str().unwrap().to_owned());
+        ids.push(diagnosis.id);
     }
     app.diagnosis(&body("contoso", "us-west-2")).await; // a hit: not added again
     app.diagnosis(&body("other", "us-east-1")).await; // another connector
@@ -155,6 +189,7 @@ async fn history_is_newest_first_capped_and_without_hits(kind: Kind<'_>) {
         .map(|i| i["id"].as_str().unwrap())
         .collect();
     assert_eq!(listed, [ids[3].as_str(), ids[2].as_str(), ids[1].as_str()]);
+    // The history's own wire shape: every item lists its finding codes.
     assert!(history["items"][0]["finding_codes"].is_array());
     let empty: Value = app
         .get("/v1/connectors/nobody/history")
@@ -187,33 +222,32 @@ async fn memory_history() {
 
 #[tokio::test]
 async fn redis_miss_then_hit() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     miss_then_hit(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn redis_ttl_follows_the_outcome() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     ttl_follows_the_outcome(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn redis_refresh_bypasses_at_most_once_per_floor() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     refresh_bypasses_at_most_once_per_floor(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn redis_history() {
-    let redis = RedisServer::start();
+    let redis = RedisServer::start().await;
     history_is_newest_first_capped_and_without_hits(Kind::Redis(&redis)).await;
 }
 
 #[tokio::test]
 async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_requests() {
-    let redis = RedisServer::start();
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::from_millis(500)).await;
+    let redis = RedisServer::start().await;
+    let fake = FakeAws::identifying(FakeIdentity::user().after(Duration::from_millis(500))).await;
     let first = app(Kind::Redis(&redis), &fake, |_| {}).await;
     let second = app(Kind::Redis(&redis), &fake, |_| {}).await;
 
@@ -225,24 +259,24 @@ async fn two_replicas_sharing_redis_run_one_diagnosis_for_twenty_identical_reque
     .await;
 
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 1);
-    let id = &answers[0]["id"];
+    let id = &answers[0].id;
     assert!(
-        answers.iter().all(|answer| &answer["id"] == id),
+        answers.iter().all(|answer| &answer.id == id),
         "all share one diagnosis"
     );
 }
 
 #[tokio::test]
 async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
-    let mut redis = RedisServer::start();
-    let fake = fake_identity().await;
+    let mut redis = RedisServer::start().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
     app.diagnosis(&body("contoso", "eu-west-1")).await;
 
     redis.stop();
     for _ in 0..3 {
         let diagnosis = app.diagnosis(&body("contoso", "eu-west-1")).await;
-        assert_eq!(diagnosis["cached"], false, "answered uncached");
+        assert!(!diagnosis.cached, "answered uncached");
     }
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);
@@ -251,28 +285,27 @@ async fn a_redis_outage_degrades_caching_without_failing_a_diagnosis() {
         json!({"status": "ready", "cache": "degraded"})
     );
 
-    redis.restart();
+    redis.restart().await;
     let fresh = app.diagnosis(&body("contoso", "eu-west-1")).await;
     let hit = app.diagnosis(&body("contoso", "eu-west-1")).await;
-    assert_eq!(hit["cached"], true, "caching resumed by itself");
-    assert_eq!(hit["id"], fresh["id"]);
+    assert!(hit.cached, "caching resumed by itself");
+    assert_eq!(hit.id, fresh.id);
     let ready: Value = app.get("/readyz").await.json().await.unwrap();
     assert_eq!(ready["cache"], "ok");
 }
 
 #[tokio::test]
 async fn nothing_in_redis_reveals_a_secret_or_key_id() {
-    let redis = RedisServer::start();
-    let fake = fake_identity().await;
+    let redis = RedisServer::start().await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = app(Kind::Redis(&redis), &fake, |_| {}).await;
     let token = format!("T0KEN{}", uuid::Uuid::new_v4().simple());
     let temporary_key = "ASIAIOSFODNN7EXAMPLE";
     for (connector, region) in [("contoso", "eu-west-1"), ("fabrikam", "us-east-1")] {
-        let mut request = body(connector, region);
-        request["credentials"] = json!({
-            "access_key_id": temporary_key, "secret_access_key": EXAMPLE_SECRET, "session_token": token
-        });
-        app.diagnosis(&request).await;
+        let temporary = request(connector, region)
+            .credentials(temporary_key, EXAMPLE_SECRET)
+            .session_token(&token);
+        app.diagnosis(&temporary.build()).await;
         app.diagnosis(&body(connector, region)).await;
     }
 

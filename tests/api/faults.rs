@@ -5,33 +5,35 @@
 
 use std::time::{Duration, Instant};
 
+use connector_doctor::domain::{
+    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Diagnosis, HealthStatus,
+    SecurityHubState,
+};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::matchers::{body_string_contains, header_exists, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::app::{check, finding_codes};
+use crate::helpers::app::{check, finding_codes, has_finding, parse_diagnosis, region};
+use crate::helpers::binary::Binary;
 use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::fake_regions::{
     CLOUDTRAIL, CONFIG, healthy_account, json_error, json_response, target,
 };
 use crate::helpers::redis::RedisServer;
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
-use crate::hygiene::Binary;
+use crate::helpers::{EXAMPLE_SECRET, FakeAws, RequestBody, TestApp};
 
 fn request(connector: &str) -> Value {
-    json!({
-        "connector_id": connector,
-        "credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": EXAMPLE_SECRET},
-        "regions": ["eu-west-1"],
-    })
+    RequestBody::new().connector(connector).build()
 }
 
 /// No finding blames the credentials: an AWS fault is never a credential failure.
-fn assert_no_credential_finding(diagnosis: &Value) {
+fn assert_no_credential_finding(diagnosis: &Diagnosis) {
     let codes = finding_codes(diagnosis);
     assert!(
-        codes.iter().all(|code| !code.starts_with("CREDENTIALS_")),
+        codes
+            .iter()
+            .all(|code| !code.as_str().starts_with("CREDENTIALS_")),
         "{codes:?}"
     );
 }
@@ -66,17 +68,17 @@ async fn a_call_slower_than_the_per_call_timeout_is_aws_timeout_and_answered() {
         started.elapsed() < Duration::from_secs(15),
         "the call timeout cut it"
     );
-    assert!(finding_codes(&diagnosis).contains(&"AWS_TIMEOUT".to_owned()));
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "error");
-    let config = diagnosis["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "config")
-        .unwrap();
-    assert_eq!(config["status"], "error");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["security_hub"], "enabled");
-    assert_eq!(diagnosis["status"], "degraded");
+    assert!(has_finding(&diagnosis, Code::AwsTimeout));
+    assert_eq!(region(&diagnosis, "eu-west-1").config, ConfigState::Error);
+    assert_eq!(
+        check(&diagnosis, CheckId::Config).status,
+        CheckStatus::Error
+    );
+    assert_eq!(
+        region(&diagnosis, "eu-west-1").security_hub,
+        SecurityHubState::Enabled
+    );
+    assert_eq!(diagnosis.status, HealthStatus::Degraded);
 }
 
 #[tokio::test]
@@ -99,9 +101,12 @@ async fn an_identity_call_hanging_past_the_deadline_is_answered_by_the_deadline(
         "answered by the 2 s deadline plus a margin, took {:?}",
         started.elapsed()
     );
-    assert_eq!(check(&diagnosis, "identity")["status"], "error");
-    assert!(finding_codes(&diagnosis).contains(&"AWS_TIMEOUT".to_owned()));
-    assert_eq!(diagnosis["status"], "degraded");
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Error
+    );
+    assert!(has_finding(&diagnosis, Code::AwsTimeout));
+    assert_eq!(diagnosis.status, HealthStatus::Degraded);
     assert_no_credential_finding(&diagnosis);
 }
 
@@ -149,16 +154,21 @@ async fn connections_dropped_before_or_mid_body_are_findings_not_failures() {
 
         let diagnosis = app.diagnosis(&request("dropped")).await;
 
-        assert_eq!(check(&diagnosis, "identity")["status"], "error");
+        assert_eq!(
+            check(&diagnosis, CheckId::Identity).status,
+            CheckStatus::Error
+        );
         let codes = finding_codes(&diagnosis);
         assert!(
-            codes.iter().any(
-                |code| ["AWS_UNREACHABLE", "AWS_SERVICE_ERROR", "AWS_TIMEOUT"]
-                    .contains(&code.as_str())
-            ),
+            codes.iter().any(|code| [
+                Code::AwsUnreachable,
+                Code::AwsServiceError,
+                Code::AwsTimeout
+            ]
+            .contains(code)),
             "{codes:?}"
         );
-        assert_eq!(diagnosis["status"], "degraded", "{diagnosis:#}");
+        assert_eq!(diagnosis.status, HealthStatus::Degraded, "{diagnosis:#?}");
         assert_no_credential_finding(&diagnosis);
     }
 }
@@ -176,10 +186,13 @@ async fn malformed_xml_from_sts_is_an_aws_service_error() {
 
     let diagnosis = app.diagnosis(&request("garbage-xml")).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "error");
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Error
+    );
     assert!(
-        finding_codes(&diagnosis).contains(&"AWS_SERVICE_ERROR".to_owned()),
-        "{diagnosis:#}"
+        has_finding(&diagnosis, Code::AwsServiceError),
+        "{diagnosis:#?}"
     );
     assert_no_credential_finding(&diagnosis);
 }
@@ -216,12 +229,18 @@ async fn malformed_json_from_the_regional_services_is_an_aws_service_error() {
 
     let diagnosis = app.diagnosis(&request("garbage-json")).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "pass");
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Pass
+    );
     let codes = finding_codes(&diagnosis);
-    assert!(codes.contains(&"AWS_SERVICE_ERROR".to_owned()), "{codes:?}");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "error");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["security_hub"], "error");
-    assert_eq!(diagnosis["status"], "degraded", "{diagnosis:#}");
+    assert!(codes.contains(&Code::AwsServiceError), "{codes:?}");
+    assert_eq!(region(&diagnosis, "eu-west-1").config, ConfigState::Error);
+    assert_eq!(
+        region(&diagnosis, "eu-west-1").security_hub,
+        SecurityHubState::Error
+    );
+    assert_eq!(diagnosis.status, HealthStatus::Degraded, "{diagnosis:#?}");
     assert_no_credential_finding(&diagnosis);
 }
 
@@ -237,9 +256,12 @@ async fn a_throttling_storm_is_degraded_aws_throttled_and_answered() {
     .await;
     let app = app_with(fake.url(), Duration::from_secs(10), Duration::from_secs(12)).await;
     let diagnosis = app.diagnosis(&request("storm-identity")).await;
-    assert_eq!(check(&diagnosis, "identity")["status"], "error");
-    assert!(finding_codes(&diagnosis).contains(&"AWS_THROTTLED".to_owned()));
-    assert_eq!(diagnosis["status"], "degraded");
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Error
+    );
+    assert!(has_finding(&diagnosis, Code::AwsThrottled));
+    assert_eq!(diagnosis.status, HealthStatus::Degraded);
     assert_no_credential_finding(&diagnosis);
     assert!(
         fake.calls_of("GetCallerIdentity").await >= 2,
@@ -282,15 +304,22 @@ async fn a_throttling_storm_is_degraded_aws_throttled_and_answered() {
 
     let diagnosis = app.diagnosis(&request("storm")).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "pass");
-    assert!(finding_codes(&diagnosis).contains(&"AWS_THROTTLED".to_owned()));
-    for service in ["security_hub", "config", "cloudtrail"] {
-        assert_eq!(
-            diagnosis["regions"]["eu-west-1"][service], "error",
-            "{diagnosis:#}"
-        );
-    }
-    assert_eq!(diagnosis["status"], "degraded", "{diagnosis:#}");
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Pass
+    );
+    assert!(has_finding(&diagnosis, Code::AwsThrottled));
+    let states = region(&diagnosis, "eu-west-1");
+    assert_eq!(
+        (states.security_hub, states.config, states.cloudtrail),
+        (
+            SecurityHubState::Error,
+            ConfigState::Error,
+            CloudTrailState::Error
+        ),
+        "{diagnosis:#?}"
+    );
+    assert_eq!(diagnosis.status, HealthStatus::Degraded, "{diagnosis:#?}");
 }
 
 #[tokio::test]
@@ -320,22 +349,22 @@ async fn a_5xx_burst_is_retried_and_a_5xx_outage_is_an_aws_service_error() {
     let diagnosis = app.diagnosis(&request("burst")).await;
 
     assert_eq!(
-        check(&diagnosis, "identity")["status"],
-        "pass",
-        "{diagnosis:#}"
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Pass,
+        "{diagnosis:#?}"
     );
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 3);
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "error");
-    assert!(finding_codes(&diagnosis).contains(&"AWS_SERVICE_ERROR".to_owned()));
-    assert_eq!(diagnosis["status"], "degraded");
+    assert_eq!(region(&diagnosis, "eu-west-1").config, ConfigState::Error);
+    assert!(has_finding(&diagnosis, Code::AwsServiceError));
+    assert_eq!(diagnosis.status, HealthStatus::Degraded);
 }
 
 #[tokio::test]
 async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panics() {
     let fake = FakeAws::start().await;
     healthy_account(&fake).await;
-    let mut redis = RedisServer::start();
-    let mut service = Binary::start_logging(
+    let mut redis = RedisServer::start().await;
+    let mut service = Binary::start(
         &[
             "--aws-endpoint-url",
             &fake.url(),
@@ -351,7 +380,8 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
             "256",
         ],
         "info",
-    );
+    )
+    .await;
     let base = service.base_url.clone();
     let client = reqwest::Client::new();
     let wave = async |label: &str, count: usize| -> Vec<String> {
@@ -369,8 +399,7 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
                 let status = response.status();
                 let text = response.text().await.unwrap();
                 assert_eq!(status, 200, "{text}");
-                let diagnosis: Value = serde_json::from_str(&text).unwrap();
-                diagnosis["id"].as_str().unwrap().to_owned()
+                parse_diagnosis(&text).id
             }
         });
         futures::future::join_all(requests).await
@@ -388,7 +417,7 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
         ids
     };
     let outage = wave("outage", 10).await;
-    redis.restart();
+    redis.restart().await;
     // The connection manager reconnects by itself; give it a moment, then check readiness.
     let started = Instant::now();
     loop {
@@ -413,7 +442,14 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
     }
     let after = wave("after", 10).await;
 
-    assert_eq!(before.len() + during.len() + outage.len() + after.len(), 50);
+    // Every answer of every wave was a 200 with its own diagnosis (the wave asserts the 200s).
+    let ids: std::collections::BTreeSet<&String> = before
+        .iter()
+        .chain(&during)
+        .chain(&outage)
+        .chain(&after)
+        .collect();
+    assert_eq!(ids.len(), 10 + 20 + 10 + 10, "one diagnosis per connector");
     for (i, id) in after.iter().enumerate() {
         let report = client
             .get(format!("{base}/v1/diagnoses/{id}"))
@@ -431,7 +467,7 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
             .unwrap();
         assert_eq!(history["items"][0]["id"], id.as_str(), "{history}");
     }
-    let logs = service.stop();
+    let logs = service.stop().await;
     assert!(logs.contains("request served"), "the logs were captured");
     assert!(!logs.contains("panicked"), "{logs}");
 }
@@ -443,10 +479,11 @@ async fn a_non_ascii_access_key_id_of_twenty_bytes_is_a_422_not_a_panic() {
     let key_id = format!("AKI\u{106cb7}{}", "A".repeat(13));
     assert_eq!(key_id.len(), 20);
     let response = app
-        .diagnose(&json!({
-            "credentials": {"access_key_id": key_id, "secret_access_key": EXAMPLE_SECRET},
-            "regions": ["eu-west-1"],
-        }))
+        .diagnose(
+            &RequestBody::new()
+                .credentials(&key_id, EXAMPLE_SECRET)
+                .build(),
+        )
         .await;
     assert_eq!(response.status(), 422);
     assert_eq!(app.get("/healthz").await.status(), 200);

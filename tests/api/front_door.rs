@@ -7,12 +7,12 @@
 
 use std::time::Duration;
 
-use connector_doctor::domain::Secret;
+use connector_doctor::domain::{Diagnosis, Secret};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{FakeAws, TestApp, example_request};
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 /// Generous bound for answers that should come at once.
 const PROMPT: Duration = Duration::from_secs(10);
@@ -147,8 +147,7 @@ async fn v1_operations(app: &TestApp, fill: &dyn Fn(&str) -> String) -> Vec<(Str
 
 #[tokio::test]
 async fn no_spelling_of_a_v1_path_reaches_a_handler_without_a_token() {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let url = fake.url();
     // A tenant really named `default`: the name the service once gave to callers without a token.
     let app = TestApp::spawn(move |settings| {
@@ -156,25 +155,21 @@ async fn no_spelling_of_a_v1_path_reaches_a_handler_without_a_token() {
         settings.security.api_tokens = tokens("default:default-token");
     })
     .await;
-    let stored: Value = app
+    let stored: Diagnosis = app
         .client
         .post(format!("{}/v1/diagnoses", app.base_url))
         .bearer_auth("default-token")
-        .json(&example_request())
+        .json(&RequestBody::new().build())
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let id = stored["id"]
-        .as_str()
-        .expect("a stored diagnosis")
-        .to_owned();
-    let connector = example_request()["connector_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = stored.id;
+    let connector = stored
+        .connector_id
+        .expect("the example names its connector");
     let fill = |path: &str| {
         path.replace("{id}", &id)
             .replace("{connector_id}", &connector)
@@ -220,7 +215,7 @@ async fn no_spelling_of_a_v1_path_reaches_a_handler_without_a_token() {
 fn body_for(method: &str, path: &str) -> Vec<u8> {
     match (method, path.ends_with("/match")) {
         ("POST", true) => br#"{"message": "AccessDenied"}"#.to_vec(),
-        ("POST", false) => serde_json::to_vec(&example_request()).unwrap(),
+        ("POST", false) => serde_json::to_vec(&RequestBody::new().build()).unwrap(),
         _ => Vec::new(),
     }
 }
@@ -307,13 +302,14 @@ async fn the_per_address_cap_is_off_by_default_and_holds_when_set() {
 #[tokio::test]
 async fn validation_errors_name_the_field_and_never_quote_the_value() {
     let app = TestApp::spawn(|_| {}).await;
-    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let secret = EXAMPLE_SECRET;
+    // Malformed on purpose, so written by hand.
     let bodies = [
         // `credentials` as a JSON string: a common client bug.
-        json!({"credentials": format!("{{\"access_key_id\": \"AKIAIOSFODNN7EXAMPLE\", \"secret_access_key\": \"{secret}\"}}")}),
-        json!({"credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": secret}, "connections": [secret]}),
-        json!({"credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": secret, secret: 1}}),
-        json!({"credentials": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": secret}, "refresh": secret}),
+        json!({"credentials": format!("{{\"access_key_id\": \"{EXAMPLE_KEY_ID}\", \"secret_access_key\": \"{secret}\"}}")}),
+        json!({"credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": secret}, "connections": [secret]}),
+        json!({"credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": secret, secret: 1}}),
+        json!({"credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": secret}, "refresh": secret}),
     ];
     for body in bodies {
         let response = app.diagnose(&body).await;
@@ -384,7 +380,7 @@ async fn a_header_section_over_16_kib_is_a_431() {
 #[tokio::test]
 async fn other_charsets_and_any_content_encoding_are_a_415() {
     let app = TestApp::spawn(|_| {}).await;
-    let body = serde_json::to_vec(&example_request()).unwrap();
+    let body = serde_json::to_vec(&RequestBody::new().build()).unwrap();
     for headers in [
         vec![("Content-Type", "application/json; charset=iso-8859-1")],
         vec![("Content-Type", "application/json; charset=utf-16")],
@@ -447,7 +443,7 @@ async fn refused_requests_keep_their_connection_for_the_next_request() {
     let app =
         TestApp::spawn(|settings| settings.security.api_tokens = tokens("acme:acme-token")).await;
     let address = app.base_url.trim_start_matches("http://").to_owned();
-    let body = serde_json::to_string(&example_request()).unwrap();
+    let body = serde_json::to_string(&RequestBody::new().build()).unwrap();
     let mut stream = TcpStream::connect(&address).await.unwrap();
     for _ in 0..5 {
         let request = format!(

@@ -1,48 +1,48 @@
 //! The identity check against moto and the scripted fake.
 
-use crate::helpers::app::{check, finding_codes};
-use crate::helpers::fake_aws::{caller_identity_body, sts_error_body};
-use crate::helpers::{FakeAws, Moto, TestApp, example_request};
+use connector_doctor::domain::{CheckId, CheckStatus, Code, HealthStatus, PrincipalType};
+
+use crate::helpers::app::{check, finding, finding_codes};
+use crate::helpers::fake_aws::{ROOT_ARN, sts_error_body};
+use crate::helpers::{FakeAws, FakeIdentity, Moto, RequestBody, TestApp};
 
 #[tokio::test]
 async fn a_moto_users_keys_pass_identity_with_account_and_user_arn() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = moto.create_user_with_key("mdca").await;
     let app = TestApp::with_aws(&moto.url).await;
 
-    let mut body = example_request();
-    body["credentials"]["access_key_id"] = key.id.into();
-    body["credentials"]["secret_access_key"] = key.secret.into();
-    let diagnosis = app.diagnosis(&body).await;
+    let body = RequestBody::new().credentials(&key.id, &key.secret);
+    let diagnosis = app.diagnosis(&body.build()).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "pass");
-    assert_eq!(diagnosis["identity"]["account_id"], "123456789012");
     assert_eq!(
-        diagnosis["identity"]["arn"],
-        "arn:aws:iam::123456789012:user/mdca"
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Pass
     );
-    assert_eq!(diagnosis["identity"]["principal_type"], "user");
-    assert_eq!(diagnosis["connector_id"], "contoso-prod");
-    assert_eq!(diagnosis["cached"], false);
-    assert!(diagnosis["id"].as_str().unwrap().starts_with("dgn_"));
+    let identity = diagnosis.identity.as_ref().expect("an identity");
+    assert_eq!(identity.account_id, "123456789012");
+    assert_eq!(identity.arn, "arn:aws:iam::123456789012:user/mdca");
+    assert_eq!(identity.principal_type, PrincipalType::User);
+    assert_eq!(diagnosis.connector_id.as_deref(), Some("contoso-prod"));
+    assert!(!diagnosis.cached);
+    assert!(diagnosis.id.starts_with("dgn_"), "{}", diagnosis.id);
 }
 
 #[tokio::test]
 async fn a_root_arn_is_reported_as_root_with_a_warning() {
-    let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:root"),
-    )
-    .await;
+    let fake = FakeAws::identifying(FakeIdentity::root()).await;
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app.diagnosis(&example_request()).await;
+    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
 
-    assert_eq!(diagnosis["identity"]["principal_type"], "root");
-    assert_eq!(check(&diagnosis, "identity")["status"], "warn");
-    assert!(finding_codes(&diagnosis).contains(&"ROOT_CREDENTIALS_USED".to_owned()));
+    let identity = diagnosis.identity.as_ref().expect("an identity");
+    assert_eq!(identity.arn, ROOT_ARN);
+    assert_eq!(identity.principal_type, PrincipalType::Root);
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Warn
+    );
+    assert!(finding_codes(&diagnosis).contains(&Code::RootCredentialsUsed));
 }
 
 #[tokio::test]
@@ -51,13 +51,19 @@ async fn an_unreachable_endpoint_gives_a_200_with_an_errored_identity_check() {
     let port = crate::helpers::process::free_port();
     let app = TestApp::with_aws(&format!("http://127.0.0.1:{port}")).await;
 
-    let diagnosis = app.diagnosis(&example_request()).await;
+    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "error");
-    assert_eq!(finding_codes(&diagnosis), vec!["AWS_UNREACHABLE"]);
-    assert_eq!(diagnosis["status"], "degraded");
-    assert!(diagnosis["identity"].is_null());
-    assert_eq!(check(&diagnosis, "permissions")["status"], "skipped");
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Error
+    );
+    assert_eq!(finding_codes(&diagnosis), [Code::AwsUnreachable]);
+    assert_eq!(diagnosis.status, HealthStatus::Degraded);
+    assert_eq!(diagnosis.identity, None);
+    assert_eq!(
+        check(&diagnosis, CheckId::Permissions).status,
+        CheckStatus::Skipped
+    );
 }
 
 #[tokio::test]
@@ -74,26 +80,27 @@ async fn an_unknown_key_id_fails_identity_and_blocks_the_rest() {
     .await;
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app.diagnosis(&example_request()).await;
+    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "fail");
     assert_eq!(
-        finding_codes(&diagnosis),
-        vec!["CREDENTIALS_INVALID_KEY_ID"]
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Fail
     );
-    assert_eq!(diagnosis["status"], "unhealthy");
-    let finding = &diagnosis["findings"][0];
-    assert_eq!(finding["aws_error"]["code"], "InvalidClientTokenId");
-    assert_eq!(finding["aws_error"]["http_status"], 403);
-    assert_eq!(finding["aws_error"]["operation"], "GetCallerIdentity");
-    assert!(!finding["resolution"].as_array().unwrap().is_empty());
+    assert_eq!(finding_codes(&diagnosis), [Code::CredentialsInvalidKeyId]);
+    assert_eq!(diagnosis.status, HealthStatus::Unhealthy);
+    let finding = finding(&diagnosis, Code::CredentialsInvalidKeyId);
+    let aws_error = finding.aws_error.as_ref().expect("the AWS error");
+    assert_eq!(aws_error.code.as_deref(), Some("InvalidClientTokenId"));
+    assert_eq!(aws_error.http_status, Some(403));
+    assert_eq!(aws_error.operation, "GetCallerIdentity");
+    assert!(!finding.resolution.is_empty());
     // An unknown key is not retried: retrying cannot fix it.
     assert_eq!(fake.calls_of("GetCallerIdentity").await, 1);
 }
 
 #[tokio::test]
 async fn assuming_a_moto_role_diagnoses_the_role_session() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = moto.create_user_with_key("mdca").await;
     let trust = serde_json::json!({
         "Version": "2012-10-17",
@@ -108,24 +115,26 @@ async fn assuming_a_moto_role_diagnoses_the_role_session() {
         .expect("moto creates the role");
     let app = TestApp::with_aws(&moto.url).await;
 
-    let mut body = example_request();
-    body["credentials"]["access_key_id"] = key.id.into();
-    body["credentials"]["secret_access_key"] = key.secret.into();
-    body["assume_role"] = serde_json::json!({
-        "role_arn": "arn:aws:iam::123456789012:role/portal-audit",
-        "external_id": "portal-42"
-    });
-    let diagnosis = app.diagnosis(&body).await;
+    let body = RequestBody::new()
+        .credentials(&key.id, &key.secret)
+        .assume_role(
+            "arn:aws:iam::123456789012:role/portal-audit",
+            Some("portal-42"),
+        );
+    let diagnosis = app.diagnosis(&body.build()).await;
 
     assert_eq!(
-        check(&diagnosis, "assume_role")["status"],
-        "pass",
-        "{diagnosis:#}"
+        check(&diagnosis, CheckId::AssumeRole).status,
+        CheckStatus::Pass,
+        "{diagnosis:#?}"
     );
-    assert_eq!(diagnosis["identity"]["principal_type"], "assumed_role");
-    let arn = diagnosis["identity"]["arn"].as_str().unwrap();
+    let identity = diagnosis.identity.as_ref().expect("an identity");
+    assert_eq!(identity.principal_type, PrincipalType::AssumedRole);
     assert!(
-        arn.starts_with("arn:aws:sts::123456789012:assumed-role/portal-audit/"),
-        "{arn}"
+        identity
+            .arn
+            .starts_with("arn:aws:sts::123456789012:assumed-role/portal-audit/"),
+        "{}",
+        identity.arn
     );
 }

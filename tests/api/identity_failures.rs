@@ -3,31 +3,34 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use connector_doctor::domain::{CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus};
 
-use crate::helpers::app::{check, finding_codes};
+use crate::helpers::app::{check, connection, finding, finding_codes};
 use crate::helpers::fake_aws::sts_error_body;
-use crate::helpers::{FakeAws, TestApp, example_request};
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
 
 /// Diagnoses the example request against a fake whose GetCallerIdentity answers `status`/`body`.
-async fn diagnose_identity_error(status: u16, code: &str, message: &str) -> (Value, FakeAws) {
+async fn diagnose_identity_error(status: u16, code: &str, message: &str) -> (Diagnosis, FakeAws) {
     let fake = FakeAws::start().await;
     fake.on_action("GetCallerIdentity", status, sts_error_body(code, message))
         .await;
     let app = TestApp::with_aws(&fake.url()).await;
-    (app.diagnosis(&example_request()).await, fake)
+    (app.diagnosis(&RequestBody::new().build()).await, fake)
 }
 
-fn assert_outcome(diagnosis: &Value, code: &str, check_status: &str, status: &str) {
-    assert_eq!(finding_codes(diagnosis), vec![code], "{diagnosis:#}");
-    assert_eq!(check(diagnosis, "identity")["status"], check_status);
-    assert_eq!(diagnosis["status"], status);
-    for connection in ["security_auditing", "security_configuration"] {
-        assert_eq!(diagnosis["connections"][connection]["status"], status);
-        assert_eq!(
-            diagnosis["connections"][connection]["finding_codes"],
-            json!([code])
-        );
+fn assert_outcome(
+    diagnosis: &Diagnosis,
+    code: Code,
+    check_status: CheckStatus,
+    status: HealthStatus,
+) {
+    assert_eq!(finding_codes(diagnosis), [code], "{diagnosis:#?}");
+    assert_eq!(check(diagnosis, CheckId::Identity).status, check_status);
+    assert_eq!(diagnosis.status, status);
+    for requested in Connection::ALL {
+        let report = connection(diagnosis, requested);
+        assert_eq!(report.status, status, "{requested:?}");
+        assert_eq!(report.finding_codes, [code], "{requested:?}");
     }
 }
 
@@ -41,9 +44,9 @@ async fn a_wrong_secret_is_a_signature_mismatch() {
     .await;
     assert_outcome(
         &diagnosis,
-        "CREDENTIALS_SIGNATURE_MISMATCH",
-        "fail",
-        "unhealthy",
+        Code::CredentialsSignatureMismatch,
+        CheckStatus::Fail,
+        HealthStatus::Unhealthy,
     );
 }
 
@@ -55,14 +58,24 @@ async fn an_expired_session_token_is_reported_as_expired() {
         "The security token included in the request is expired",
     )
     .await;
-    assert_outcome(&diagnosis, "CREDENTIALS_EXPIRED", "fail", "unhealthy");
+    assert_outcome(
+        &diagnosis,
+        Code::CredentialsExpired,
+        CheckStatus::Fail,
+        HealthStatus::Unhealthy,
+    );
 }
 
 #[tokio::test]
 async fn a_skewed_clock_is_reported_from_the_code_and_from_the_date_header() {
     let (diagnosis, _) =
         diagnose_identity_error(403, "RequestTimeTooSkewed", "Request time too skewed").await;
-    assert_outcome(&diagnosis, "CLOCK_SKEW", "fail", "unhealthy");
+    assert_outcome(
+        &diagnosis,
+        Code::ClockSkew,
+        CheckStatus::Fail,
+        HealthStatus::Unhealthy,
+    );
 
     let fake = FakeAws::start().await;
     let skewed = (chrono::Utc::now() + chrono::TimeDelta::minutes(30)).to_rfc2822();
@@ -76,14 +89,24 @@ async fn a_skewed_clock_is_reported_from_the_code_and_from_the_date_header() {
         .mount(&fake.server)
         .await;
     let app = TestApp::with_aws(&fake.url()).await;
-    let diagnosis = app.diagnosis(&example_request()).await;
-    assert_outcome(&diagnosis, "CLOCK_SKEW", "fail", "unhealthy");
+    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
+    assert_outcome(
+        &diagnosis,
+        Code::ClockSkew,
+        CheckStatus::Fail,
+        HealthStatus::Unhealthy,
+    );
 }
 
 #[tokio::test]
 async fn throttling_that_outlasts_the_sdk_retries_is_aws_throttled() {
     let (diagnosis, fake) = diagnose_identity_error(400, "Throttling", "Rate exceeded").await;
-    assert_outcome(&diagnosis, "AWS_THROTTLED", "error", "degraded");
+    assert_outcome(
+        &diagnosis,
+        Code::AwsThrottled,
+        CheckStatus::Error,
+        HealthStatus::Degraded,
+    );
     assert_eq!(
         fake.calls_of("GetCallerIdentity").await,
         3,
@@ -95,7 +118,12 @@ async fn throttling_that_outlasts_the_sdk_retries_is_aws_throttled() {
 async fn an_aws_500_is_a_service_error_after_retries() {
     let (diagnosis, fake) =
         diagnose_identity_error(500, "InternalFailure", "An internal error occurred.").await;
-    assert_outcome(&diagnosis, "AWS_SERVICE_ERROR", "error", "degraded");
+    assert_outcome(
+        &diagnosis,
+        Code::AwsServiceError,
+        CheckStatus::Error,
+        HealthStatus::Degraded,
+    );
     assert!(
         fake.calls_of("GetCallerIdentity").await > 1,
         "5xx is retried"
@@ -104,25 +132,28 @@ async fn an_aws_500_is_a_service_error_after_retries() {
 
 #[tokio::test]
 async fn a_response_slower_than_the_call_timeout_is_aws_timeout() {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::from_secs(10)).await;
+    let fake = FakeAws::identifying(FakeIdentity::user().after(Duration::from_secs(10))).await;
     let app = TestApp::spawn(|settings| {
         settings.aws.aws_endpoint_url = Some(fake.url());
         settings.aws.aws_call_timeout = Duration::from_secs(1);
     })
     .await;
 
-    let diagnosis = app.diagnosis(&example_request()).await;
+    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
 
-    assert_outcome(&diagnosis, "AWS_TIMEOUT", "error", "degraded");
+    assert_outcome(
+        &diagnosis,
+        Code::AwsTimeout,
+        CheckStatus::Error,
+        HealthStatus::Degraded,
+    );
     // Generous margin: the answer comes long before the fake's 10 s reply would.
-    assert!(diagnosis["duration_ms"].as_u64().unwrap() < 9_000);
+    assert!(diagnosis.duration_ms < 9_000, "{}", diagnosis.duration_ms);
 }
 
 #[tokio::test]
 async fn a_denied_assume_role_names_trust_policy_and_external_id() {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     fake.on_action(
         "AssumeRole",
         403,
@@ -133,27 +164,36 @@ async fn a_denied_assume_role_names_trust_policy_and_external_id() {
     )
     .await;
     let app = TestApp::with_aws(&fake.url()).await;
-    let mut body = example_request();
-    body["assume_role"] =
-        json!({"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": "portal-42"});
+    let body =
+        RequestBody::new().assume_role("arn:aws:iam::123456789012:role/mdca", Some("portal-42"));
 
-    let diagnosis = app.diagnosis(&body).await;
+    let diagnosis = app.diagnosis(&body.build()).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "pass");
-    assert_eq!(check(&diagnosis, "assume_role")["status"], "fail");
-    assert_eq!(finding_codes(&diagnosis), vec!["ASSUME_ROLE_DENIED"]);
-    assert_eq!(diagnosis["status"], "unhealthy");
-    let detail = diagnosis["findings"][0]["detail"].as_str().unwrap();
+    assert_eq!(
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Pass
+    );
+    assert_eq!(
+        check(&diagnosis, CheckId::AssumeRole).status,
+        CheckStatus::Fail
+    );
+    assert_eq!(finding_codes(&diagnosis), [Code::AssumeRoleDenied]);
+    assert_eq!(diagnosis.status, HealthStatus::Unhealthy);
+    let denied = finding(&diagnosis, Code::AssumeRoleDenied);
     assert!(
-        detail.contains("trust policy") && detail.contains("external id"),
-        "{detail}"
+        denied.detail.contains("trust policy") && denied.detail.contains("external id"),
+        "{}",
+        denied.detail
     );
     assert!(
-        !detail.contains("portal-42"),
+        !denied.detail.contains("portal-42"),
         "the external id is not echoed"
     );
     assert_eq!(
-        diagnosis["findings"][0]["aws_error"]["code"],
-        "AccessDenied"
+        denied
+            .aws_error
+            .as_ref()
+            .and_then(|error| error.code.as_deref()),
+        Some("AccessDenied")
     );
 }

@@ -2,10 +2,11 @@
 //! with the cold-diagnosis bound and the rate limits raised for it: every one answered, none 5xx.
 //! No timing is asserted.
 
-use serde_json::{Value, json};
+use connector_doctor::domain::HealthStatus;
 
+use crate::helpers::app::parse_diagnosis;
 use crate::helpers::fake_regions::healthy_account;
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
+use crate::helpers::{FakeAws, RequestBody, TestApp};
 
 const DIAGNOSES: usize = 200;
 
@@ -25,11 +26,7 @@ async fn two_hundred_concurrent_cold_diagnoses_are_all_answered() {
     let requests = (0..DIAGNOSES).map(|i| {
         let client = app.client.clone();
         let url = format!("{}/v1/diagnoses", app.base_url);
-        let body = json!({
-            "connector_id": format!("load-{i}"),
-            "credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": EXAMPLE_SECRET},
-            "regions": ["eu-west-1"],
-        });
+        let body = RequestBody::new().connector(&format!("load-{i}")).build();
         async move {
             let response = client.post(url).json(&body).send().await;
             match response {
@@ -57,15 +54,18 @@ async fn two_hundred_concurrent_cold_diagnoses_are_all_answered() {
     );
     let mut ids = std::collections::HashSet::new();
     for (i, _, text) in &answers {
-        let diagnosis: Value = serde_json::from_str(text).unwrap();
-        assert_eq!(diagnosis["connector_id"], format!("load-{i}"));
-        assert_eq!(diagnosis["cached"], false, "cold");
+        let diagnosis = parse_diagnosis(text);
+        assert_eq!(
+            diagnosis.connector_id.as_deref(),
+            Some(format!("load-{i}").as_str())
+        );
+        assert!(!diagnosis.cached, "cold");
         // Not asserted "healthy": a check may hit the deadline on a loaded machine.
         assert!(
-            ["healthy", "degraded"].contains(&diagnosis["status"].as_str().unwrap()),
-            "{diagnosis:#}"
+            [HealthStatus::Healthy, HealthStatus::Degraded].contains(&diagnosis.status),
+            "{diagnosis:#?}"
         );
-        ids.insert(diagnosis["id"].as_str().unwrap().to_owned());
+        ids.insert(diagnosis.id);
     }
     assert_eq!(ids.len(), DIAGNOSES, "each its own diagnosis");
 }

@@ -1,24 +1,13 @@
 //! With `RUST_LOG=trace`, the service's whole output over success and failure paths contains
 //! no secret key, session token or access key id.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::FakeAws;
+use crate::helpers::binary::Binary;
 use crate::helpers::fake_aws::{assume_role_body, sts_error_body};
-use crate::helpers::process::{ChildGuard, free_port, wait_for_port};
-
-/// A value that exists only in this test run.
-fn generated(prefix: &str, len: usize) -> String {
-    let mut value = prefix.to_owned();
-    while value.len() < len {
-        value.push_str(&uuid::Uuid::new_v4().simple().to_string().to_uppercase());
-    }
-    value.truncate(len);
-    value
-}
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, generated};
 
 #[tokio::test]
 async fn trace_logs_of_every_identity_path_hold_no_secret() {
@@ -29,8 +18,7 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
     let role_secret = generated("r0les3cr3t", 40);
     let role_token = generated("R0LET0KEN", 300);
 
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     fake.on_action(
         "AssumeRole",
         200,
@@ -49,42 +37,23 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
         )
         .await;
 
-    let logs = tempfile::tempdir().unwrap();
     let mut results = Vec::new();
     for endpoint in [fake.url(), failing.url()] {
-        let port = free_port();
-        let log_path = logs.path().join(format!("{port}.log"));
-        let log = std::fs::File::create(&log_path).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_connector-doctor"))
-            .args([
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--aws-endpoint-url",
-                &endpoint,
-            ])
-            .env("RUST_LOG", "trace")
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap();
-        let child = ChildGuard(child);
-        wait_for_port(port, Duration::from_secs(20), "connector-doctor");
-        let client = reqwest::Client::new();
-        let body = json!({
-            "credentials": {"access_key_id": key_id, "secret_access_key": secret, "session_token": token},
-            "assume_role": {"role_arn": "arn:aws:iam::123456789012:role/mdca", "external_id": "ext-id-1"},
-            "regions": ["eu-west-1"]
-        });
-        let response = client
-            .post(format!("http://127.0.0.1:{port}/v1/diagnoses"))
-            .json(&body)
+        let mut service = Binary::start(&["--aws-endpoint-url", &endpoint], "trace").await;
+        let body = RequestBody::new()
+            .without_connector()
+            .credentials(&key_id, &secret)
+            .session_token(&token)
+            .assume_role("arn:aws:iam::123456789012:role/mdca", Some("ext-id-1"));
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/diagnoses", service.base_url))
+            .json(&body.build())
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
         results.push(response.text().await.unwrap());
-        child.terminate(Duration::from_secs(10));
-        results.push(std::fs::read_to_string(&log_path).unwrap());
+        results.push(service.stop().await);
     }
 
     let everything = results.join("\n");
@@ -113,26 +82,8 @@ async fn trace_logs_of_every_identity_path_hold_no_secret() {
 /// `ERROR` lines (a log alert would page an operator at an attacker's will).
 #[tokio::test]
 async fn malformed_requests_write_no_error_lines() {
-    use std::io::{Read, Write};
-
-    let port = free_port();
-    let logs = tempfile::tempdir().unwrap();
-    let log_path = logs.path().join("service.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_connector-doctor"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--log-format",
-            "json",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
-    let child = ChildGuard(child);
-    wait_for_port(port, Duration::from_secs(20), "connector-doctor");
+    let mut service = Binary::start(&["--log-format", "json"], "info").await;
+    let address = service.base_url.trim_start_matches("http://").to_owned();
     let garbage: [&[u8]; 4] = [
         b"GARBAGE\r\n\r\n",
         b"GET / HTTP/9.9\r\n\r\n",
@@ -141,22 +92,21 @@ async fn malformed_requests_write_no_error_lines() {
     ];
     for _ in 0..5 {
         for bytes in garbage {
-            let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            stream.write_all(bytes).unwrap();
+            let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+            stream.write_all(bytes).await.unwrap();
             let mut answer = Vec::new();
-            let _ = stream.read_to_end(&mut answer);
+            // Whatever the answer, the server closes the connection; a bound keeps a test that
+            // fails from hanging.
+            let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+                .await;
         }
     }
     // The service still serves, then stops and writes out its queued lines.
-    let healthy = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+    let healthy = reqwest::get(format!("{}/healthz", service.base_url))
         .await
         .unwrap();
     assert_eq!(healthy.status(), 200);
-    child.terminate(Duration::from_secs(10));
-    let written = std::fs::read_to_string(&log_path).unwrap();
+    let written = service.stop().await;
     assert!(
         written.contains("\"level\""),
         "the logs were captured: {written}"

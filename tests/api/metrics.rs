@@ -3,22 +3,17 @@
 use connector_doctor::config::Settings;
 use connector_doctor::startup::Application;
 
-use std::time::Duration;
-
-use crate::helpers::{FakeAws, TestApp, example_request};
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
 
 #[tokio::test]
 async fn a_diagnosis_shows_in_the_metrics_by_route_template() {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let app = TestApp::with_aws(&fake.url()).await;
-    let diagnosis = app.diagnosis(&example_request()).await;
-    app.get(&format!(
-        "/v1/diagnoses/{}",
-        diagnosis["id"].as_str().unwrap()
-    ))
-    .await;
-    app.diagnosis(&example_request()).await; // a cache hit
+    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
+    let report = app.get(&format!("/v1/diagnoses/{}", diagnosis.id)).await;
+    assert_eq!(report.status(), 200);
+    let hit = app.diagnosis(&RequestBody::new().build()).await;
+    assert!(hit.cached);
 
     let text = app.get("/metrics").await.text().await.unwrap();
 

@@ -1,204 +1,222 @@
 //! The permission probe against moto (IAM enforcement on, so the fallback reads real policies)
 //! and the scripted fake (the simulator's answers, denials of both methods).
 
-use connector_doctor::domain::Connection;
-use serde_json::{Value, json};
+use connector_doctor::domain::{
+    CheckId, CheckStatus, Code, Connection, Decision, DeniedBy, Diagnosis, HealthStatus,
+    PermissionVerdict, PrincipalType, Severity, VerdictMethod,
+};
+use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::app::{check, finding_codes};
-use crate::helpers::fake_aws::caller_identity_body;
+use crate::helpers::app::{check, connection, finding, finding_codes, has_finding, verdict};
 use crate::helpers::fake_regions::{healthy_account, signed_for};
 use crate::helpers::iam_setup::{
-    FAKE_USER_ARN, Simulated, iam_access_denied, iam_error_body, request_for, required_actions,
-    seed_policy, seed_policy_denying, seed_policy_without, simulation_page,
+    FAKE_USER_ARN, Simulated, iam_access_denied, iam_error_body, required_actions, seed_policy,
+    seed_policy_denying, seed_policy_without, simulation_page,
 };
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, Moto, TestApp};
+use crate::helpers::{FakeAws, FakeIdentity, Moto, RequestBody, TestApp};
 
 const SECURITY_AUDIT: &str = "arn:aws:iam::aws:policy/SecurityAudit";
 const HUB_READ_ONLY: &str = "arn:aws:iam::aws:policy/AWSSecurityHubReadOnlyAccess";
 
-fn moto_with_managed_policies() -> Moto {
-    Moto::start_with_env(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")])
+const AUDITING: Connection = Connection::SecurityAuditing;
+const CONFIGURATION: Connection = Connection::SecurityConfiguration;
+
+async fn moto_with_managed_policies() -> Moto {
+    Moto::start_with_env(&[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")]).await
 }
 
-/// The verdict on `action`.
-fn verdict<'a>(diagnosis: &'a Value, action: &str) -> &'a Value {
-    diagnosis["permissions"]
-        .as_array()
-        .and_then(|verdicts| verdicts.iter().find(|v| v["action"] == action))
-        .unwrap_or_else(|| panic!("no verdict on {action} in {diagnosis:#}"))
+/// A request checking only `connections` in us-east-1.
+fn request(connections: &[Connection]) -> RequestBody {
+    RequestBody::new()
+        .connections(connections)
+        .regions(&["us-east-1"])
 }
 
-/// The finding with `code`.
-fn finding<'a>(diagnosis: &'a Value, code: &str) -> &'a Value {
-    diagnosis["findings"]
-        .as_array()
-        .and_then(|findings| findings.iter().find(|f| f["code"] == code))
-        .unwrap_or_else(|| panic!("no {code} finding in {diagnosis:#}"))
-}
-
-fn has_code(diagnosis: &Value, code: &str) -> bool {
-    finding_codes(diagnosis).iter().any(|c| c == code)
+/// The verdicts, which must not be empty: every check over them would pass on none.
+fn verdicts(diagnosis: &Diagnosis) -> &[PermissionVerdict] {
+    assert!(
+        !diagnosis.permissions.is_empty(),
+        "no verdicts in {diagnosis:#?}"
+    );
+    &diagnosis.permissions
 }
 
 /// The diagnosis lists exactly the required actions, in order, each required by `connection`.
-fn assert_one_verdict_per_required_action(diagnosis: &Value, connection: Connection) {
-    let listed: Vec<&str> = diagnosis["permissions"]
-        .as_array()
-        .expect("a permissions list")
+fn assert_one_verdict_per_required_action(diagnosis: &Diagnosis, connection: Connection) {
+    let listed: Vec<&str> = verdicts(diagnosis)
         .iter()
-        .map(|v| v["action"].as_str().expect("an action"))
+        .map(|verdict| verdict.action.as_str())
         .collect();
-    assert_eq!(listed, required_actions(&[connection]), "{diagnosis:#}");
-    for entry in diagnosis["permissions"].as_array().into_iter().flatten() {
-        assert_eq!(entry["required_by"], json!([connection]), "{entry}");
+    assert_eq!(listed, required_actions(&[connection]), "{diagnosis:#?}");
+    for entry in verdicts(diagnosis) {
+        assert_eq!(entry.required_by, [connection], "{entry:?}");
     }
 }
 
+/// No finding about permissions at all.
+fn assert_no_permission_finding(diagnosis: &Diagnosis) {
+    let codes = finding_codes(diagnosis);
+    assert!(
+        !codes
+            .iter()
+            .any(|code| code.as_str().starts_with("PERMISSION_")),
+        "{codes:?}"
+    );
+}
+
 /// Runs a diagnosis of moto user `key` with IAM enforcement already on.
-async fn diagnose_moto(moto: &Moto, key_id: &str, secret: &str, connections: &[&str]) -> Value {
+async fn diagnose_moto(
+    moto: &Moto,
+    key_id: &str,
+    secret: &str,
+    connections: &[Connection],
+) -> Diagnosis {
     let app = TestApp::with_aws(&moto.url).await;
-    app.diagnosis(&request_for(key_id, secret, connections))
+    app.diagnosis(&request(connections).credentials(key_id, secret).build())
         .await
 }
 
 #[tokio::test]
 async fn a_moto_user_with_exactly_the_seed_policy_is_allowed_every_auditing_action_by_local_evaluation()
  {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto.user_with_inline_policy("mdca", &seed_policy()).await;
     moto.enforce_iam().await;
 
-    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &["security_auditing"]).await;
+    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[AUDITING]).await;
 
-    assert_one_verdict_per_required_action(&diagnosis, Connection::SecurityAuditing);
-    for entry in diagnosis["permissions"].as_array().into_iter().flatten() {
-        assert_eq!(entry["decision"], "allowed", "{entry}");
+    assert_one_verdict_per_required_action(&diagnosis, AUDITING);
+    for entry in verdicts(&diagnosis) {
+        assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
         assert!(
-            entry["method"] == "local_evaluation" || entry["method"] == "observed",
-            "{entry}"
+            [VerdictMethod::LocalEvaluation, VerdictMethod::Observed].contains(&entry.method),
+            "{entry:?}"
         );
-        assert!(entry.get("denied_by").is_none(), "{entry}");
+        assert_eq!(entry.denied_by, None, "{entry:?}");
     }
     // Actions no probe calls can only have been decided by reading and evaluating the policies.
     assert_eq!(
-        verdict(&diagnosis, "iam:GetAccountAuthorizationDetails")["method"],
-        "local_evaluation"
+        verdict(&diagnosis, "iam:GetAccountAuthorizationDetails").method,
+        VerdictMethod::LocalEvaluation
     );
-    let permissions = check(&diagnosis, "permissions");
-    assert_eq!(permissions["status"], "pass", "{permissions}");
-    assert_eq!(permissions["region"], Value::Null);
+    let permissions = check(&diagnosis, CheckId::Permissions);
+    assert_eq!(permissions.status, CheckStatus::Pass, "{permissions:?}");
+    assert_eq!(permissions.region, None);
     assert!(
-        permissions["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("local evaluation"),
-        "{permissions}"
+        permissions.summary.contains("local evaluation"),
+        "{permissions:?}"
     );
-    assert!(
-        !finding_codes(&diagnosis)
-            .iter()
-            .any(|c| c.starts_with("PERMISSION_")),
-        "{:?}",
-        finding_codes(&diagnosis)
-    );
-    assert_eq!(diagnosis["remediation_policy"], Value::Null);
+    assert_no_permission_finding(&diagnosis);
+    assert_eq!(diagnosis.remediation_policy, None);
 }
 
 #[tokio::test]
 async fn a_moto_user_lacking_put_bucket_acl_gets_it_as_missing_with_a_remediation_policy_of_just_that_action()
  {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto
         .user_with_inline_policy("mdca", &seed_policy_without("s3:PutBucketAcl"))
         .await;
     moto.enforce_iam().await;
 
-    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &["security_auditing"]).await;
+    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[AUDITING]).await;
 
     let missing = verdict(&diagnosis, "s3:PutBucketAcl");
-    assert_eq!(missing["decision"], "implicit_deny", "{missing}");
-    assert_eq!(missing["method"], "local_evaluation", "{missing}");
+    assert_eq!(missing.decision, Decision::ImplicitDeny, "{missing:?}");
     assert_eq!(
-        verdict(&diagnosis, "s3:GetBucketAcl")["decision"],
-        "allowed"
-    );
-    assert!(has_code(&diagnosis, "PERMISSION_MISSING"));
-    let detail = finding(&diagnosis, "PERMISSION_MISSING")["detail"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(detail.contains("s3:PutBucketAcl"), "{detail}");
-    assert_eq!(
-        finding(&diagnosis, "PERMISSION_MISSING")["severity"],
-        "error"
-    );
-    assert_eq!(check(&diagnosis, "permissions")["status"], "fail");
-    assert_eq!(
-        diagnosis["connections"]["security_auditing"]["status"],
-        "unhealthy"
+        missing.method,
+        VerdictMethod::LocalEvaluation,
+        "{missing:?}"
     );
     assert_eq!(
-        diagnosis["remediation_policy"],
-        json!({
+        verdict(&diagnosis, "s3:GetBucketAcl").decision,
+        Decision::Allowed
+    );
+    let finding = finding(&diagnosis, Code::PermissionMissing);
+    assert!(
+        finding.detail.contains("s3:PutBucketAcl"),
+        "{}",
+        finding.detail
+    );
+    assert_eq!(finding.severity, Severity::Error);
+    assert_eq!(
+        check(&diagnosis, CheckId::Permissions).status,
+        CheckStatus::Fail
+    );
+    assert_eq!(
+        connection(&diagnosis, AUDITING).status,
+        HealthStatus::Unhealthy
+    );
+    assert_eq!(
+        diagnosis.remediation_policy,
+        Some(json!({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Action": ["s3:PutBucketAcl"], "Resource": "*"}]
-        })
+        }))
     );
 }
 
 #[tokio::test]
 async fn a_moto_users_explicit_deny_is_reported_and_left_out_of_the_remediation_policy() {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto
         .user_with_inline_policy("mdca", &seed_policy_denying("s3:GetBucketAcl"))
         .await;
     moto.enforce_iam().await;
 
-    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &["security_auditing"]).await;
+    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[AUDITING]).await;
 
     let denied = verdict(&diagnosis, "s3:GetBucketAcl");
-    assert_eq!(denied["decision"], "explicit_deny", "{denied}");
-    assert_eq!(denied["denied_by"], "identity_policy", "{denied}");
-    assert_eq!(denied["method"], "local_evaluation", "{denied}");
-    let detail = finding(&diagnosis, "PERMISSION_EXPLICIT_DENY")["detail"]
-        .as_str()
-        .unwrap_or_default();
+    assert_eq!(denied.decision, Decision::ExplicitDeny, "{denied:?}");
+    assert_eq!(
+        denied.denied_by,
+        Some(DeniedBy::IdentityPolicy),
+        "{denied:?}"
+    );
+    assert_eq!(denied.method, VerdictMethod::LocalEvaluation, "{denied:?}");
+    let detail = &finding(&diagnosis, Code::PermissionExplicitDeny).detail;
     assert!(detail.contains("s3:GetBucketAcl"), "{detail}");
     assert!(
         detail.contains("NoAcls"),
         "the deciding statement is named: {detail}"
     );
-    assert!(!has_code(&diagnosis, "PERMISSION_MISSING"));
-    assert_eq!(diagnosis["remediation_policy"], Value::Null);
-    assert_eq!(check(&diagnosis, "permissions")["status"], "fail");
+    assert!(!has_finding(&diagnosis, Code::PermissionMissing));
+    assert_eq!(diagnosis.remediation_policy, None);
+    assert_eq!(
+        check(&diagnosis, CheckId::Permissions).status,
+        CheckStatus::Fail
+    );
 }
 
 #[tokio::test]
 async fn security_audit_attached_through_a_group_counts_and_a_missing_hub_policy_is_reported() {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto.user_with_inline_policy("mdca", &seed_policy()).await;
     moto.add_to_group_with_managed_policy("mdca", "auditors", SECURITY_AUDIT)
         .await;
     moto.enforce_iam().await;
 
-    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &["security_configuration"]).await;
+    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[CONFIGURATION]).await;
 
-    assert_one_verdict_per_required_action(&diagnosis, Connection::SecurityConfiguration);
-    let detail = finding(&diagnosis, "MANAGED_POLICY_NOT_ATTACHED")["detail"]
-        .as_str()
-        .unwrap_or_default();
+    assert_one_verdict_per_required_action(&diagnosis, CONFIGURATION);
+    let detail = &finding(&diagnosis, Code::ManagedPolicyNotAttached).detail;
     assert!(detail.contains(HUB_READ_ONLY), "{detail}");
     assert!(!detail.contains(SECURITY_AUDIT), "{detail}");
     // Granted only by SecurityAudit, which reaches the user through its group.
     let from_group = verdict(&diagnosis, "config:DescribeConfigRules");
-    assert_eq!(from_group["decision"], "allowed", "{from_group}");
-    assert_eq!(from_group["method"], "local_evaluation", "{from_group}");
+    assert_eq!(from_group.decision, Decision::Allowed, "{from_group:?}");
+    assert_eq!(
+        from_group.method,
+        VerdictMethod::LocalEvaluation,
+        "{from_group:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_role_sessions_verdicts_come_from_the_roles_own_policies() {
-    let moto = moto_with_managed_policies();
+    let moto = moto_with_managed_policies().await;
     let key = moto
         .user_with_inline_policy(
             "portal",
@@ -217,24 +235,37 @@ async fn a_role_sessions_verdicts_come_from_the_roles_own_policies() {
     moto.enforce_iam().await;
 
     let app = TestApp::with_aws(&moto.url).await;
-    let mut body = request_for(&key.id, &key.secret, &["security_auditing"]);
-    body["assume_role"] = json!({
-        "role_arn": "arn:aws:iam::123456789012:role/portal-audit",
-        "external_id": "portal-42"
-    });
-    let diagnosis = app.diagnosis(&body).await;
+    let body = request(&[AUDITING])
+        .credentials(&key.id, &key.secret)
+        .assume_role(
+            "arn:aws:iam::123456789012:role/portal-audit",
+            Some("portal-42"),
+        );
+    let diagnosis = app.diagnosis(&body.build()).await;
 
-    assert_eq!(diagnosis["identity"]["principal_type"], "assumed_role");
-    assert_one_verdict_per_required_action(&diagnosis, Connection::SecurityAuditing);
+    assert_eq!(
+        diagnosis
+            .identity
+            .as_ref()
+            .map(|identity| identity.principal_type),
+        Some(PrincipalType::AssumedRole)
+    );
+    assert_one_verdict_per_required_action(&diagnosis, AUDITING);
     let missing = verdict(&diagnosis, "s3:PutBucketAcl");
-    assert_eq!(missing["decision"], "implicit_deny", "{missing}");
-    assert_eq!(missing["method"], "local_evaluation", "{missing}");
+    assert_eq!(missing.decision, Decision::ImplicitDeny, "{missing:?}");
+    assert_eq!(
+        missing.method,
+        VerdictMethod::LocalEvaluation,
+        "{missing:?}"
+    );
     let allowed = verdict(&diagnosis, "iam:GetAccountAuthorizationDetails");
-    assert_eq!(allowed["decision"], "allowed", "{allowed}");
-    assert_eq!(allowed["method"], "local_evaluation", "{allowed}");
-    let detail = finding(&diagnosis, "PERMISSION_MISSING")["detail"]
-        .as_str()
-        .unwrap_or_default();
+    assert_eq!(allowed.decision, Decision::Allowed, "{allowed:?}");
+    assert_eq!(
+        allowed.method,
+        VerdictMethod::LocalEvaluation,
+        "{allowed:?}"
+    );
+    let detail = &finding(&diagnosis, Code::PermissionMissing).detail;
     assert!(detail.contains("role portal-audit"), "{detail}");
 }
 
@@ -265,10 +296,9 @@ fn simulated_auditing<'a>(
         .collect()
 }
 
-async fn diagnose_fake(fake: &FakeAws, connections: &[&str]) -> Value {
+async fn diagnose_fake(fake: &FakeAws, connections: &[Connection]) -> Diagnosis {
     let app = TestApp::with_aws(&fake.url()).await;
-    app.diagnosis(&request_for(EXAMPLE_KEY_ID, EXAMPLE_SECRET, connections))
-        .await
+    app.diagnosis(&request(connections).build()).await
 }
 
 #[tokio::test]
@@ -277,41 +307,40 @@ async fn a_fully_allowed_simulation_passes_and_keeps_both_connections_healthy() 
     healthy_account(&fake).await;
     fake.iam_allows_everything().await;
 
-    let diagnosis = diagnose_fake(&fake, &["security_auditing", "security_configuration"]).await;
+    let diagnosis = diagnose_fake(&fake, &[AUDITING, CONFIGURATION]).await;
 
-    for entry in diagnosis["permissions"].as_array().into_iter().flatten() {
-        assert_eq!(entry["decision"], "allowed", "{entry}");
+    let listed: Vec<&str> = verdicts(&diagnosis)
+        .iter()
+        .map(|verdict| verdict.action.as_str())
+        .collect();
+    assert_eq!(listed, required_actions(&Connection::ALL));
+    for entry in verdicts(&diagnosis) {
+        assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
         assert!(
-            entry["method"] == "simulation" || entry["method"] == "observed",
-            "{entry}"
+            [VerdictMethod::Simulation, VerdictMethod::Observed].contains(&entry.method),
+            "{entry:?}"
         );
     }
+    assert_eq!(verdict(&diagnosis, "iam:GetUser").required_by, [AUDITING]);
     assert_eq!(
-        verdict(&diagnosis, "iam:GetUser")["required_by"],
-        json!(["security_auditing"])
+        verdict(&diagnosis, "cloudtrail:DescribeTrails").required_by,
+        [AUDITING, CONFIGURATION]
     );
-    assert_eq!(
-        verdict(&diagnosis, "cloudtrail:DescribeTrails")["required_by"],
-        json!(["security_auditing", "security_configuration"])
-    );
-    let permissions = check(&diagnosis, "permissions");
-    assert_eq!(permissions["status"], "pass", "{permissions}");
+    let permissions = check(&diagnosis, CheckId::Permissions);
+    assert_eq!(permissions.status, CheckStatus::Pass, "{permissions:?}");
     assert!(
-        permissions["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("(simulation"),
-        "{permissions}"
+        permissions.summary.contains("(simulation"),
+        "{permissions:?}"
     );
-    assert_eq!(diagnosis["remediation_policy"], Value::Null);
-    assert_eq!(diagnosis["status"], "healthy", "{diagnosis:#}");
+    assert_eq!(diagnosis.remediation_policy, None);
+    assert_eq!(diagnosis.status, HealthStatus::Healthy, "{diagnosis:#?}");
 }
 
 #[tokio::test]
 async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pages() {
     let fake = FakeAws::start().await;
     healthy_account(&fake).await;
-    let actions = required_actions(&[Connection::SecurityAuditing]);
+    let actions = required_actions(&[AUDITING]);
     let results = simulated_auditing(&actions, "s3:GetBucketAcl", "implicitDeny", Some(false));
     let (first, second) = results.split_at(results.len() / 2);
     fake.on_iam(
@@ -329,23 +358,25 @@ async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pa
     )
     .await;
 
-    let diagnosis = diagnose_fake(&fake, &["security_auditing"]).await;
+    let diagnosis = diagnose_fake(&fake, &[AUDITING]).await;
 
-    assert_one_verdict_per_required_action(&diagnosis, Connection::SecurityAuditing);
+    assert_one_verdict_per_required_action(&diagnosis, AUDITING);
     let denied = verdict(&diagnosis, "s3:GetBucketAcl");
-    assert_eq!(denied["denied_by"], "scp", "{denied}");
-    assert_eq!(denied["decision"], "implicit_deny", "{denied}");
-    assert_eq!(denied["method"], "simulation", "{denied}");
-    assert_eq!(verdict(&diagnosis, "iam:GetUser")["method"], "simulation");
-    assert_eq!(verdict(&diagnosis, "iam:GetUser")["decision"], "allowed");
-    let detail = finding(&diagnosis, "PERMISSION_DENIED_BY_SCP")["detail"]
-        .as_str()
-        .unwrap_or_default();
+    assert_eq!(denied.denied_by, Some(DeniedBy::Scp), "{denied:?}");
+    assert_eq!(denied.decision, Decision::ImplicitDeny, "{denied:?}");
+    assert_eq!(denied.method, VerdictMethod::Simulation, "{denied:?}");
+    let get_user = verdict(&diagnosis, "iam:GetUser");
+    assert_eq!(get_user.method, VerdictMethod::Simulation);
+    assert_eq!(get_user.decision, Decision::Allowed);
+    let detail = &finding(&diagnosis, Code::PermissionDeniedByScp).detail;
     assert!(detail.contains("s3:GetBucketAcl"), "{detail}");
-    assert!(!has_code(&diagnosis, "PERMISSION_MISSING"));
+    assert!(!has_finding(&diagnosis, Code::PermissionMissing));
     // An SCP is not lifted by an Allow on the user.
-    assert_eq!(diagnosis["remediation_policy"], Value::Null);
-    assert_eq!(check(&diagnosis, "permissions")["status"], "fail");
+    assert_eq!(diagnosis.remediation_policy, None);
+    assert_eq!(
+        check(&diagnosis, CheckId::Permissions).status,
+        CheckStatus::Fail
+    );
     assert_eq!(fake.calls_of("SimulatePrincipalPolicy").await, 2);
     assert_eq!(fake.calls_of("ListUserPolicies").await, 0);
 }
@@ -364,27 +395,30 @@ async fn a_denied_simulator_falls_back_to_evaluating_the_users_own_policies() {
     fake.user_with_inline_policy(&seed_policy_without("s3:PutBucketAcl"))
         .await;
 
-    let diagnosis = diagnose_fake(&fake, &["security_auditing"]).await;
+    let diagnosis = diagnose_fake(&fake, &[AUDITING]).await;
 
-    assert_one_verdict_per_required_action(&diagnosis, Connection::SecurityAuditing);
+    assert_one_verdict_per_required_action(&diagnosis, AUDITING);
     let missing = verdict(&diagnosis, "s3:PutBucketAcl");
-    assert_eq!(missing["decision"], "implicit_deny", "{missing}");
-    assert_eq!(missing["method"], "local_evaluation", "{missing}");
-    assert_eq!(verdict(&diagnosis, "iam:GetUser")["decision"], "allowed");
+    assert_eq!(missing.decision, Decision::ImplicitDeny, "{missing:?}");
     assert_eq!(
-        verdict(&diagnosis, "iam:GetUser")["method"],
-        "local_evaluation"
+        missing.method,
+        VerdictMethod::LocalEvaluation,
+        "{missing:?}"
     );
-    assert!(has_code(&diagnosis, "PERMISSION_MISSING"));
-    assert!(!has_code(&diagnosis, "PERMISSION_CHECK_UNAVAILABLE"));
-    let summary = check(&diagnosis, "permissions")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let get_user = verdict(&diagnosis, "iam:GetUser");
+    assert_eq!(get_user.decision, Decision::Allowed);
+    assert_eq!(get_user.method, VerdictMethod::LocalEvaluation);
+    assert!(has_finding(&diagnosis, Code::PermissionMissing));
+    assert!(!has_finding(&diagnosis, Code::PermissionCheckUnavailable));
+    let summary = &check(&diagnosis, CheckId::Permissions).summary;
     assert!(summary.contains("local evaluation"), "{summary}");
     assert!(summary.contains("AccessDenied"), "{summary}");
+    let remediation = diagnosis
+        .remediation_policy
+        .as_ref()
+        .expect("a remediation policy");
     assert_eq!(
-        diagnosis["remediation_policy"]["Statement"][0]["Action"],
+        remediation["Statement"][0]["Action"],
         json!(["s3:PutBucketAcl"])
     );
     assert_eq!(fake.calls_of("GetUserPolicy").await, 1);
@@ -408,52 +442,58 @@ async fn when_both_methods_are_denied_the_check_is_unavailable_and_never_healthy
         .mount(&fake.server)
         .await;
 
-    let diagnosis = diagnose_fake(&fake, &["security_auditing"]).await;
+    let diagnosis = diagnose_fake(&fake, &[AUDITING]).await;
 
-    assert_one_verdict_per_required_action(&diagnosis, Connection::SecurityAuditing);
-    for entry in diagnosis["permissions"].as_array().into_iter().flatten() {
-        match entry["method"].as_str() {
-            Some("observed") => assert_eq!(entry["decision"], "allowed", "{entry}"),
+    assert_one_verdict_per_required_action(&diagnosis, AUDITING);
+    for entry in verdicts(&diagnosis) {
+        match entry.method {
+            VerdictMethod::Observed => assert_eq!(entry.decision, Decision::Allowed, "{entry:?}"),
             _ => {
-                assert_eq!(entry["method"], "local_evaluation", "{entry}");
-                assert_eq!(entry["decision"], "unknown", "{entry}");
+                assert_eq!(entry.method, VerdictMethod::LocalEvaluation, "{entry:?}");
+                assert_eq!(entry.decision, Decision::Unknown, "{entry:?}");
             }
         }
     }
-    let unavailable = finding(&diagnosis, "PERMISSION_CHECK_UNAVAILABLE");
-    assert_eq!(unavailable["severity"], "warning");
-    assert_eq!(unavailable["aws_error"]["code"], "AccessDenied");
-    assert_eq!(check(&diagnosis, "permissions")["status"], "warn");
-    assert_ne!(
-        diagnosis["connections"]["security_auditing"]["status"],
-        "healthy"
+    assert!(
+        verdicts(&diagnosis)
+            .iter()
+            .any(|entry| entry.decision == Decision::Unknown),
+        "the denied reads leave some action undecided"
     );
-    assert_ne!(diagnosis["status"], "healthy");
-    assert_eq!(diagnosis["remediation_policy"], Value::Null);
+    let unavailable = finding(&diagnosis, Code::PermissionCheckUnavailable);
+    assert_eq!(unavailable.severity, Severity::Warning);
+    assert_eq!(
+        unavailable
+            .aws_error
+            .as_ref()
+            .and_then(|error| error.code.as_deref()),
+        Some("AccessDenied")
+    );
+    assert_eq!(
+        check(&diagnosis, CheckId::Permissions).status,
+        CheckStatus::Warn
+    );
+    assert_ne!(
+        connection(&diagnosis, AUDITING).status,
+        HealthStatus::Healthy
+    );
+    assert_ne!(diagnosis.status, HealthStatus::Healthy);
+    assert_eq!(diagnosis.remediation_policy, None);
 }
 
 #[tokio::test]
 async fn root_credentials_are_allowed_everything_without_asking_iam() {
-    let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        200,
-        caller_identity_body("123456789012", "arn:aws:iam::123456789012:root"),
-    )
-    .await;
+    let fake = FakeAws::identifying(FakeIdentity::root()).await;
 
-    let diagnosis = diagnose_fake(&fake, &["security_auditing", "security_configuration"]).await;
+    let diagnosis = diagnose_fake(&fake, &[AUDITING, CONFIGURATION]).await;
 
-    for entry in diagnosis["permissions"].as_array().into_iter().flatten() {
-        assert_eq!(entry["decision"], "allowed", "{entry}");
+    for entry in verdicts(&diagnosis) {
+        assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
     }
-    let summary = check(&diagnosis, "permissions")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let summary = &check(&diagnosis, CheckId::Permissions).summary;
     assert!(summary.contains("root user"), "{summary}");
     assert!(summary.contains("service control polic"), "{summary}");
     assert_eq!(fake.calls_of("SimulatePrincipalPolicy").await, 0);
-    assert!(!has_code(&diagnosis, "MANAGED_POLICY_NOT_ATTACHED"));
-    assert_eq!(diagnosis["remediation_policy"], Value::Null);
+    assert!(!has_finding(&diagnosis, Code::ManagedPolicyNotAttached));
+    assert_eq!(diagnosis.remediation_policy, None);
 }

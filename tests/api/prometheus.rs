@@ -7,17 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use connector_doctor::domain::Secret;
+use connector_doctor::domain::{Code, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header_regex, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::helpers::app::finding_codes;
-use crate::helpers::fake_aws::{USER_ARN, caller_identity_body, sts_error_body};
+use crate::helpers::app::{has_finding, parse_diagnosis};
+use crate::helpers::fake_aws::{GatedAws, sts_error_body};
 use crate::helpers::fake_regions::{healthy_account, json_error, signed_for};
 use crate::helpers::process::free_port;
 use crate::helpers::prometheus::{Prometheus, promtool};
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 const DASHBOARDS: [&str; 3] = ["overview.json", "aws-api.json", "service.json"];
 
@@ -102,7 +102,9 @@ fn dashboard_queries() -> Vec<Query> {
     let mut queries = Vec::new();
     for name in DASHBOARDS {
         let dashboard = load_dashboard(name);
-        for panel in panels(&dashboard) {
+        let panels = panels(&dashboard);
+        assert!(!panels.is_empty(), "{name} has no panel");
+        for panel in panels {
             for target in panel["targets"].as_array().into_iter().flatten() {
                 if let Some(expr) = target["expr"].as_str() {
                     queries.push(Query {
@@ -230,7 +232,11 @@ fn the_dashboards_are_importable_and_read_their_datasource_variable() {
             problem("no `datasource` variable of type datasource, query prometheus".into());
         }
         let mut ids = BTreeSet::new();
-        for panel in panels(&dashboard) {
+        let panels = panels(&dashboard);
+        if panels.is_empty() {
+            problem("no panel".into());
+        }
+        for panel in panels {
             let title = panel["title"].as_str().unwrap_or("<untitled>");
             let mut problem = |text: String| problem(format!("panel {title:?}: {text}"));
             if !ids.insert(panel["id"].as_u64()) || panel["id"].as_u64().is_none() {
@@ -362,15 +368,15 @@ async fn the_alert_rules_pass_promtool_and_load_with_severity_summary_and_runboo
 }
 
 fn diagnosis_request(connector: &str, key: &str, region: &str) -> Value {
-    json!({
-        "connector_id": connector,
-        "credentials": {"access_key_id": key, "secret_access_key": EXAMPLE_SECRET},
-        "regions": [region],
-    })
+    RequestBody::new()
+        .connector(connector)
+        .credentials(key, EXAMPLE_SECRET)
+        .regions(&[region])
+        .build()
 }
 
-/// `POST /v1/diagnoses`, with the bearer token when given: the status and the JSON body.
-async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, Value) {
+/// `POST /v1/diagnoses`, with the bearer token when given: the status and the body.
+async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, String) {
     let mut request = app
         .client
         .post(format!("{}/v1/diagnoses", app.base_url))
@@ -380,18 +386,14 @@ async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, Value) 
     }
     let response = request.send().await.expect("the request is answered");
     let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    (status, response.text().await.unwrap_or_default())
 }
 
-/// Answers `GetCallerIdentity` signed with `key` (over the healthy account's answer).
-async fn identity_of_key(fake: &FakeAws, key: &str, response: ResponseTemplate) {
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=GetCallerIdentity"))
-        .and(header_regex("authorization", &format!("Credential={key}/")))
-        .respond_with(response.insert_header("content-type", "text/xml"))
-        .with_priority(1)
-        .mount(&fake.server)
-        .await;
+/// `POST /v1/diagnoses` as [`TOKEN`], expecting a Diagnosis.
+async fn diagnose(app: &TestApp, body: &Value) -> Diagnosis {
+    let (status, text) = post(app, Some(TOKEN), body).await;
+    assert_eq!(status, 200, "{text}");
+    parse_diagnosis(&text)
 }
 
 /// The scripted account: healthy everywhere, except an unknown key, a slow key and Security Hub
@@ -399,21 +401,27 @@ async fn identity_of_key(fake: &FakeAws, key: &str, response: ResponseTemplate) 
 async fn scripted_aws() -> FakeAws {
     let fake = FakeAws::start().await;
     healthy_account(&fake).await;
-    identity_of_key(
-        &fake,
-        UNKNOWN_KEY,
-        ResponseTemplate::new(403).set_body_string(sts_error_body(
-            "InvalidClientTokenId",
-            "The security token included in the request is invalid.",
-        )),
-    )
-    .await;
-    identity_of_key(
-        &fake,
-        SLOW_KEY,
-        ResponseTemplate::new(200)
-            .set_body_string(caller_identity_body("123456789012", USER_ARN))
-            .set_delay(SLOW_IDENTITY),
+    Mock::given(method("POST"))
+        .and(body_string_contains("Action=GetCallerIdentity"))
+        .and(header_regex(
+            "authorization",
+            &format!("Credential={UNKNOWN_KEY}/"),
+        ))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("content-type", "text/xml")
+                .set_body_string(sts_error_body(
+                    "InvalidClientTokenId",
+                    "The security token included in the request is invalid.",
+                )),
+        )
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
+    fake.identifies(
+        FakeIdentity::user()
+            .signed_by(SLOW_KEY)
+            .after(SLOW_IDENTITY),
     )
     .await;
     Mock::given(method("GET"))
@@ -429,77 +437,52 @@ async fn scripted_aws() -> FakeAws {
 /// The main app's traffic: fresh and cached diagnoses, a stored report, an unknown key, a throttled
 /// region, three identical requests at once, no token, an invalid body. Returns each connector's
 /// diagnosis status.
-async fn main_traffic(app: &TestApp) -> BTreeMap<String, String> {
+async fn main_traffic(app: &TestApp) -> BTreeMap<String, HealthStatus> {
     let mut statuses = BTreeMap::new();
-    let mut remember = |diagnosis: &Value| {
-        statuses.insert(
-            diagnosis["connector_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            diagnosis["status"].as_str().unwrap_or_default().to_owned(),
-        );
+    let mut remember = |diagnosis: &Diagnosis| {
+        let connector = diagnosis.connector_id.clone().expect("a connector id");
+        statuses.insert(connector, diagnosis.status);
     };
 
     let healthy = diagnosis_request("metrics-healthy", EXAMPLE_KEY_ID, "us-east-1");
-    let (status, fresh) = post(app, Some(TOKEN), &healthy).await;
-    assert_eq!(status, 200, "{fresh:#}");
+    let fresh = diagnose(app, &healthy).await;
     remember(&fresh);
-    let (status, cached) = post(app, Some(TOKEN), &healthy).await;
-    assert_eq!(
-        (status, &cached["cached"]),
-        (200, &json!(true)),
-        "{cached:#}"
-    );
+    let cached = diagnose(app, &healthy).await;
+    assert!(cached.cached, "{cached:#?}");
     let stored = app
         .client
-        .get(format!(
-            "{}/v1/diagnoses/{}",
-            app.base_url,
-            fresh["id"].as_str().unwrap()
-        ))
+        .get(format!("{}/v1/diagnoses/{}", app.base_url, fresh.id))
         .bearer_auth(TOKEN)
         .send()
         .await
         .unwrap();
     assert_eq!(stored.status(), 200, "the stored report");
 
-    let (status, unknown) = post(
+    let unknown = diagnose(
         app,
-        Some(TOKEN),
         &diagnosis_request("metrics-unknown-key", UNKNOWN_KEY, "us-east-1"),
     )
     .await;
-    assert_eq!(
-        (status, &unknown["status"]),
-        (200, &json!("unhealthy")),
-        "{unknown:#}"
-    );
+    assert_eq!(unknown.status, HealthStatus::Unhealthy, "{unknown:#?}");
     remember(&unknown);
 
-    let (status, throttled) = post(
+    let throttled = diagnose(
         app,
-        Some(TOKEN),
         &diagnosis_request("metrics-throttled", EXAMPLE_KEY_ID, "eu-west-1"),
     )
     .await;
-    assert_eq!(status, 200, "{throttled:#}");
     assert!(
-        finding_codes(&throttled).contains(&"AWS_THROTTLED".to_owned()),
-        "{throttled:#}"
+        has_finding(&throttled, Code::AwsThrottled),
+        "{throttled:#?}"
     );
     remember(&throttled);
 
     let same = diagnosis_request("metrics-single-flight", SLOW_KEY, "us-east-1");
-    let shared = futures::future::join_all((0..3).map(|_| post(app, Some(TOKEN), &same))).await;
-    for (status, diagnosis) in &shared {
-        assert_eq!(*status, 200, "{diagnosis:#}");
-        assert_eq!(
-            diagnosis["id"], shared[0].1["id"],
-            "one diagnosis shared by three"
-        );
+    let shared = futures::future::join_all((0..3).map(|_| diagnose(app, &same))).await;
+    for diagnosis in &shared {
+        assert_eq!(diagnosis.id, shared[0].id, "one diagnosis shared by three");
     }
-    remember(&shared[0].1);
+    remember(&shared[0]);
 
     let (status, _) = post(app, None, &healthy).await;
     assert_eq!(status, 401, "no token");
@@ -513,19 +496,22 @@ async fn main_traffic(app: &TestApp) -> BTreeMap<String, String> {
     statuses
 }
 
-/// The edge app (one cold diagnosis at a time, a burst of three requests, Redis down): a shed
-/// diagnosis, rate-limited requests and cache errors. Returns the connector's diagnosis status.
-async fn edge_traffic(app: &TestApp) -> BTreeMap<String, String> {
-    let a = diagnosis_request("metrics-edge-a", SLOW_KEY, "us-east-1");
-    let b = diagnosis_request("metrics-edge-b", SLOW_KEY, "us-east-1");
-    let (first, second) = tokio::join!(post(app, None, &a), post(app, None, &b));
-    let mut answered = [first.0, second.0];
-    answered.sort_unstable();
-    assert_eq!(
-        answered,
-        [200, 503],
-        "one cold diagnosis at a time, the other shed: {first:?} {second:?}"
-    );
+/// The edge app (one cold diagnosis at a time, a burst of three requests, Redis down) against an
+/// AWS that holds its calls until released: a shed diagnosis, rate-limited requests and cache
+/// errors. Returns the connector's diagnosis status.
+async fn edge_traffic(app: &TestApp, aws: &GatedAws) -> BTreeMap<String, HealthStatus> {
+    let a = diagnosis_request("metrics-edge-a", EXAMPLE_KEY_ID, "us-east-1");
+    let b = diagnosis_request("metrics-edge-b", EXAMPLE_KEY_ID, "us-east-1");
+    // `a` takes the one place and keeps it while AWS holds its call; `b` comes in meanwhile.
+    aws.close();
+    let (admitted, shed) = tokio::join!(post(app, None, &a), async {
+        aws.wait_for_arrivals(1, Duration::from_secs(60)).await;
+        let shed = post(app, None, &b).await;
+        aws.open();
+        shed
+    });
+    assert_eq!(shed.0, 503, "one cold diagnosis at a time: {}", shed.1);
+    assert_eq!(admitted.0, 200, "{}", admitted.1);
     let mut limited = 0;
     for _ in 0..3 {
         if app.get("/v1/catalogue").await.status() == 429 {
@@ -536,13 +522,10 @@ async fn edge_traffic(app: &TestApp) -> BTreeMap<String, String> {
         limited > 0,
         "a burst of three, the fourth request and later are limited"
     );
-    let diagnosis = if first.0 == 200 { first.1 } else { second.1 };
+    let diagnosis = parse_diagnosis(&admitted.1);
     BTreeMap::from([(
-        diagnosis["connector_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        diagnosis["status"].as_str().unwrap_or_default().to_owned(),
+        diagnosis.connector_id.expect("a connector id"),
+        diagnosis.status,
     )])
 }
 
@@ -576,9 +559,19 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
         settings.security.api_tokens = Some(Secret::new(format!("metrics:{TOKEN}")));
     })
     .await;
+    // Nothing listens there: Redis is down for the edge app from the start.
     let dead_redis = format!("redis://127.0.0.1:{}", free_port());
+    let gated = GatedAws::start(
+        403,
+        sts_error_body("InvalidClientTokenId", "The security token is invalid."),
+    )
+    .await;
+    let gated_url = gated.url();
     let edge = TestApp::spawn(|settings| {
-        settings.aws.aws_endpoint_url = Some(url.clone());
+        settings.aws.aws_endpoint_url = Some(gated_url);
+        // Only the gate ends the held call: no timeout may free the place first.
+        settings.aws.aws_call_timeout = Duration::from_secs(600);
+        settings.probes.diagnosis_deadline = Duration::from_secs(600);
         settings.cache.redis_url = Some(Secret::new(dead_redis));
         settings.service.max_cold_diagnoses = 1;
         settings.security.rate_limit_burst = 3;
@@ -594,7 +587,7 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
     }
 
     let mut statuses = main_traffic(&main).await;
-    statuses.extend(edge_traffic(&edge).await);
+    statuses.extend(edge_traffic(&edge, &gated).await);
 
     let targets: Vec<String> = [&main, &edge]
         .iter()
@@ -686,7 +679,7 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
 /// The label values the dashboards and alerts rely on, as the spec names them.
 async fn label_problems(
     prometheus: &Prometheus,
-    statuses: &BTreeMap<String, String>,
+    statuses: &BTreeMap<String, HealthStatus>,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let expectations: [(&str, &str, &[&str]); 14] = [
@@ -793,10 +786,10 @@ async fn label_problems(
         .vector("max by (tenant, connector_id) (connector_doctor_connector_status)")
         .await;
     for (connector, status) in statuses {
-        let expected = match status.as_str() {
-            "healthy" => "0",
-            "degraded" => "1",
-            _ => "2",
+        let expected = match status {
+            HealthStatus::Healthy => "0",
+            HealthStatus::Degraded => "1",
+            HealthStatus::Unhealthy => "2",
         };
         let value = gauge
             .iter()
@@ -804,7 +797,7 @@ async fn label_problems(
             .and_then(|series| series["value"][1].as_str());
         if value != Some(expected) {
             problems.push(format!(
-                "connector_doctor_connector_status{{connector_id={connector:?}}} is {value:?}, the diagnosis said {status} ({expected})"
+                "connector_doctor_connector_status{{connector_id={connector:?}}} is {value:?}, the diagnosis said {status:?} ({expected})"
             ));
         }
     }

@@ -2,11 +2,18 @@
 //! (moto lacks LookupEvents and GetEnabledStandards: those sub-calls fail there, and the
 //! tests show the states stay as they are.)
 
-use serde_json::{Value, json};
+use connector_doctor::domain::{
+    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, Diagnosis, HealthStatus,
+    RegionStatus, SecurityHubState, Severity,
+};
+use serde_json::json;
 
-use crate::helpers::app::{check, finding_codes, findings_of};
+use crate::helpers::app::{check, connection, finding_codes, findings_of, region};
 use crate::helpers::moto::AccessKey;
-use crate::helpers::{Moto, TestApp};
+use crate::helpers::{Moto, RequestBody, TestApp};
+
+const AUDITING: Connection = Connection::SecurityAuditing;
+const CONFIGURATION: Connection = Connection::SecurityConfiguration;
 
 /// A user allowed every action, so the permission check adds nothing to these tests.
 async fn allowed_user(moto: &Moto) -> AccessKey {
@@ -14,145 +21,139 @@ async fn allowed_user(moto: &Moto) -> AccessKey {
     moto.user_with_inline_policy("mdca", &everything).await
 }
 
-async fn diagnose(moto: &Moto, key: &AccessKey, connections: Value, regions: Value) -> Value {
+async fn diagnose(
+    moto: &Moto,
+    key: &AccessKey,
+    connection: Connection,
+    regions: &[&str],
+) -> Diagnosis {
     let app = TestApp::with_aws(&moto.url).await;
-    app.diagnosis(&json!({
-        "credentials": {"access_key_id": key.id, "secret_access_key": key.secret},
-        "connections": connections,
-        "regions": regions,
-    }))
-    .await
+    let body = RequestBody::new()
+        .credentials(&key.id, &key.secret)
+        .connections(&[connection])
+        .regions(regions);
+    app.diagnosis(&body.build()).await
 }
 
-fn region_states(diagnosis: &Value, service: &str) -> Vec<(String, String)> {
-    diagnosis["regions"]
-        .as_object()
-        .unwrap()
+/// One service's state in every region of the diagnosis, by region.
+fn region_states<T>(diagnosis: &Diagnosis, service: impl Fn(&RegionStatus) -> T) -> Vec<(&str, T)> {
+    diagnosis
+        .regions
         .iter()
-        .map(|(region, states)| (region.clone(), states[service].as_str().unwrap().to_owned()))
+        .map(|(region, states)| (region.as_str(), service(states)))
         .collect()
 }
 
 #[tokio::test]
 async fn a_logging_multi_region_trail_covers_every_checked_region() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.create_trail("us-east-1", "org-audit", true, true)
         .await;
 
-    let diagnosis = diagnose(
-        &moto,
-        &key,
-        json!(["security_auditing"]),
-        json!(["us-east-1", "eu-west-1"]),
-    )
-    .await;
+    let diagnosis = diagnose(&moto, &key, AUDITING, &["us-east-1", "eu-west-1"]).await;
 
     assert_eq!(
-        region_states(&diagnosis, "cloudtrail"),
+        region_states(&diagnosis, |states| states.cloudtrail),
         [
-            ("eu-west-1".to_owned(), "logging".to_owned()),
-            ("us-east-1".to_owned(), "logging".to_owned())
+            ("eu-west-1", CloudTrailState::Logging),
+            ("us-east-1", CloudTrailState::Logging)
         ]
     );
     let codes = finding_codes(&diagnosis);
     assert!(
-        !codes
-            .iter()
-            .any(|c| c.starts_with("CLOUDTRAIL_NO_TRAIL") || c == "CLOUDTRAIL_NOT_LOGGING"),
+        !codes.contains(&Code::CloudtrailNoTrail) && !codes.contains(&Code::CloudtrailNotLogging),
         "{codes:?}"
     );
+    assert_eq!(diagnosis.regions_checked, ["us-east-1", "eu-west-1"]);
     assert_eq!(
-        diagnosis["regions_checked"],
-        json!(["us-east-1", "eu-west-1"])
+        region(&diagnosis, "eu-west-1").security_hub,
+        SecurityHubState::Skipped
     );
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["security_hub"], "skipped");
 }
 
 #[tokio::test]
 async fn a_stopped_trail_is_not_logging() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.create_trail("eu-west-1", "audit", false, false).await;
 
-    let diagnosis = diagnose(
-        &moto,
-        &key,
-        json!(["security_auditing"]),
-        json!(["eu-west-1"]),
-    )
-    .await;
+    let diagnosis = diagnose(&moto, &key, AUDITING, &["eu-west-1"]).await;
 
     assert_eq!(
-        diagnosis["regions"]["eu-west-1"]["cloudtrail"],
-        "not_logging"
+        region(&diagnosis, "eu-west-1").cloudtrail,
+        CloudTrailState::NotLogging
     );
-    assert!(finding_codes(&diagnosis).contains(&"CLOUDTRAIL_NOT_LOGGING".to_owned()));
-    assert_eq!(check(&diagnosis, "cloudtrail")["status"], "fail");
+    assert!(finding_codes(&diagnosis).contains(&Code::CloudtrailNotLogging));
+    assert_eq!(
+        check(&diagnosis, CheckId::Cloudtrail).status,
+        CheckStatus::Fail
+    );
 }
 
 #[tokio::test]
 async fn no_trail_makes_auditing_unhealthy() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
 
-    let diagnosis = diagnose(
-        &moto,
-        &key,
-        json!(["security_auditing"]),
-        json!(["eu-west-1"]),
-    )
-    .await;
+    let diagnosis = diagnose(&moto, &key, AUDITING, &["eu-west-1"]).await;
 
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["cloudtrail"], "no_trail");
-    assert!(finding_codes(&diagnosis).contains(&"CLOUDTRAIL_NO_TRAIL".to_owned()));
     assert_eq!(
-        diagnosis["connections"]["security_auditing"]["status"],
-        "unhealthy"
+        region(&diagnosis, "eu-west-1").cloudtrail,
+        CloudTrailState::NoTrail
+    );
+    assert!(finding_codes(&diagnosis).contains(&Code::CloudtrailNoTrail));
+    assert_eq!(
+        connection(&diagnosis, AUDITING).status,
+        HealthStatus::Unhealthy
     );
 }
 
 #[tokio::test]
 async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.enable_security_hub("us-east-1").await;
     moto.create_recorder("us-east-1", true).await;
     moto.create_recorder("eu-west-1", true).await;
 
-    let diagnosis = diagnose(
-        &moto,
-        &key,
-        json!(["security_configuration"]),
-        json!(["us-east-1", "eu-west-1"]),
-    )
-    .await;
+    let diagnosis = diagnose(&moto, &key, CONFIGURATION, &["us-east-1", "eu-west-1"]).await;
 
-    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
     assert_eq!(
-        diagnosis["regions"]["eu-west-1"]["security_hub"],
-        "not_enabled"
+        region_states(&diagnosis, |states| (states.security_hub, states.config)),
+        [
+            (
+                "eu-west-1",
+                (SecurityHubState::NotEnabled, ConfigState::Recording)
+            ),
+            (
+                "us-east-1",
+                (SecurityHubState::Enabled, ConfigState::Recording)
+            ),
+        ]
     );
-    assert_eq!(diagnosis["regions"]["us-east-1"]["config"], "recording");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "recording");
-    let off = findings_of(&diagnosis, "SECURITY_HUB_NOT_ENABLED");
+    let off = findings_of(&diagnosis, Code::SecurityHubNotEnabled);
     assert_eq!(off.len(), 1, "a finding for eu-west-1 only");
     let off = off[0];
-    assert_eq!(off["region"], "eu-west-1");
+    assert_eq!(off.region.as_deref(), Some("eu-west-1"));
     assert_eq!(
-        off["severity"], "warning",
+        off.severity,
+        Severity::Warning,
         "a named region off is a warning"
     );
     assert_eq!(
-        diagnosis["connections"]["security_configuration"]["status"],
-        "degraded"
+        connection(&diagnosis, CONFIGURATION).status,
+        HealthStatus::Degraded
     );
-    assert_eq!(diagnosis["regions"]["us-east-1"]["cloudtrail"], "skipped");
+    assert_eq!(
+        region(&diagnosis, "us-east-1").cloudtrail,
+        CloudTrailState::Skipped
+    );
 }
 
 #[tokio::test]
 async fn recorders_are_reported_as_missing_stopped_or_recording() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
     moto.create_recorder("us-east-1", true).await;
     moto.create_recorder("eu-west-1", false).await;
@@ -160,50 +161,46 @@ async fn recorders_are_reported_as_missing_stopped_or_recording() {
     let diagnosis = diagnose(
         &moto,
         &key,
-        json!(["security_configuration"]),
-        json!(["us-east-1", "eu-west-1", "ap-southeast-2"]),
+        CONFIGURATION,
+        &["us-east-1", "eu-west-1", "ap-southeast-2"],
     )
     .await;
 
     assert_eq!(
-        region_states(&diagnosis, "config"),
+        region_states(&diagnosis, |states| states.config),
         [
-            ("ap-southeast-2".to_owned(), "no_recorder".to_owned()),
-            ("eu-west-1".to_owned(), "not_recording".to_owned()),
-            ("us-east-1".to_owned(), "recording".to_owned()),
+            ("ap-southeast-2", ConfigState::NoRecorder),
+            ("eu-west-1", ConfigState::NotRecording),
+            ("us-east-1", ConfigState::Recording),
         ]
     );
     let codes = finding_codes(&diagnosis);
-    assert!(
-        codes.contains(&"CONFIG_NO_RECORDER".to_owned()),
-        "{codes:?}"
-    );
-    assert!(
-        codes.contains(&"CONFIG_NOT_RECORDING".to_owned()),
-        "{codes:?}"
-    );
+    assert!(codes.contains(&Code::ConfigNoRecorder), "{codes:?}");
+    assert!(codes.contains(&Code::ConfigNotRecording), "{codes:?}");
 }
 
 #[tokio::test]
 async fn security_hub_off_everywhere_is_an_error() {
-    let moto = Moto::start();
+    let moto = Moto::start().await;
     let key = allowed_user(&moto).await;
 
-    let diagnosis = diagnose(
-        &moto,
-        &key,
-        json!(["security_configuration"]),
-        json!(["us-east-1", "eu-west-1"]),
-    )
-    .await;
+    let diagnosis = diagnose(&moto, &key, CONFIGURATION, &["us-east-1", "eu-west-1"]).await;
 
-    let severities: Vec<&Value> = findings_of(&diagnosis, "SECURITY_HUB_NOT_ENABLED")
-        .into_iter()
-        .map(|f| &f["severity"])
-        .collect();
-    assert_eq!(severities, [&json!("error"), &json!("error")]);
+    let mut off: Vec<(Option<&str>, Severity)> =
+        findings_of(&diagnosis, Code::SecurityHubNotEnabled)
+            .into_iter()
+            .map(|finding| (finding.region.as_deref(), finding.severity))
+            .collect();
+    off.sort();
     assert_eq!(
-        diagnosis["connections"]["security_configuration"]["status"],
-        "unhealthy"
+        off,
+        [
+            (Some("eu-west-1"), Severity::Error),
+            (Some("us-east-1"), Severity::Error)
+        ]
+    );
+    assert_eq!(
+        connection(&diagnosis, CONFIGURATION).status,
+        HealthStatus::Unhealthy
     );
 }

@@ -3,24 +3,37 @@
 
 use std::time::{Duration, Instant};
 
+use std::collections::BTreeMap;
+
+use connector_doctor::domain::{
+    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, HealthStatus,
+    RegionStatus, SecurityHubState, Severity,
+};
 use serde_json::{Value, json};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 
-use crate::helpers::app::{check, finding_codes, findings_of};
+use crate::helpers::app::{check, connection, finding_codes, findings_of, region, regional_check};
 use crate::helpers::fake_regions::{
     CLOUDTRAIL, CONFIG, InFlightRecorder, events, healthy_account, json_error, json_response,
     signed_for, standards, target,
 };
-use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, TestApp};
+use crate::helpers::{FakeAws, RequestBody, TestApp};
 
-fn request(regions: Value) -> Value {
-    json!({
-        "credentials": {"access_key_id": EXAMPLE_KEY_ID, "secret_access_key": EXAMPLE_SECRET},
-        "connections": ["security_auditing", "security_configuration"],
-        "regions": regions,
-    })
+fn request(regions: &[&str]) -> Value {
+    RequestBody::new()
+        .without_connector()
+        .connections(&Connection::ALL)
+        .regions(regions)
+        .build()
 }
+
+/// What a healthy account looks like in one region.
+const HEALTHY: RegionStatus = RegionStatus {
+    security_hub: SecurityHubState::Enabled,
+    config: ConfigState::Recording,
+    cloudtrail: CloudTrailState::Logging,
+};
 
 #[tokio::test]
 async fn a_healthy_account_is_healthy_everywhere() {
@@ -28,33 +41,31 @@ async fn a_healthy_account_is_healthy_everywhere() {
     healthy_account(&fake).await;
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app
-        .diagnosis(&request(json!(["us-east-1", "eu-west-1"])))
-        .await;
+    let diagnosis = app.diagnosis(&request(&["us-east-1", "eu-west-1"])).await;
 
-    for region in ["us-east-1", "eu-west-1"] {
-        assert_eq!(
-            diagnosis["regions"][region],
-            json!({"security_hub": "enabled", "config": "recording", "cloudtrail": "logging"}),
-            "{:#}",
-            diagnosis["findings"]
-        );
-        assert_eq!(
-            diagnosis["regions"][region],
-            json!({"security_hub": "enabled", "config": "recording", "cloudtrail": "logging"})
-        );
-    }
     assert_eq!(
-        check(&diagnosis, "cloudtrail")["status"],
-        "pass",
-        "{diagnosis:#}"
+        diagnosis.regions,
+        BTreeMap::from([
+            ("eu-west-1".to_owned(), HEALTHY),
+            ("us-east-1".to_owned(), HEALTHY)
+        ]),
+        "{:#?}",
+        diagnosis.findings
     );
+    assert_eq!(
+        check(&diagnosis, CheckId::Cloudtrail).status,
+        CheckStatus::Pass,
+        "{diagnosis:#?}"
+    );
+    let codes = finding_codes(&diagnosis);
     assert!(
-        finding_codes(&diagnosis)
+        codes
             .iter()
-            .all(|c| !c.starts_with("CLOUDTRAIL"))
+            .all(|code| !code.as_str().starts_with("CLOUDTRAIL")),
+        "{codes:?}"
     );
-    assert!(findings_of(&diagnosis, "SECURITY_HUB_CIS_STANDARD_DISABLED").is_empty());
+    assert!(!codes.contains(&Code::SecurityHubCisStandardDisabled));
+    assert_eq!(diagnosis.status, HealthStatus::Healthy, "{diagnosis:#?}");
 }
 
 #[tokio::test]
@@ -85,31 +96,35 @@ async fn a_disabled_opt_in_region_is_region_disabled_not_a_credential_failure() 
     }
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app
-        .diagnosis(&request(json!(["us-east-1", "af-south-1"])))
-        .await;
+    let diagnosis = app.diagnosis(&request(&["us-east-1", "af-south-1"])).await;
 
-    assert_eq!(check(&diagnosis, "identity")["status"], "pass");
     assert_eq!(
-        diagnosis["regions"]["af-south-1"]["security_hub"],
-        "region_disabled"
+        check(&diagnosis, CheckId::Identity).status,
+        CheckStatus::Pass
     );
     assert_eq!(
-        diagnosis["regions"]["af-south-1"]["config"],
-        "region_disabled"
+        region(&diagnosis, "af-south-1").security_hub,
+        SecurityHubState::RegionDisabled
     );
-    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
-    let disabled = findings_of(&diagnosis, "REGION_DISABLED");
-    assert_eq!(disabled.len(), 1);
-    assert_eq!(disabled[0]["region"], "af-south-1");
-    assert_eq!(disabled[0]["severity"], "warning", "the caller named it");
-    assert!(findings_of(&diagnosis, "CREDENTIALS_INVALID_KEY_ID").is_empty());
-    assert!(
-        check(&diagnosis, "regions")["summary"]
-            .as_str()
-            .unwrap()
-            .contains("af-south-1")
+    assert_eq!(
+        region(&diagnosis, "af-south-1").config,
+        ConfigState::RegionDisabled
     );
+    assert_eq!(
+        region(&diagnosis, "us-east-1").security_hub,
+        SecurityHubState::Enabled
+    );
+    let disabled = findings_of(&diagnosis, Code::RegionDisabled);
+    assert_eq!(disabled.len(), 1, "{disabled:#?}");
+    assert_eq!(disabled[0].region.as_deref(), Some("af-south-1"));
+    assert_eq!(
+        disabled[0].severity,
+        Severity::Warning,
+        "the caller named it"
+    );
+    assert!(findings_of(&diagnosis, Code::CredentialsInvalidKeyId).is_empty());
+    let summary = &check(&diagnosis, CheckId::Regions).summary;
+    assert!(summary.contains("af-south-1"), "{summary}");
 }
 
 #[tokio::test]
@@ -125,23 +140,30 @@ async fn throttling_in_one_region_leaves_the_others_alone() {
         .await;
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app
-        .diagnosis(&request(json!(["us-east-1", "eu-west-1"])))
-        .await;
+    let diagnosis = app.diagnosis(&request(&["us-east-1", "eu-west-1"])).await;
 
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["security_hub"], "error");
-    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "recording");
-    let throttled = findings_of(&diagnosis, "AWS_THROTTLED");
-    assert_eq!(throttled.len(), 1);
-    assert_eq!(throttled[0]["region"], "eu-west-1");
     assert_eq!(
-        diagnosis["connections"]["security_configuration"]["status"],
-        "degraded"
+        region(&diagnosis, "eu-west-1").security_hub,
+        SecurityHubState::Error
     );
     assert_eq!(
-        diagnosis["connections"]["security_auditing"]["status"],
-        "healthy"
+        region(&diagnosis, "us-east-1").security_hub,
+        SecurityHubState::Enabled
+    );
+    assert_eq!(
+        region(&diagnosis, "eu-west-1").config,
+        ConfigState::Recording
+    );
+    let throttled = findings_of(&diagnosis, Code::AwsThrottled);
+    assert_eq!(throttled.len(), 1, "{throttled:#?}");
+    assert_eq!(throttled[0].region.as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        connection(&diagnosis, Connection::SecurityConfiguration).status,
+        HealthStatus::Degraded
+    );
+    assert_eq!(
+        connection(&diagnosis, Connection::SecurityAuditing).status,
+        HealthStatus::Healthy
     );
 }
 
@@ -164,25 +186,29 @@ async fn a_region_hanging_past_the_deadline_times_out_alone() {
     .await;
 
     let started = Instant::now();
-    let diagnosis = app
-        .diagnosis(&request(json!(["us-east-1", "eu-west-1"])))
-        .await;
+    let diagnosis = app.diagnosis(&request(&["us-east-1", "eu-west-1"])).await;
 
     // Generous margin over the 3 s deadline; the hang itself lasts 60 s.
     assert!(started.elapsed() < Duration::from_secs(20));
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["security_hub"], "error");
-    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["config"], "recording");
-    let timeouts = findings_of(&diagnosis, "AWS_TIMEOUT");
-    assert_eq!(timeouts.len(), 1, "{diagnosis:#}");
-    assert_eq!(timeouts[0]["region"], "eu-west-1");
-    let hub_check = diagnosis["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "security_hub" && c["region"] == "eu-west-1")
-        .unwrap();
-    assert_eq!(hub_check["status"], "error");
+    assert_eq!(
+        region(&diagnosis, "eu-west-1").security_hub,
+        SecurityHubState::Error
+    );
+    assert_eq!(
+        region(&diagnosis, "us-east-1").security_hub,
+        SecurityHubState::Enabled
+    );
+    assert_eq!(
+        region(&diagnosis, "eu-west-1").config,
+        ConfigState::Recording
+    );
+    let timeouts = findings_of(&diagnosis, Code::AwsTimeout);
+    assert_eq!(timeouts.len(), 1, "{diagnosis:#?}");
+    assert_eq!(timeouts[0].region.as_deref(), Some("eu-west-1"));
+    assert_eq!(
+        regional_check(&diagnosis, CheckId::SecurityHub, "eu-west-1").status,
+        CheckStatus::Error
+    );
 }
 
 #[tokio::test]
@@ -200,14 +226,17 @@ async fn an_aws_5xx_in_one_service_errors_that_service_only() {
         .await;
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app.diagnosis(&request(json!(["us-east-1"]))).await;
+    let diagnosis = app.diagnosis(&request(&["us-east-1"])).await;
 
-    assert_eq!(diagnosis["regions"]["us-east-1"]["config"], "error");
-    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
-    assert_eq!(findings_of(&diagnosis, "AWS_SERVICE_ERROR").len(), 1);
+    assert_eq!(region(&diagnosis, "us-east-1").config, ConfigState::Error);
     assert_eq!(
-        diagnosis["connections"]["security_configuration"]["status"],
-        "degraded"
+        region(&diagnosis, "us-east-1").security_hub,
+        SecurityHubState::Enabled
+    );
+    assert_eq!(findings_of(&diagnosis, Code::AwsServiceError).len(), 1);
+    assert_eq!(
+        connection(&diagnosis, Connection::SecurityConfiguration).status,
+        HealthStatus::Degraded
     );
 }
 
@@ -228,20 +257,29 @@ async fn no_recent_events_and_no_cis_standard_are_their_own_findings() {
         .await;
     let app = TestApp::with_aws(&fake.url()).await;
 
-    let diagnosis = app.diagnosis(&request(json!(["us-east-1"]))).await;
+    let diagnosis = app.diagnosis(&request(&["us-east-1"])).await;
 
     assert_eq!(
-        findings_of(&diagnosis, "CLOUDTRAIL_NO_RECENT_EVENTS").len(),
+        findings_of(&diagnosis, Code::CloudtrailNoRecentEvents).len(),
         1
     );
     assert_eq!(
-        findings_of(&diagnosis, "SECURITY_HUB_CIS_STANDARD_DISABLED").len(),
+        findings_of(&diagnosis, Code::SecurityHubCisStandardDisabled).len(),
         1
     );
     // The sub-calls' findings leave the states as they are.
-    assert_eq!(diagnosis["regions"]["us-east-1"]["cloudtrail"], "logging");
-    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
-    assert_eq!(check(&diagnosis, "cloudtrail")["status"], "warn");
+    assert_eq!(
+        region(&diagnosis, "us-east-1").cloudtrail,
+        CloudTrailState::Logging
+    );
+    assert_eq!(
+        region(&diagnosis, "us-east-1").security_hub,
+        SecurityHubState::Enabled
+    );
+    assert_eq!(
+        check(&diagnosis, CheckId::Cloudtrail).status,
+        CheckStatus::Warn
+    );
 }
 
 #[tokio::test]
@@ -267,16 +305,20 @@ async fn calls_in_flight_never_exceed_the_bound_per_service_and_region() {
         settings.probes.max_aws_calls_per_service_region = 1;
     })
     .await;
-    let regions = json!(["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"]);
-    let mut body = request(regions);
-    body["connections"] = json!(["security_configuration"]);
+    let body = RequestBody::new()
+        .without_connector()
+        .connections(&[Connection::SecurityConfiguration])
+        .regions(&["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"]);
 
-    let diagnosis = app.diagnosis(&body).await;
+    let diagnosis = app.diagnosis(&body.build()).await;
 
     assert_eq!(recorder.count(), 8, "two reads per region");
     let per_region = recorder.max_in_flight_per_region();
     assert_eq!(per_region, 1, "one Security Hub call at a time per region");
     let across = recorder.max_in_flight();
     assert!(across >= 2, "regions do run at once, saw {across}");
-    assert_eq!(diagnosis["regions"]["eu-west-1"]["security_hub"], "enabled");
+    assert_eq!(
+        region(&diagnosis, "eu-west-1").security_hub,
+        SecurityHubState::Enabled
+    );
 }

@@ -3,21 +3,17 @@
 use std::time::Duration;
 
 use connector_doctor::config::Settings;
-use connector_doctor::domain::Secret;
+use connector_doctor::domain::{Diagnosis, Secret};
 use connector_doctor::startup::{Application, StartupError};
 use serde_json::{Value, json};
 
-use crate::helpers::{FakeAws, TestApp, example_request};
+use crate::helpers::app::parse_diagnosis;
+use crate::helpers::fake_aws::{GatedAws, sts_error_body};
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
 
 /// Caller tokens as the settings take them.
 fn tokens(text: &str) -> Option<Secret> {
     Some(Secret::new(text))
-}
-
-async fn fake_identity(delay: Duration) -> FakeAws {
-    let fake = FakeAws::start().await;
-    fake.identifies_user(delay).await;
-    fake
 }
 
 async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
@@ -42,7 +38,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn v1_routes_need_a_known_token_and_open_routes_do_not() {
-    let fake = fake_identity(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let url = fake.url();
     let hashed = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"bravo-token"));
     let app = TestApp::spawn(move |s| {
@@ -51,7 +47,7 @@ async fn v1_routes_need_a_known_token_and_open_routes_do_not() {
     })
     .await;
 
-    let missing = post(&app, None, &example_request()).await;
+    let missing = post(&app, None, &RequestBody::new().build()).await;
     assert_eq!(missing.status(), 401);
     assert_eq!(missing.headers()["www-authenticate"], "Bearer");
     assert_eq!(
@@ -59,18 +55,20 @@ async fn v1_routes_need_a_known_token_and_open_routes_do_not() {
         "application/problem+json"
     );
     assert_eq!(
-        post(&app, Some("wrong"), &example_request()).await.status(),
+        post(&app, Some("wrong"), &RequestBody::new().build())
+            .await
+            .status(),
         401
     );
     assert_eq!(get(&app, "wrong", "/v1/catalogue").await.status(), 401);
     assert_eq!(
-        post(&app, Some("acme-token"), &example_request())
+        post(&app, Some("acme-token"), &RequestBody::new().build())
             .await
             .status(),
         200
     );
     assert_eq!(
-        post(&app, Some("bravo-token"), &example_request())
+        post(&app, Some("bravo-token"), &RequestBody::new().build())
             .await
             .status(),
         200,
@@ -83,7 +81,7 @@ async fn v1_routes_need_a_known_token_and_open_routes_do_not() {
 
 #[tokio::test]
 async fn one_tenant_cannot_read_anothers_diagnosis_or_history() {
-    let fake = fake_identity(Duration::ZERO).await;
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
     let url = fake.url();
     let app = TestApp::spawn(move |s| {
         s.aws.aws_endpoint_url = Some(url);
@@ -91,12 +89,12 @@ async fn one_tenant_cannot_read_anothers_diagnosis_or_history() {
     })
     .await;
 
-    let diagnosis: Value = post(&app, Some("acme-token"), &example_request())
+    let diagnosis: Diagnosis = post(&app, Some("acme-token"), &RequestBody::new().build())
         .await
         .json()
         .await
         .unwrap();
-    let path = format!("/v1/diagnoses/{}", diagnosis["id"].as_str().unwrap());
+    let path = format!("/v1/diagnoses/{}", diagnosis.id);
 
     assert_eq!(get(&app, "acme-token", &path).await.status(), 200);
     assert_eq!(get(&app, "bravo-token", &path).await.status(), 404);
@@ -113,12 +111,12 @@ async fn one_tenant_cannot_read_anothers_diagnosis_or_history() {
     assert_eq!(own["items"].as_array().unwrap().len(), 1);
     assert_eq!(other["items"], json!([]));
     // Nor does bravo's identical request hit acme's cache entry.
-    let bravo: Value = post(&app, Some("bravo-token"), &example_request())
+    let bravo: Diagnosis = post(&app, Some("bravo-token"), &RequestBody::new().build())
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(bravo["cached"], false);
+    assert!(!bravo.cached);
 }
 
 #[tokio::test]
@@ -166,46 +164,77 @@ async fn a_spent_bucket_is_429_with_retry_after() {
 
 #[tokio::test]
 async fn cold_diagnoses_beyond_the_cap_are_shed_while_hits_are_still_served() {
-    let fake = fake_identity(Duration::from_millis(1500)).await;
-    let url = fake.url();
+    // AWS holds every call until the test lets it go, so the two admitted diagnoses keep their
+    // places for as long as the test needs, however slow the machine: no timing is involved.
+    // Each diagnosis ends at its identity check (an unknown key), so one call each.
+    let aws = GatedAws::start(
+        403,
+        sts_error_body("InvalidClientTokenId", "The security token is invalid."),
+    )
+    .await;
+    let url = aws.url();
     let app = TestApp::spawn(move |s| {
         s.aws.aws_endpoint_url = Some(url);
         s.service.max_cold_diagnoses = 2;
+        // Only the gate ends a held call: no timeout or deadline may free a place first,
+        // and the warm entry outlives the test.
+        s.aws.aws_call_timeout = Duration::from_secs(600);
+        s.probes.diagnosis_deadline = Duration::from_secs(600);
+        s.service.cache_ttl_unhealthy = Duration::from_secs(600);
     })
     .await;
-    let request = |connector: &str| {
-        let mut body = example_request();
-        body["connector_id"] = connector.into();
-        body
-    };
+    let request = |connector: &str| RequestBody::new().connector(connector).build();
     // A cached diagnosis to serve during the burst.
     let cached = app.diagnosis(&request("warm")).await;
+    assert_eq!(aws.arrivals(), 1);
 
-    let app = &app;
-    let burst = futures::future::join_all((0..6).map(|i| {
-        let body = request(&format!("cold-{i}"));
-        async move { app.diagnose(&body).await }
-    }));
-    let (answers, hit) = tokio::join!(burst, async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        app.diagnosis(&request("warm")).await
-    });
+    aws.close();
+    let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..6 {
+        let (client, url) = (app.client.clone(), format!("{}/v1/diagnoses", app.base_url));
+        let (body, answers) = (request(&format!("cold-{i}")), answers.clone());
+        tokio::spawn(async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response.headers().contains_key("retry-after");
+            let text = response.text().await.unwrap();
+            answers.send((status, retry_after, text)).unwrap();
+        });
+    }
+    drop(answers);
+    // Two places, both taken and held at AWS: the four others are shed at once.
+    aws.wait_for_arrivals(1 + 2, Duration::from_secs(60)).await;
+    let mut shed = Vec::new();
+    for _ in 0..4 {
+        let answer = tokio::time::timeout(Duration::from_secs(60), answered.recv())
+            .await
+            .expect("the requests beyond the places are answered while the two are held");
+        shed.push(answer.expect("an answer"));
+    }
+    assert_eq!(aws.arrivals(), 1 + 2, "only the admitted reach AWS");
+    for (status, retry_after, text) in &shed {
+        assert_eq!(*status, 503, "{text}");
+        assert!(retry_after, "a shed request says when to retry");
+    }
+    let hit = app.diagnosis(&request("warm")).await;
+    assert!(hit.cached, "a hit needs no place");
+    assert_eq!(hit.id, cached.id);
 
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status().as_u16()).collect();
+    aws.open();
+    let mut admitted = Vec::new();
+    while let Some(answer) = answered.recv().await {
+        admitted.push(answer);
+    }
+    assert_eq!(admitted.len(), 2, "{admitted:?}");
+    for (status, _, text) in &admitted {
+        assert_eq!(*status, 200, "{text}");
+        assert!(!parse_diagnosis(text).cached);
+    }
     assert_eq!(
-        statuses.iter().filter(|&&s| s == 200).count(),
-        2,
-        "{statuses:?}"
+        aws.arrivals(),
+        3,
+        "shed requests never reach AWS, not even later"
     );
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 503).count(),
-        4,
-        "{statuses:?}"
-    );
-    let shed = answers.iter().find(|a| a.status() == 503).unwrap();
-    assert!(shed.headers().contains_key("retry-after"));
-    assert_eq!(hit["cached"], true);
-    assert_eq!(hit["id"], cached["id"]);
 }
 
 async fn field_error(app: &TestApp, body: &Value) -> Vec<String> {
@@ -224,34 +253,35 @@ async fn field_error(app: &TestApp, body: &Value) -> Vec<String> {
 async fn hostile_input_is_422_with_a_precise_field() {
     let app = TestApp::spawn(|_| {}).await;
 
-    let mut injected = example_request();
-    injected["regions"] = json!(["us-east-1.attacker.example"]);
+    let injected = RequestBody::new()
+        .regions(&["us-east-1.attacker.example"])
+        .build();
     assert_eq!(field_error(&app, &injected).await, ["regions[0]"]);
 
-    let mut long_token = example_request();
-    long_token["credentials"]["session_token"] = "x".repeat(9000).into();
+    let long_token = RequestBody::new().session_token(&"x".repeat(9000)).build();
     assert_eq!(
         field_error(&app, &long_token).await,
         ["credentials.session_token"]
     );
 
-    let mut long_external_id = example_request();
-    long_external_id["assume_role"] =
-        json!({"role_arn": "arn:aws:iam::123456789012:role/x", "external_id": "e".repeat(1300)});
+    let long_external_id = RequestBody::new()
+        .assume_role("arn:aws:iam::123456789012:role/x", Some(&"e".repeat(1300)))
+        .build();
     assert_eq!(
         field_error(&app, &long_external_id).await,
         ["assume_role.external_id"]
     );
 
-    let mut bad_role = example_request();
-    bad_role["assume_role"] = json!({"role_arn": "arn:aws:iam::123456789012:role/../../x y"});
+    let bad_role = RequestBody::new()
+        .assume_role("arn:aws:iam::123456789012:role/../../x y", None)
+        .build();
     assert_eq!(field_error(&app, &bad_role).await, ["assume_role.role_arn"]);
 
     let mut deep = json!(1);
     for _ in 0..40 {
         deep = json!([deep]);
     }
-    let mut nested = example_request();
+    let mut nested = RequestBody::new().build();
     nested["connector_id"] = deep;
     let response = app.diagnose(&nested).await;
     assert_eq!(response.status(), 422);
@@ -263,7 +293,7 @@ async fn hostile_input_is_422_with_a_precise_field() {
             .contains("nested deeper")
     );
 
-    let mut unknown = example_request();
+    let mut unknown = RequestBody::new().build();
     unknown["aws_endpoint_url"] = "http://attacker.example".into();
     // The top-level object has the unknown field; its name is not echoed.
     assert_eq!(field_error(&app, &unknown).await, [""]);

@@ -11,11 +11,12 @@ import copy
 import fnmatch
 import json
 import re
+import queue
 import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -517,33 +518,58 @@ def test_ports_agree_between_image_chart_and_listen_addresses(full_render):
     assert the(full_render, "Service", "-metrics")["spec"]["ports"][0]["targetPort"] == "metrics"
 
 
+def listening_address(line: bytes) -> str | None:
+    """The address of the service's JSON log line ``connector-doctor listening``, if it is that line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    fields = record.get("fields") if isinstance(record, dict) else None
+    if isinstance(fields, dict) and fields.get("message") == "connector-doctor listening":
+        return fields.get("address")
+    return None
+
+
 def test_the_binary_serves_probes_and_metrics_with_the_charts_settings(full_render):
     """The chart's own settings, given to the real binary (listening on loopback), are accepted, and
     the probed paths answer. Redis points at a closed port: readiness must stay 200 (an outage only
     degrades caching, it must not take every replica out of service)."""
     assert BINARY.exists(), f"{BINARY} is missing: run `cargo build` first"
-    api_port, metrics_port, redis_port = free_port(), free_port(), free_port()
+    # The API listener binds port 0 and the service logs the address it got (the chart's JSON
+    # logs). The metrics listener's address is not logged, so its port is picked beforehand;
+    # nothing listens on the Redis port.
+    metrics_port, redis_port = free_port(), free_port()
     env = {name: e["value"] for name, e in env_of(full_render).items() if "value" in e}
+    assert env.get("CONNECTOR_DOCTOR_LOG_FORMAT") == "json", env
     env.update({
-        "CONNECTOR_DOCTOR_LISTEN": f"127.0.0.1:{api_port}",
+        "CONNECTOR_DOCTOR_LISTEN": "127.0.0.1:0",
         "CONNECTOR_DOCTOR_METRICS_LISTEN": f"127.0.0.1:{metrics_port}",
         "CONNECTOR_DOCTOR_CACHE_KEY_SECRET": ALL_FEATURES["secrets"]["cacheKeySecret"],
         "CONNECTOR_DOCTOR_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "PATH": "/usr/bin:/bin",
     })
     process = subprocess.Popen([str(BINARY)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    announced: queue.Queue[str | None] = queue.Queue()
+    lines: list[bytes] = []
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            address = listening_address(line)
+            if address:
+                announced.put(address)
+        announced.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                status, _ = http_get(f"http://127.0.0.1:{api_port}/healthz")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert process.poll() is None, process.stdout.read().decode(errors="replace")
-                assert time.monotonic() < deadline, "the service did not start within 20 s"
-                time.sleep(0.2)
+        try:
+            address = announced.get(timeout=20)
+        except queue.Empty:
+            address = None
+        assert address, "the service announced no address within 20 s:\n" + b"".join(lines).decode(errors="replace")
+        status, _ = http_get(f"http://{address}/healthz")
         assert status == 200
-        status, body = http_get(f"http://127.0.0.1:{api_port}/readyz")
+        status, body = http_get(f"http://{address}/readyz")
         assert status == 200 and json.loads(body)["status"] == "ready", body
         try:
             status, body = http_get(f"http://127.0.0.1:{metrics_port}/metrics")

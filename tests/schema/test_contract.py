@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import queue
+import re
 import secrets
 import subprocess
 import sys
@@ -26,7 +28,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from test_schemathesis import BINARY, free_port, wait_until_ready
+from test_schemathesis import BINARY, start_listening
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = REPO / "openapi" / "openapi.json"
@@ -62,15 +64,12 @@ def models():
 
 
 def start(args: list[str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [str(BINARY), "--listen", f"127.0.0.1:{port}", *args],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": "warn"},
+    """The service on port 0, as it reports the address it got."""
+    process, address, _ = start_listening(
+        [str(BINARY), "--listen", "127.0.0.1:0", "--log-format", "json", *args],
+        {**os.environ, "RUST_LOG": "info"},
     )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_ready(f"{base}/healthz", process)
-    return process, base
+    return process, f"http://{address}"
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -84,20 +83,28 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="module")
 def moto():
-    port = free_port()
+    """moto's server on port 0; it prints the address it got ("Running on http://...")."""
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("moto_server")), "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(Path(sys.executable).with_name("moto_server")), "-p", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        pytest.fail("moto_server did not start")
+    announced: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            found = re.search(rb"Running on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                announced.put(found.group(1).decode())
+        announced.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        url = announced.get(timeout=60)
+    except queue.Empty:
+        url = None
+    if url is None:
+        stop(process)
+        pytest.fail("moto_server announced no address")
     yield url
     stop(process)
 

@@ -18,14 +18,15 @@ Environment:
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import secrets
 import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
+import threading
 from pathlib import Path
 
 import pytest
@@ -44,24 +45,55 @@ CHECKS = ",".join(
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on (for the unreachable AWS endpoint)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, limit: float = 30.0) -> None:
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
-        if process.poll() is not None:
-            raise AssertionError(f"connector-doctor exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"connector-doctor did not answer {url} within {limit}s")
+def listening_address(line: bytes) -> str | None:
+    """The address of the JSON log line ``connector-doctor listening``, if it is that line."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    fields = record.get("fields") if isinstance(record, dict) else None
+    if isinstance(fields, dict) and fields.get("message") == "connector-doctor listening":
+        return fields.get("address")
+    return None
+
+
+def start_listening(command: list[str], env: dict, limit: float = 30.0):
+    """Starts the service (bound to port 0, JSON logs); returns it, the address it logged and a
+    function giving its output so far.
+
+    A thread reads its output for as long as it runs, so it never blocks on a full pipe.
+    """
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    announced: queue.Queue[str | None] = queue.Queue()
+    lines: list[bytes] = []
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
+            address = listening_address(line)
+            if address:
+                announced.put(address)
+        announced.put(None)
+
+    def output() -> str:
+        return b"".join(lines).decode(errors="replace")
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        address = announced.get(timeout=limit)
+    except queue.Empty:
+        address = None
+    if address is None:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"connector-doctor announced no address within {limit}s:\n{output()}")
+    return process, address, output
 
 
 @pytest.fixture()
@@ -69,13 +101,12 @@ def service():
     if not BINARY.exists():
         pytest.fail(f"{BINARY} is missing: run `cargo build` first")
     token = secrets.token_urlsafe(24)
-    port = free_port()
     unreachable_aws = f"http://127.0.0.1:{free_port()}"
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
+    process, address, output = start_listening(
         [
             str(BINARY),
-            "--listen", f"127.0.0.1:{port}",
+            "--listen", "127.0.0.1:0",
+            "--log-format", "json",
             "--api-tokens", f"tenant:{token}",
             "--aws-endpoint-url", unreachable_aws,
             "--aws-call-timeout", "1s",
@@ -86,14 +117,11 @@ def service():
             "--max-cold-diagnoses", "256",
             "--refresh-floor", "0s",
         ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "RUST_LOG": "info"},
+        {**os.environ, "RUST_LOG": "info"},
     )
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{address}"
     try:
-        wait_until_ready(f"{base}/healthz", process)
-        yield base, token, process, log
+        yield base, token, process, output
     finally:
         process.terminate()
         try:
@@ -104,7 +132,7 @@ def service():
 
 
 def test_every_operation_conforms_to_the_openapi_document(service):
-    base, token, process, log = service
+    base, token, process, output = service
     report = Path(tempfile.mkdtemp(prefix="schemathesis-"))
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
@@ -133,7 +161,6 @@ def test_every_operation_conforms_to_the_openapi_document(service):
     print(run.stdout[-20000:])
     print(run.stderr[-5000:], file=sys.stderr)
     assert process.poll() is None, "the service is still running"
-    log.seek(0)
-    output = log.read().decode(errors="replace")
-    assert "panicked" not in output, output[-5000:]
+    written = output()
+    assert "panicked" not in written, written[-5000:]
     assert run.returncode == 0, f"schemathesis found problems (exit {run.returncode}); see the output above"

@@ -1,6 +1,10 @@
 //! The real application on port 0, driven over HTTP.
 
 use connector_doctor::config::Settings;
+use connector_doctor::domain::{
+    Check, CheckId, Code, Connection, ConnectionReport, Diagnosis, Finding, PermissionVerdict,
+    RegionStatus,
+};
 use connector_doctor::startup::Application;
 use serde_json::Value;
 
@@ -47,12 +51,12 @@ impl TestApp {
     }
 
     /// `POST /v1/diagnoses` expecting 200, returning the Diagnosis.
-    pub async fn diagnosis(&self, body: &Value) -> Value {
+    pub async fn diagnosis(&self, body: &Value) -> Diagnosis {
         let response = self.diagnose(body).await;
         let status = response.status();
         let text = response.text().await.expect("a body");
         assert_eq!(status, 200, "diagnosis failed: {text}");
-        serde_json::from_str(&text).expect("a JSON diagnosis")
+        parse_diagnosis(&text)
     }
 
     /// `GET` a path.
@@ -72,31 +76,87 @@ impl Drop for TestApp {
     }
 }
 
-/// The check with this id in a Diagnosis.
-pub fn check<'a>(diagnosis: &'a Value, id: &str) -> &'a Value {
-    diagnosis["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|check| check["id"] == id))
-        .unwrap_or_else(|| panic!("no check {id} in {diagnosis:#}"))
+/// A Diagnosis from its JSON text; panics with the text if it is not one.
+pub fn parse_diagnosis(text: &str) -> Diagnosis {
+    serde_json::from_str(text).unwrap_or_else(|error| panic!("not a Diagnosis ({error}): {text}"))
 }
 
-/// The finding codes of a Diagnosis.
-pub fn finding_codes(diagnosis: &Value) -> Vec<String> {
-    diagnosis["findings"]
-        .as_array()
-        .map(|findings| {
-            findings
-                .iter()
-                .filter_map(|finding| finding["code"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The check with this id (the first, for a per-region check).
+pub fn check(diagnosis: &Diagnosis, id: CheckId) -> &Check {
+    diagnosis
+        .checks
+        .iter()
+        .find(|check| check.id == id)
+        .unwrap_or_else(|| panic!("no check {id:?} in {diagnosis:#?}"))
+}
+
+/// The per-region check with this id in `region`.
+pub fn regional_check<'a>(diagnosis: &'a Diagnosis, id: CheckId, region: &str) -> &'a Check {
+    diagnosis
+        .checks
+        .iter()
+        .find(|check| check.id == id && check.region.as_deref() == Some(region))
+        .unwrap_or_else(|| panic!("no check {id:?} in {region} in {diagnosis:#?}"))
+}
+
+/// The finding codes of a Diagnosis, in order.
+pub fn finding_codes(diagnosis: &Diagnosis) -> Vec<Code> {
+    diagnosis
+        .findings
+        .iter()
+        .map(|finding| finding.code)
+        .collect()
+}
+
+/// Whether a Diagnosis has a finding with this code.
+pub fn has_finding(diagnosis: &Diagnosis, code: Code) -> bool {
+    diagnosis
+        .findings
+        .iter()
+        .any(|finding| finding.code == code)
 }
 
 /// The findings of a Diagnosis with this code.
-pub fn findings_of<'a>(diagnosis: &'a Value, code: &str) -> Vec<&'a Value> {
-    diagnosis["findings"]
-        .as_array()
-        .map(|findings| findings.iter().filter(|f| f["code"] == code).collect())
-        .unwrap_or_default()
+pub fn findings_of(diagnosis: &Diagnosis, code: Code) -> Vec<&Finding> {
+    diagnosis
+        .findings
+        .iter()
+        .filter(|finding| finding.code == code)
+        .collect()
+}
+
+/// The finding with this code; panics unless there is exactly one.
+pub fn finding(diagnosis: &Diagnosis, code: Code) -> &Finding {
+    match findings_of(diagnosis, code).as_slice() {
+        [one] => one,
+        other => panic!(
+            "{} findings {code} (one expected) in {diagnosis:#?}",
+            other.len()
+        ),
+    }
+}
+
+/// The verdict on `action`.
+pub fn verdict<'a>(diagnosis: &'a Diagnosis, action: &str) -> &'a PermissionVerdict {
+    diagnosis
+        .permissions
+        .iter()
+        .find(|verdict| verdict.action == action)
+        .unwrap_or_else(|| panic!("no verdict on {action} in {diagnosis:#?}"))
+}
+
+/// The state of every service in `region`.
+pub fn region<'a>(diagnosis: &'a Diagnosis, region: &str) -> &'a RegionStatus {
+    diagnosis
+        .regions
+        .get(region)
+        .unwrap_or_else(|| panic!("no region {region} in {diagnosis:#?}"))
+}
+
+/// The report on one requested connection.
+pub fn connection(diagnosis: &Diagnosis, connection: Connection) -> &ConnectionReport {
+    diagnosis
+        .connections
+        .get(&connection)
+        .unwrap_or_else(|| panic!("no connection {connection:?} in {diagnosis:#?}"))
 }

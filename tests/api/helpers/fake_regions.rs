@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, header_regex, method, path};
 use wiremock::{Mock, MockBuilder, Request, Respond, ResponseTemplate};
 
-use super::FakeAws;
+use super::{FakeAws, FakeIdentity};
 
 /// Matches requests signed for `service` in `region` (the SigV4 credential scope).
 pub fn signed_for(region: &str, service: &str) -> wiremock::matchers::HeaderRegexMatcher {
@@ -79,7 +79,7 @@ pub fn events(any: bool) -> Value {
 /// Mounts a healthy account: identity, a logging multi-region trail with recent events,
 /// Security Hub on with CIS and findings, and a recording Config recorder everywhere.
 pub async fn healthy_account(fake: &FakeAws) {
-    fake.identifies_user(Duration::ZERO).await;
+    fake.identifies(FakeIdentity::user()).await;
     let trail = json!({"trailList": [{
         "Name": "main", "TrailARN": "arn:aws:cloudtrail:us-east-1:123456789012:trail/main",
         "HomeRegion": "us-east-1", "IsMultiRegionTrail": true, "IsOrganizationTrail": false

@@ -11,8 +11,8 @@ use wiremock::{Mock, ResponseTemplate};
 use super::moto::AccessKey;
 use super::{FakeAws, Moto};
 
-/// The ARN of the user the fake plays.
-pub const FAKE_USER_ARN: &str = "arn:aws:iam::123456789012:user/mdca";
+/// The ARN of the user the fake plays ([`FakeIdentity::user`](super::FakeIdentity::user)).
+pub const FAKE_USER_ARN: &str = super::fake_aws::USER_ARN;
 
 /// The seed guide's auditing policy, exactly as `GET /v1/requirements` serves it.
 pub fn seed_policy() -> Value {
@@ -52,15 +52,6 @@ pub fn required_actions(connections: &[Connection]) -> Vec<String> {
         .into_iter()
         .map(|required| required.action)
         .collect()
-}
-
-/// A diagnosis request for `key`, checking only `connections` in us-east-1.
-pub fn request_for(key_id: &str, secret: &str, connections: &[&str]) -> Value {
-    json!({
-        "credentials": {"access_key_id": key_id, "secret_access_key": secret},
-        "connections": connections,
-        "regions": ["us-east-1"],
-    })
 }
 
 impl Moto {

@@ -1,16 +1,19 @@
-//! A private moto server (the AWS emulator) per test, on a free loopback port.
+//! A private moto server (the AWS emulator) per test, on the port it picks itself.
 
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use aws_sdk_iam::config::{BehaviorVersion, Credentials, Region};
 
-use super::process::{ChildGuard, find_tool, free_port, wait_for_port};
+use super::process::{Announcement, ChildGuard, find_tool, without_ansi};
 use super::{EXAMPLE_KEY_ID, EXAMPLE_SECRET};
 
 /// A running moto server; stopped on drop.
 pub struct Moto {
     _child: ChildGuard,
+    _output: Announcement,
+    _dir: tempfile::TempDir,
     /// Its base URL, for `--aws-endpoint-url`.
     pub url: String,
 }
@@ -23,27 +26,47 @@ pub struct AccessKey {
     pub secret: String,
 }
 
+/// The address in werkzeug's ` * Running on http://127.0.0.1:PORT` line.
+fn running_on(line: &str) -> Option<SocketAddr> {
+    let line = without_ansi(line);
+    let (_, rest) = line.split_once("Running on http://")?;
+    rest.split_whitespace()
+        .next()?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
+}
+
 impl Moto {
-    /// Starts moto on a free port and waits until it answers.
-    pub fn start() -> Self {
-        Self::start_with_env(&[])
+    /// Starts moto on port 0 and returns once it has said which port it got.
+    pub async fn start() -> Self {
+        Self::start_with_env(&[]).await
     }
 
     /// Starts moto with extra environment (e.g. `MOTO_IAM_LOAD_MANAGED_POLICIES`).
-    pub fn start_with_env(env: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let child = Command::new(find_tool("MOTO_SERVER", "moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let log_path = dir.path().join("moto.log");
+        let log = std::fs::File::create(&log_path).expect("a log file");
+        let mut child = Command::new(find_tool("MOTO_SERVER", "moto_server"))
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(log.try_clone().expect("a log handle")))
+            .stderr(Stdio::piped())
             .spawn()
             .expect("moto_server starts");
+        // werkzeug announces the port it bound on stderr, then logs every request there.
+        let stderr = child.stderr.take().expect("a piped stderr");
         let child = ChildGuard(child);
-        wait_for_port(port, Duration::from_secs(30), "moto_server");
+        let mut output = Announcement::watch(stderr, log, running_on);
+        let address = output
+            .address(Duration::from_secs(30), "moto_server", &log_path)
+            .await;
         Self {
             _child: child,
-            url: format!("http://127.0.0.1:{port}"),
+            _output: output,
+            _dir: dir,
+            url: format!("http://{address}"),
         }
     }
 

@@ -1,14 +1,15 @@
-//! A private Prometheus server per test on a free loopback port: it scrapes the given targets every
+//! A private Prometheus server per test on the port it picks itself: it scrapes the given targets every
 //! second and evaluates the given rule files; its HTTP API answers queries, targets and rules.
 //! `scripts/setup-test-deps` installs the Debian package `prometheus` (the server and promtool).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::process::{ChildGuard, find_tool, free_port};
+use super::process::{Announcement, ChildGuard, find_tool};
 
 /// The `prometheus` binary: `$PROMETHEUS`, else from `PATH`.
 pub fn prometheus_binary() -> PathBuf {
@@ -26,7 +27,19 @@ pub struct Prometheus {
     pub base_url: String,
     client: reqwest::Client,
     child: ChildGuard,
+    _output: Announcement,
     dir: tempfile::TempDir,
+}
+
+/// The address in Prometheus's `msg="Listening on" address=127.0.0.1:PORT` line (logfmt).
+fn listening_on(line: &str) -> Option<SocketAddr> {
+    if !line.contains("msg=\"Listening on\"") {
+        return None;
+    }
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("address="))?
+        .parse()
+        .ok()
 }
 
 /// A YAML scalar: JSON strings are valid YAML and quote everything that needs it.
@@ -61,24 +74,32 @@ impl Prometheus {
         }
         let config_file = dir.path().join("prometheus.yml");
         std::fs::write(&config_file, config).expect("the configuration is written");
-        let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("a log file");
-        let port = free_port();
-        let child = Command::new(prometheus_binary())
+        let log_path = dir.path().join("prometheus.log");
+        let log = std::fs::File::create(&log_path).expect("a log file");
+        let mut child = Command::new(prometheus_binary())
             .arg(format!("--config.file={}", config_file.display()))
             .arg(format!(
                 "--storage.tsdb.path={}",
                 dir.path().join("data").display()
             ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--web.listen-address=127.0.0.1:0")
             .arg("--storage.tsdb.retention.time=1h")
             .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
+            .stderr(Stdio::piped())
             .spawn()
             .expect("prometheus runs (scripts/setup-test-deps installs it)");
+        // It logs (on stderr) the address its listener really has.
+        let stderr = child.stderr.take().expect("a piped stderr");
+        let child = ChildGuard(child);
+        let mut output = Announcement::watch(stderr, log, listening_on);
+        let address = output
+            .address(Duration::from_secs(30), "prometheus", &log_path)
+            .await;
         let mut server = Self {
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: format!("http://{address}"),
             client: reqwest::Client::new(),
-            child: ChildGuard(child),
+            child,
+            _output: output,
             dir,
         };
         server.wait_until_ready(Duration::from_secs(30)).await;

@@ -1,4 +1,7 @@
 //! A private redis-server per test on a free loopback port, stoppable and restartable.
+//!
+//! The one peer started on a port picked beforehand: given port 0, redis-server opens no TCP port
+//! at all, and the tests restart it on the same port to show the service reconnecting by itself.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -13,12 +16,12 @@ pub struct RedisServer {
 
 impl RedisServer {
     /// Starts redis-server on a free port, keeping nothing on disk.
-    pub fn start() -> Self {
+    pub async fn start() -> Self {
         let mut server = Self {
             port: free_port(),
             child: None,
         };
-        server.restart();
+        server.restart().await;
         server
     }
 
@@ -33,7 +36,7 @@ impl RedisServer {
     }
 
     /// Starts it again on the same port.
-    pub fn restart(&mut self) {
+    pub async fn restart(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -42,7 +45,7 @@ impl RedisServer {
             .spawn()
             .expect("redis-server runs (scripts/setup-test-deps installs it)");
         self.child = Some(ChildGuard(child));
-        wait_for_port(self.port, Duration::from_secs(10), "redis-server");
+        wait_for_port(self.port, Duration::from_secs(10), "redis-server").await;
     }
 
     /// Every key and value in the server, as text.
