@@ -13,8 +13,13 @@ const CLOCK_SKEW_LIMIT: TimeDelta = TimeDelta::minutes(5);
 
 const INVALID_KEY: &[&str] = &["InvalidClientTokenId", "UnrecognizedClientException"];
 const SIGNATURE: &[&str] = &["SignatureDoesNotMatch"];
-const EXPIRED: &[&str] = &["ExpiredToken", "ExpiredTokenException", "RequestExpired"];
-const SKEW: &[&str] = &["RequestTimeTooSkewed", "RequestInTheFuture"];
+const EXPIRED: &[&str] = &["ExpiredToken", "ExpiredTokenException"];
+/// `RequestExpired` is about the request's signing time (a clock), not an expired token.
+const SKEW: &[&str] = &[
+    "RequestTimeTooSkewed",
+    "RequestInTheFuture",
+    "RequestExpired",
+];
 const MALFORMED: &[&str] = &[
     "IncompleteSignature",
     "MissingAuthenticationToken",
@@ -66,6 +71,7 @@ pub fn code_for(error: &AwsError, now: DateTime<Utc>) -> Code {
     } else if error.code_is(ACCESS_DENIED) {
         match denied_by(error.message.as_deref().unwrap_or_default()) {
             Some(DeniedBy::Scp) => Code::PermissionDeniedByScp,
+            Some(DeniedBy::Rcp) => Code::PermissionDeniedByRcp,
             Some(DeniedBy::PermissionsBoundary) => Code::PermissionDeniedByBoundary,
             Some(DeniedBy::IdentityPolicy) if is_explicit(error) => Code::PermissionExplicitDeny,
             _ => Code::AccessDenied,
@@ -110,6 +116,8 @@ pub fn denied_by(message: &str) -> Option<DeniedBy> {
     let message = message.to_ascii_lowercase();
     if message.contains("service control policy") {
         Some(DeniedBy::Scp)
+    } else if message.contains("resource control policy") {
+        Some(DeniedBy::Rcp)
     } else if message.contains("permissions boundary") {
         Some(DeniedBy::PermissionsBoundary)
     } else if message.contains("session policy") {

@@ -42,6 +42,9 @@ codes! {
     CredentialsExpired => "CREDENTIALS_EXPIRED",
     /// The request carried no usable credentials or a malformed signature.
     CredentialsMalformed => "CREDENTIALS_MALFORMED",
+    /// A key or policy that AWS has not propagated everywhere yet: a region enabled by default
+    /// rejects a key that STS accepted.
+    CredentialsPropagating => "CREDENTIALS_PROPAGATING",
     /// The connector uses the account's root user keys.
     RootCredentialsUsed => "ROOT_CREDENTIALS_USED",
     /// The caller's clock is too far from AWS time.
@@ -52,6 +55,8 @@ codes! {
     PermissionMissing => "PERMISSION_MISSING",
     /// A required action is denied by an AWS Organizations service control policy.
     PermissionDeniedByScp => "PERMISSION_DENIED_BY_SCP",
+    /// A resource control policy of the organization denies a required action.
+    PermissionDeniedByRcp => "PERMISSION_DENIED_BY_RCP",
     /// A required action is outside the identity's permissions boundary.
     PermissionDeniedByBoundary => "PERMISSION_DENIED_BY_BOUNDARY",
     /// A required action is explicitly denied by an identity, session, resource or endpoint policy.
@@ -72,6 +77,8 @@ codes! {
     CloudtrailDeliveryError => "CLOUDTRAIL_DELIVERY_ERROR",
     /// CloudTrail returned no recent management events.
     CloudtrailNoRecentEvents => "CLOUDTRAIL_NO_RECENT_EVENTS",
+    /// Trails exist, but their status could not be read (denied, throttled, timed out).
+    CloudtrailStatusUnknown => "CLOUDTRAIL_STATUS_UNKNOWN",
     /// Security Hub is not enabled in a Region.
     SecurityHubNotEnabled => "SECURITY_HUB_NOT_ENABLED",
     /// The CIS AWS Foundations Benchmark standard is not enabled in Security Hub.

@@ -168,6 +168,25 @@ pub enum VerdictMethod {
     LocalEvaluation,
     /// A read-only call made and its result seen.
     Observed,
+    /// Root credentials: identity policies cannot restrict the root user.
+    Root,
+    /// No method could run: the decision is `unknown`.
+    None,
+}
+
+/// What one source said about one action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Evidence {
+    /// The source.
+    pub method: VerdictMethod,
+    /// What it decided.
+    pub decision: Decision,
+    /// The region it spoke for; `null` for a global action or a source without regions.
+    pub region: Option<String>,
+    /// The policy type it named as denying, when it named one.
+    pub denied_by: Option<DeniedBy>,
+    /// What it saw, for a person.
+    pub detail: String,
 }
 
 /// The policy type that denied an action.
@@ -184,6 +203,8 @@ pub enum DeniedBy {
     SessionPolicy,
     /// A resource-based policy.
     ResourcePolicy,
+    /// A resource control policy of the organization.
+    Rcp,
 }
 
 /// One entry per required action.
@@ -200,6 +221,10 @@ pub struct PermissionVerdict {
     /// The policy type that denied it, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub denied_by: Option<DeniedBy>,
+    /// Every source that spoke, strongest first (observed, simulation, local evaluation);
+    /// `[]` only with `method: none`.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
 }
 
 /// Security Hub state in one region.

@@ -22,7 +22,7 @@ use super::{identity, permissions, regional};
 use crate::aws::{AwsClientFactory, AwsError, AwsSession};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
-    CheckId, CheckStatus, Code, Connection, DiagnosisRequest, Examination, HealthStatus,
+    CheckId, CheckStatus, Code, Connection, DiagnosisRequest, Examination, Finding, HealthStatus,
     IdentityInfo, PrincipalType, Region, connection_report,
 };
 use crate::metrics::Metrics;
@@ -258,6 +258,7 @@ impl ProbeEngine {
                 NOT_NEEDED.clone_into(&mut check.summary);
             }
         }
+        report.findings = one_timeout_per_check_and_region(std::mem::take(&mut report.findings));
         let connections: BTreeMap<Connection, _> = request
             .connections
             .iter()
@@ -284,6 +285,41 @@ impl ProbeEngine {
             remediation_policy: report.remediation_policy,
         }
     }
+}
+
+/// One `AWS_TIMEOUT` finding per check and region, listing the calls that did not finish: past
+/// the deadline every pending call times out, and a finding per call (70 in one diagnosis under
+/// load) buried what the diagnosis did find.
+fn one_timeout_per_check_and_region(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut calls: BTreeMap<(CheckId, Option<String>), Vec<String>> = BTreeMap::new();
+    for finding in findings {
+        if finding.code != Code::AwsTimeout {
+            kept.push(finding);
+            continue;
+        }
+        let key = (finding.check, finding.region.clone());
+        let call = finding.aws_error.as_ref().map_or_else(
+            || finding.detail.clone(),
+            |error| format!("{}:{}", error.service, error.operation),
+        );
+        let known = calls.contains_key(&key);
+        calls.entry(key).or_default().push(call);
+        if !known {
+            kept.push(finding);
+        }
+    }
+    for finding in kept.iter_mut().filter(|f| f.code == Code::AwsTimeout) {
+        let key = (finding.check, finding.region.clone());
+        if let Some(calls) = calls.get(&key).filter(|calls| calls.len() > 1) {
+            finding.detail = format!(
+                "{} AWS calls did not finish in time: {}.",
+                calls.len(),
+                calls.join(", ")
+            );
+        }
+    }
+    kept
 }
 
 fn record_identity(report: &mut Report, identity: &IdentityInfo, started: Instant) {
@@ -319,8 +355,29 @@ fn fail_check(report: &mut Report, check: CheckId, started: Instant, error: &Aws
     } else {
         CheckStatus::Fail
     };
-    report.check(check, status, started, error.to_string());
-    report.finding(finding(code, check, error.to_string()).with_aws_error(error));
+    let detail = match code {
+        Code::ClockSkew => clock_skew_detail(error),
+        _ => error.to_string(),
+    };
+    report.check(check, status, started, detail.clone());
+    report.finding(finding(code, check, detail).with_aws_error(error));
+}
+
+/// Whose clock is off: the diagnosis's requests are signed by this service, with the clock of
+/// the host it runs on; the portal signs its own requests with its own host's clock.
+fn clock_skew_detail(error: &AwsError) -> String {
+    let offset = error.server_time.map(|aws| Utc::now().timestamp() - aws);
+    let how_far = match offset {
+        Some(seconds) if seconds > 0 => format!(", which is {seconds} s ahead of AWS"),
+        Some(seconds) if seconds < 0 => format!(", which is {} s behind AWS", -seconds),
+        _ => String::new(),
+    };
+    format!(
+        "AWS refused the signing time of this service's request ({error}). connector-doctor signs \
+         the diagnosis's requests with the clock of the host it runs on{how_far}: synchronise that \
+         host's clock (NTP). The portal signs its own requests with its own clock: if Test API \
+         fails the same way, synchronise the portal's host too."
+    )
 }
 
 fn assume_role_failed(report: &mut Report, started: Instant, error: &AwsError, role_arn: &str) {

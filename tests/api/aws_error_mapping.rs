@@ -125,10 +125,11 @@ fn cases() -> Vec<(&'static str, String, u16, Code)> {
             Code::CredentialsExpired,
         ),
         (
+            // The request's signing time, not a token: a clock.
             "RequestExpired",
             "Request has expired.".into(),
             400,
-            Code::CredentialsExpired,
+            Code::ClockSkew,
         ),
         (
             "RequestTimeTooSkewed",

@@ -20,4 +20,5 @@ mod permissions;
 mod prometheus;
 mod regional;
 mod regional_faults;
+mod scenarios;
 mod security;

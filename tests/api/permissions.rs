@@ -449,7 +449,9 @@ async fn when_both_methods_are_denied_the_check_is_unavailable_and_never_healthy
         match entry.method {
             VerdictMethod::Observed => assert_eq!(entry.decision, Decision::Allowed, "{entry:?}"),
             _ => {
-                assert_eq!(entry.method, VerdictMethod::LocalEvaluation, "{entry:?}");
+                // No method could run: the verdict says so rather than name one that did not.
+                assert_eq!(entry.method, VerdictMethod::None, "{entry:?}");
+                assert!(entry.evidence.is_empty(), "{entry:?}");
                 assert_eq!(entry.decision, Decision::Unknown, "{entry:?}");
             }
         }
@@ -489,6 +491,19 @@ async fn root_credentials_are_allowed_everything_without_asking_iam() {
 
     for entry in verdicts(&diagnosis) {
         assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
+        // Labelled as what decided it: root credentials (or a call of the diagnosis), never an
+        // evaluation of policies that did not run.
+        assert!(
+            matches!(entry.method, VerdictMethod::Root | VerdictMethod::Observed),
+            "{entry:?}"
+        );
+        assert!(
+            entry
+                .evidence
+                .iter()
+                .any(|e| e.method == VerdictMethod::Root),
+            "{entry:?}"
+        );
     }
     let summary = &check(&diagnosis, CheckId::Permissions).summary;
     assert!(summary.contains("root user"), "{summary}");

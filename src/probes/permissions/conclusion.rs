@@ -126,6 +126,14 @@ fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Finding {
                  remediation_policy."
             ),
         ),
+        Denial::Rcp => (
+            Code::PermissionDeniedByRcp,
+            format!(
+                "A resource control policy of the organization denies {count} required \
+                 action(s): {actions}. No policy of {who} can lift an RCP, so these actions are \
+                 not in the remediation_policy."
+            ),
+        ),
         Denial::Boundary => (
             Code::PermissionDeniedByBoundary,
             format!(
@@ -188,6 +196,8 @@ fn summary(
                 VerdictMethod::Simulation => "simulation".to_owned(),
                 VerdictMethod::LocalEvaluation => "local evaluation".to_owned(),
                 VerdictMethod::Observed => "observed".to_owned(),
+                VerdictMethod::Root => "root credentials".to_owned(),
+                VerdictMethod::None => "no method".to_owned(),
             };
             if observed > 0 {
                 how.push_str(&format!("; {observed} observed in the probes' own calls"));
@@ -258,6 +268,7 @@ mod tests {
                 method: VerdictMethod::LocalEvaluation,
                 required_by: vec![],
                 denied_by,
+                evidence: Vec::new(),
             },
             note: None,
         }

@@ -10,6 +10,8 @@ pub enum Denial {
     Missing,
     /// A service control policy denies it.
     Scp,
+    /// A resource control policy denies it.
+    Rcp,
     /// The permissions boundary does not allow it.
     Boundary,
     /// A Deny statement (identity, session or resource policy) matches it.
@@ -21,6 +23,7 @@ pub fn denial_of(verdict: &PermissionVerdict) -> Option<Denial> {
     match (verdict.decision, verdict.denied_by) {
         (Decision::Allowed | Decision::Unknown, _) => None,
         (_, Some(DeniedBy::Scp)) => Some(Denial::Scp),
+        (_, Some(DeniedBy::Rcp)) => Some(Denial::Rcp),
         (_, Some(DeniedBy::PermissionsBoundary)) => Some(Denial::Boundary),
         (Decision::ExplicitDeny, _) => Some(Denial::Explicit),
         // A session policy or resource policy that fails to allow is not fixed on the identity
@@ -44,6 +47,7 @@ mod tests {
             method: VerdictMethod::Simulation,
             required_by: vec![],
             denied_by,
+            evidence: Vec::new(),
         }
     }
 

@@ -118,7 +118,7 @@ async fn gather(
     let source_arn = match principal {
         Principal::Root => {
             let basis = Basis::Decided {
-                method: VerdictMethod::LocalEvaluation,
+                method: VerdictMethod::Root,
                 verdicts: local::root_verdicts(actions),
                 note: Some(
                     "Root credentials: identity policies cannot restrict the root user, so every \

@@ -38,6 +38,7 @@ mod tests {
             method: VerdictMethod::LocalEvaluation,
             required_by: vec![],
             denied_by,
+            evidence: Vec::new(),
         }
     }
 

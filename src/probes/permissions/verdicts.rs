@@ -5,7 +5,7 @@
 //! SCPs, and our evaluator sees neither SCPs nor session policies.
 
 use super::basis::{Basis, MethodVerdict, is_denied};
-use crate::domain::{Decision, DeniedBy, PermissionVerdict, VerdictMethod};
+use crate::domain::{Decision, DeniedBy, Evidence, PermissionVerdict, VerdictMethod};
 use crate::probes::observation::{Observation, ObservedOutcome};
 use crate::requirements::RequiredAction;
 
@@ -28,8 +28,25 @@ pub fn judge(
         .iter()
         .map(|required| {
             let (method, prior) = from_basis(&required.action, basis);
+            // The method's own word, kept as evidence whatever the observation adds.
+            let mut evidence: Vec<Evidence> = (method != VerdictMethod::None)
+                .then(|| Evidence {
+                    method,
+                    decision: prior.decision,
+                    region: None,
+                    denied_by: prior.denied_by,
+                    detail: prior
+                        .note
+                        .clone()
+                        .unwrap_or_else(|| format!("{} decided it.", describe(method))),
+                })
+                .into_iter()
+                .collect();
             let (method, verdict) = match observed(&required.action, observations) {
-                Some(outcome) => (VerdictMethod::Observed, apply(prior, outcome)),
+                Some(outcome) => {
+                    evidence.insert(0, observed_evidence(outcome));
+                    (VerdictMethod::Observed, apply(prior, outcome))
+                }
                 None => (method, prior),
             };
             Judgement {
@@ -39,6 +56,7 @@ pub fn judge(
                     method,
                     required_by: required.connections.clone(),
                     denied_by: verdict.denied_by,
+                    evidence,
                 },
                 note: verdict.note,
             }
@@ -58,9 +76,9 @@ fn from_basis(action: &str, basis: &Basis) -> (VerdictMethod, MethodVerdict) {
             });
             (*method, verdict)
         }
-        // The policies could not be read: the method that was tried last, with no answer.
+        // No method could answer: the verdict names none.
         Basis::Unavailable { .. } => (
-            VerdictMethod::LocalEvaluation,
+            VerdictMethod::None,
             MethodVerdict {
                 decision: Decision::Unknown,
                 denied_by: None,
@@ -87,6 +105,40 @@ fn observed(action: &str, observations: &[Observation]) -> Option<ObservedOutcom
 }
 
 /// The verdict once a real call's outcome is known.
+/// How a method is named in a sentence.
+pub fn describe(method: VerdictMethod) -> &'static str {
+    match method {
+        VerdictMethod::Simulation => "IAM's policy simulator",
+        VerdictMethod::LocalEvaluation => "The evaluation of the identity's own policies",
+        VerdictMethod::Observed => "A call of the diagnosis",
+        VerdictMethod::Root => "Root credentials",
+        VerdictMethod::None => "No method",
+    }
+}
+
+/// What one of the diagnosis's own calls showed.
+fn observed_evidence(outcome: ObservedOutcome) -> Evidence {
+    let (decision, denied_by, detail) = match outcome {
+        ObservedOutcome::Allowed => (
+            Decision::Allowed,
+            None,
+            "The diagnosis made this call and AWS allowed it.".to_owned(),
+        ),
+        ObservedOutcome::Denied(by) => (
+            decision_of_denial(by),
+            by,
+            "The diagnosis made this call and AWS denied it.".to_owned(),
+        ),
+    };
+    Evidence {
+        method: VerdictMethod::Observed,
+        decision,
+        region: None,
+        denied_by,
+        detail,
+    }
+}
+
 fn apply(prior: MethodVerdict, outcome: ObservedOutcome) -> MethodVerdict {
     match outcome {
         ObservedOutcome::Allowed => MethodVerdict::allowed(),
@@ -114,9 +166,13 @@ fn apply(prior: MethodVerdict, outcome: ObservedOutcome) -> MethodVerdict {
 fn decision_of_denial(by: Option<DeniedBy>) -> Decision {
     match by {
         Some(DeniedBy::SessionPolicy | DeniedBy::ResourcePolicy) => Decision::ExplicitDeny,
-        Some(DeniedBy::Scp | DeniedBy::PermissionsBoundary | DeniedBy::IdentityPolicy) | None => {
-            Decision::ImplicitDeny
-        }
+        Some(
+            DeniedBy::Scp
+            | DeniedBy::Rcp
+            | DeniedBy::PermissionsBoundary
+            | DeniedBy::IdentityPolicy,
+        )
+        | None => Decision::ImplicitDeny,
     }
 }
 
@@ -260,7 +316,14 @@ mod tests {
         assert_eq!(judged[0].verdict.method, VerdictMethod::Observed);
         assert_eq!(judged[0].verdict.decision, Decision::ImplicitDeny);
         assert_eq!(judged[0].verdict.denied_by, Some(DeniedBy::Scp));
-        assert_eq!(judged[1].verdict.method, VerdictMethod::LocalEvaluation);
+        // No method ran for it: the verdict names none and lists no evidence.
+        assert_eq!(judged[1].verdict.method, VerdictMethod::None);
         assert_eq!(judged[1].verdict.decision, Decision::Unknown);
+        assert!(judged[1].verdict.evidence.is_empty());
+        // The observed one lists what was observed.
+        assert_eq!(
+            judged[0].verdict.evidence[0].method,
+            VerdictMethod::Observed
+        );
     }
 }

@@ -9,8 +9,8 @@ use futures::future::join_all;
 
 use super::outcome::{main_call_failed, observe, sub_call_failed};
 use crate::aws::{AwsError, in_region};
-use crate::domain::Code;
-use crate::domain::{CheckId, CheckStatus, CloudTrailState, Finding, Region, Severity};
+use crate::catalogue::aws_mapping;
+use crate::domain::{CheckId, CheckStatus, CloudTrailState, Code, Finding, Region, Severity};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 use crate::probes::observation::Observation;
@@ -36,11 +36,22 @@ pub struct CloudTrailOutcome {
     pub observations: Vec<Observation>,
 }
 
-/// A trail and whether it logs.
+/// A trail and what its status read said.
 struct TrailStatus {
     trail: Trail,
+    status: Result<Logging, AwsError>,
+}
+
+/// A trail's status, as GetTrailStatus read it.
+struct Logging {
     logging: bool,
     delivery_error: Option<String>,
+}
+
+impl TrailStatus {
+    fn logging(&self) -> bool {
+        matches!(self.status, Ok(Logging { logging: true, .. }))
+    }
 }
 
 /// Probes CloudTrail for `regions`.
@@ -103,30 +114,21 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
         ),
         recent_events(ctx, first),
     );
+    // Every listed trail exists, whether or not its status could be read: existence and
+    // coverage come from DescribeTrails, logging from GetTrailStatus. A status that could not be
+    // read (an organization trail's too) is unknown, never "no trail" nor "logging".
     let mut known = Vec::new();
     for (trail, result) in statuses {
         outcome
             .observations
             .extend(observe("cloudtrail:GetTrailStatus", &result));
-        match result {
-            Ok((logging, delivery_error)) => known.push(TrailStatus {
-                trail,
-                logging,
-                delivery_error,
-            }),
-            // A member account may not read an organization trail's status: the
-            // management account runs it, so it is taken as logging.
-            Err(_) if trail.is_organization_trail().unwrap_or(false) => known.push(TrailStatus {
-                trail,
-                logging: true,
-                delivery_error: None,
-            }),
-            Err(error) => {
-                outcome
-                    .findings
-                    .push(sub_call_failed(CheckId::Cloudtrail, &error, first))
-            }
+        if let Err(error) = &result {
+            outcome.findings.push(status_unknown(&trail, error));
         }
+        known.push(TrailStatus {
+            trail,
+            status: result,
+        });
     }
     for &region in &readable {
         outcome
@@ -154,7 +156,27 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
     outcome
 }
 
-/// Whether a logging trail covers `region`: a multi-region trail, or a trail homed there.
+/// The finding of a trail whose status could not be read, carrying the AWS error (it replaces
+/// the generic code of that call).
+fn status_unknown(trail: &Trail, error: &AwsError) -> Finding {
+    let organization = if trail.is_organization_trail().unwrap_or(false) {
+        " (an organization trail: the management account can read its status)"
+    } else {
+        ""
+    };
+    finding(
+        Code::CloudtrailStatusUnknown,
+        CheckId::Cloudtrail,
+        format!(
+            "Trail {} exists{organization}, but its status could not be read: {error}",
+            trail.name().unwrap_or_default()
+        ),
+    )
+    .with_aws_error(error)
+}
+
+/// Whether a logging trail covers `region`: a multi-region trail, or a trail homed there. A
+/// region covered only by trails whose status is unknown is `access_denied` or `error`.
 fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
     let covering: Vec<&TrailStatus> = trails
         .iter()
@@ -163,10 +185,16 @@ fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
                 || t.trail.home_region() == Some(region.name())
         })
         .collect();
+    let unknown = covering.iter().find_map(|t| t.status.as_ref().err());
     if covering.is_empty() {
         CloudTrailState::NoTrail
-    } else if covering.iter().any(|t| t.logging) {
+    } else if covering.iter().any(|t| t.logging()) {
         CloudTrailState::Logging
+    } else if let Some(error) = unknown {
+        match error.code_is(aws_mapping::ACCESS_DENIED) {
+            true => CloudTrailState::AccessDenied,
+            false => CloudTrailState::Error,
+        }
     } else {
         CloudTrailState::NotLogging
     }
@@ -206,7 +234,7 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
     if !not_logging.is_empty() {
         let stopped: Vec<&str> = trails
             .iter()
-            .filter(|t| !t.logging)
+            .filter(|t| matches!(t.status, Ok(Logging { logging: false, .. })))
             .filter_map(|t| t.trail.name())
             .collect();
         findings.push(finding(
@@ -219,8 +247,12 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
             ),
         ));
     }
-    for trail in trails.iter().filter(|t| t.logging) {
-        if let Some(error) = &trail.delivery_error {
+    for trail in trails.iter() {
+        if let Ok(Logging {
+            logging: true,
+            delivery_error: Some(error),
+        }) = &trail.status
+        {
             findings.push(finding(
                 Code::CloudtrailDeliveryError,
                 CheckId::Cloudtrail,
@@ -238,12 +270,12 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
         Some(Severity::Warning) => CheckStatus::Warn,
         _ => CheckStatus::Pass,
     };
-    if outcome
+    let unreadable = outcome
         .states
         .values()
-        .any(|s| *s == CloudTrailState::Error)
-        && worst < Some(Severity::Error)
-    {
+        .any(|s| matches!(s, CloudTrailState::Error | CloudTrailState::AccessDenied))
+        || trails.iter().any(|t| t.status.is_err());
+    if unreadable && worst < Some(Severity::Error) {
         outcome.status = CheckStatus::Error;
     }
     outcome.summary = format!(
@@ -284,7 +316,7 @@ async fn trail_status(
     ctx: &ProbeContext<'_>,
     trail: Trail,
     fallback: Region,
-) -> (Trail, Result<(bool, Option<String>), AwsError>) {
+) -> (Trail, Result<Logging, AwsError>) {
     let region = trail
         .home_region()
         .and_then(Region::parse)
@@ -303,11 +335,11 @@ async fn trail_status(
                 .send()
         })
         .await
-        .map(|output| {
-            let delivery_error = output
+        .map(|output| Logging {
+            logging: output.is_logging.unwrap_or(false),
+            delivery_error: output
                 .latest_delivery_error
-                .filter(|error| !error.is_empty());
-            (output.is_logging.unwrap_or(false), delivery_error)
+                .filter(|error| !error.is_empty()),
         });
     (trail, result)
 }

@@ -39,16 +39,19 @@ enum Failure {
     Other(Code),
 }
 
-/// Reads a failed call. Identity already passed, so an invalid-token answer from a region
-/// means the region is disabled (an opt-in region), never bad credentials.
-fn classify(error: &AwsError) -> Failure {
-    if error.code_is(&[
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "OptInRequired",
-        "RegionDisabledException",
-    ]) {
+/// Reads a failed call in `region`. Identity already passed, so an invalid-token answer is
+/// never bad credentials: in an opt-in region it means the region is not enabled; a region
+/// enabled by default cannot be disabled, so there the key (or a policy) has not yet
+/// propagated to it.
+fn classify(error: &AwsError, region: Region) -> Failure {
+    if error.code_is(&["OptInRequired", "RegionDisabledException"]) {
         return Failure::RegionDisabled;
+    }
+    if error.code_is(&["InvalidClientTokenId", "UnrecognizedClientException"]) {
+        return match region.is_opt_in() {
+            true => Failure::RegionDisabled,
+            false => Failure::Other(Code::CredentialsPropagating),
+        };
     }
     if error.code_is(aws_mapping::ACCESS_DENIED) {
         return Failure::AccessDenied;
@@ -87,7 +90,7 @@ pub fn main_call_failed<S: RegionalState>(
     error: &AwsError,
     region: Region,
 ) -> MainCallFailure<S> {
-    let (state, finding) = match classify(error) {
+    let (state, finding) = match classify(error, region) {
         Failure::RegionDisabled => (S::REGION_DISABLED, None),
         Failure::AccessDenied => (S::ACCESS_DENIED, Some(denied(check, error, region))),
         Failure::Other(code) => match S::answered_by(code) {
@@ -105,7 +108,7 @@ pub fn main_call_failed<S: RegionalState>(
     MainCallFailure {
         state,
         finding,
-        region_disabled: matches!(classify(error), Failure::RegionDisabled),
+        region_disabled: matches!(classify(error, region), Failure::RegionDisabled),
     }
 }
 
@@ -168,7 +171,7 @@ pub fn denied(check: CheckId, error: &AwsError, region: Region) -> Finding {
 
 /// A failed sub-call: its own finding, at most a warning, leaving the main state as it is.
 pub fn sub_call_failed(check: CheckId, error: &AwsError, region: Region) -> Finding {
-    let found = match classify(error) {
+    let found = match classify(error, region) {
         Failure::AccessDenied => denied(check, error, region),
         Failure::RegionDisabled => finding(Code::RegionDisabled, check, error.to_string())
             .in_region(region)

@@ -1,0 +1,358 @@
+//! The corpus of account states: one TOML file per scenario under `tests/scenarios/`, each saying
+//! what the scripted fake AWS answers, the request, and what the diagnosis must (and must not)
+//! say. A new account state to diagnose is a new file, not new Rust.
+//!
+//! A scenario file:
+//!
+//! ```toml
+//! description = "what account state this is, and what must not be concluded from it"
+//! base = "healthy"          # "healthy": every call answers as a healthy account; "identity": only STS
+//!
+//! [request]                 # over the builder's defaults (both connections, the example key)
+//! connections = ["security_auditing"]
+//! regions = ["us-east-1"]
+//!
+//! [settings]                # optional: the service's settings that the state needs
+//! diagnosis_deadline_ms = 3000
+//! aws_call_timeout_ms = 1000
+//!
+//! [[answer]]                # a fault over the base; the first matching answer wins
+//! target = "CloudTrail_20131101.GetTrailStatus"  # X-Amz-Target, or action = "GetCallerIdentity",
+//!                                                # or method = "GET" with path = "/accounts"
+//! region = "eu-west-1"      # optional: only calls signed for this region
+//! status = 400
+//! error = "AccessDeniedException"   # a JSON (or, with action, XML) error with `message`
+//! message = "..."
+//! json = '{"trailList": []}'       # or a JSON body; xml = "..." for query-protocol answers
+//! delay_ms = 0
+//!
+//! [expect]                  # every key optional
+//! status = "degraded"
+//! connections = { security_auditing = "degraded" }
+//! checks = { cloudtrail = "error" }
+//! regions = { "us-east-1" = { cloudtrail = "access_denied" } }
+//! codes = ["CLOUDTRAIL_STATUS_UNKNOWN"]          # present
+//! absent = ["CLOUDTRAIL_NO_TRAIL"]               # causes the state does not have
+//! severities = { CLOUDTRAIL_STATUS_UNKNOWN = "warning" }
+//! count = { AWS_TIMEOUT = 1 }                     # exactly this many findings of a code
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+use serde::Deserialize;
+use serde_json::Value;
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockBuilder, ResponseTemplate};
+
+use crate::helpers::fake_aws::sts_error_body;
+use crate::helpers::fake_regions::{healthy_account, json_error, json_response};
+use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    description: String,
+    base: Base,
+    #[serde(default)]
+    request: RequestPart,
+    #[serde(default)]
+    settings: SettingsPart,
+    #[serde(default)]
+    answer: Vec<Answer>,
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Base {
+    /// Every call answers as a healthy account.
+    Healthy,
+    /// Only STS answers (the identity of an IAM user); any other call gets the fake's 404.
+    Identity,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestPart {
+    connections: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsPart {
+    diagnosis_deadline_ms: Option<u64>,
+    aws_call_timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    target: Option<String>,
+    action: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    region: Option<String>,
+    status: u16,
+    error: Option<String>,
+    message: Option<String>,
+    json: Option<String>,
+    xml: Option<String>,
+    #[serde(default)]
+    delay_ms: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    status: Option<String>,
+    #[serde(default)]
+    connections: BTreeMap<String, String>,
+    #[serde(default)]
+    checks: BTreeMap<String, String>,
+    #[serde(default)]
+    regions: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    codes: Vec<String>,
+    #[serde(default)]
+    absent: Vec<String>,
+    #[serde(default)]
+    severities: BTreeMap<String, String>,
+    #[serde(default)]
+    count: BTreeMap<String, usize>,
+}
+
+/// Every scenario file, sorted.
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+impl Answer {
+    /// The wiremock matcher the answer's keys describe.
+    fn matcher(&self) -> MockBuilder {
+        let mock = match (&self.target, &self.action, &self.method, &self.path) {
+            (Some(target), None, None, None) => {
+                Mock::given(method("POST")).and(header("x-amz-target", target.as_str()))
+            }
+            (None, Some(action), None, None) => {
+                Mock::given(method("POST")).and(body_string_contains(format!("Action={action}&")))
+            }
+            (None, None, Some(verb), Some(route)) => {
+                Mock::given(method(verb.as_str())).and(path(route.as_str()))
+            }
+            _ => panic!("an answer names one of: target, action, or method with path: {self:?}"),
+        };
+        match &self.region {
+            Some(region) => {
+                // The service is read from the signing scope, which names it for every protocol.
+                mock.and(wiremock::matchers::header_regex(
+                    "authorization",
+                    &format!("/{region}/[a-z-]+/aws4_request"),
+                ))
+            }
+            None => mock,
+        }
+    }
+
+    /// The response the answer describes.
+    fn response(&self) -> ResponseTemplate {
+        let message = self.message.clone().unwrap_or_default();
+        let response = match (&self.error, &self.json, &self.xml) {
+            (Some(code), None, None) if self.action.is_some() => ResponseTemplate::new(self.status)
+                .insert_header("content-type", "text/xml")
+                .set_body_string(sts_error_body(code, &message)),
+            (Some(code), None, None) => json_error(self.status, code, &message),
+            (None, Some(body), None) => {
+                let body: Value = serde_json::from_str(body).expect("`json` is JSON");
+                json_response(self.status, body)
+            }
+            (None, None, Some(body)) => ResponseTemplate::new(self.status)
+                .insert_header("content-type", "text/xml")
+                .set_body_string(body.clone()),
+            _ => panic!("an answer has one of: error, json, xml: {self:?}"),
+        };
+        response
+            .insert_header("x-amzn-requestid", "5ce0a210-0000-4000-8000-000000000009")
+            .set_delay(Duration::from_millis(self.delay_ms))
+    }
+}
+
+/// What the diagnosis says that the scenario does not expect, one line each.
+fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let mut expect_word = |what: String, actual: &Value, expected: &str| {
+        if actual.as_str() != Some(expected) {
+            wrong.push(format!("{what}: expected {expected}, got {actual}"));
+        }
+    };
+    if let Some(status) = &expect.status {
+        expect_word("status".into(), &diagnosis["status"], status);
+    }
+    for (connection, status) in &expect.connections {
+        let actual = &diagnosis["connections"][connection]["status"];
+        expect_word(format!("connection {connection}"), actual, status);
+    }
+    let checks = diagnosis["checks"].as_array().cloned().unwrap_or_default();
+    for (id, status) in &expect.checks {
+        let actual = checks
+            .iter()
+            .find(|check| check["id"] == id.as_str() && check["region"].is_null())
+            .or_else(|| checks.iter().find(|check| check["id"] == id.as_str()))
+            .map(|check| check["status"].clone())
+            .unwrap_or(Value::Null);
+        expect_word(format!("check {id}"), &actual, status);
+    }
+    for (region, services) in &expect.regions {
+        for (service, state) in services {
+            let actual = &diagnosis["regions"][region][service];
+            expect_word(format!("region {region} {service}"), actual, state);
+        }
+    }
+    let findings = diagnosis["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let of =
+        |code: &str| -> Vec<&Value> { findings.iter().filter(|f| f["code"] == code).collect() };
+    for code in &expect.codes {
+        if of(code).is_empty() {
+            wrong.push(format!("no {code} finding"));
+        }
+    }
+    for code in &expect.absent {
+        if !of(code).is_empty() {
+            wrong.push(format!(
+                "a {code} finding, which this account state does not have"
+            ));
+        }
+    }
+    for (code, severity) in &expect.severities {
+        let found = of(code);
+        if found.is_empty() || found.iter().any(|f| f["severity"] != severity.as_str()) {
+            let actual: Vec<&Value> = found.iter().map(|f| &f["severity"]).collect();
+            wrong.push(format!(
+                "{code} severity: expected {severity}, got {actual:?}"
+            ));
+        }
+    }
+    for (code, count) in &expect.count {
+        let actual = of(code).len();
+        if actual != *count {
+            wrong.push(format!("{code} findings: expected {count}, got {actual}"));
+        }
+    }
+    wrong
+}
+
+/// Runs one scenario; the problems found, with the diagnosis for context.
+async fn run(file: &Path) -> Result<(), String> {
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(file).unwrap();
+    let scenario: Scenario =
+        toml::from_str(&text).map_err(|error| format!("{name}: not a scenario: {error}"))?;
+    let fake = FakeAws::start().await;
+    // Faults first: wiremock answers with the matching mock of the lowest priority number.
+    for answer in &scenario.answer {
+        answer
+            .matcher()
+            .respond_with(answer.response())
+            .with_priority(1)
+            .mount(&fake.server)
+            .await;
+    }
+    match scenario.base {
+        Base::Healthy => healthy_account(&fake).await,
+        Base::Identity => fake.identifies(FakeIdentity::user()).await,
+    }
+    let url = fake.url();
+    let settings = &scenario.settings;
+    let (deadline, call_timeout) = (settings.diagnosis_deadline_ms, settings.aws_call_timeout_ms);
+    let app = TestApp::spawn(move |s| {
+        s.aws.aws_endpoint_url = Some(url);
+        if let Some(ms) = deadline {
+            s.probes.diagnosis_deadline = Duration::from_millis(ms);
+        }
+        if let Some(ms) = call_timeout {
+            s.aws.aws_call_timeout = Duration::from_millis(ms);
+        }
+    })
+    .await;
+    let mut body = RequestBody::new().build();
+    if let Some(connections) = &scenario.request.connections {
+        body["connections"] = serde_json::json!(connections);
+    }
+    if let Some(regions) = &scenario.request.regions {
+        body["regions"] = serde_json::json!(regions);
+    }
+    let response = app.diagnose(&body).await;
+    let status = response.status();
+    let diagnosis: Value = response.json().await.map_err(|e| format!("{name}: {e}"))?;
+    if status != 200 {
+        return Err(format!("{name}: HTTP {status}: {diagnosis}"));
+    }
+    let wrong = mismatches(&scenario.expect, &diagnosis);
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<String> = diagnosis["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| format!("{} ({}, {})", f["code"], f["severity"], f["region"]))
+        .collect();
+    Err(format!(
+        "{name} ({}):\n  - {}\n  findings: {codes:?}\n  checks: {}\n  regions: {}",
+        scenario.description,
+        wrong.join("\n  - "),
+        diagnosis["checks"],
+        diagnosis["regions"],
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_account_state_of_the_corpus_is_diagnosed_as_it_is() {
+    let files = scenario_files();
+    assert!(
+        files.len() >= 10,
+        "the corpus has {} scenarios",
+        files.len()
+    );
+    let failures: Vec<String> = stream::iter(files.iter())
+        .map(|file| run(file))
+        .buffer_unordered(4)
+        .filter_map(|result| async move { result.err() })
+        .collect()
+        .await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn the_runner_reports_what_a_diagnosis_wrongly_says() {
+    let expect = Expect {
+        status: Some("healthy".into()),
+        absent: vec!["CLOUDTRAIL_NO_TRAIL".into()],
+        ..Expect::default()
+    };
+    let said = serde_json::json!({
+        "status": "unhealthy",
+        "findings": [{"code": "CLOUDTRAIL_NO_TRAIL", "severity": "error"}]
+    });
+    let wrong = mismatches(&expect, &said);
+    assert_eq!(wrong.len(), 2, "{wrong:?}");
+}
