@@ -83,6 +83,8 @@ codes! {
     SecurityHubNotEnabled => "SECURITY_HUB_NOT_ENABLED",
     /// The CIS AWS Foundations Benchmark standard is not enabled in Security Hub.
     SecurityHubCisStandardDisabled => "SECURITY_HUB_CIS_STANDARD_DISABLED",
+    /// A Security Hub standards subscription is `FAILED` or `INCOMPLETE`.
+    SecurityHubStandardFailed => "SECURITY_HUB_STANDARD_FAILED",
     /// Security Hub is enabled but holds no findings yet.
     SecurityHubNoFindings => "SECURITY_HUB_NO_FINDINGS",
     /// The account is a Security Hub member of another (administrator) account.

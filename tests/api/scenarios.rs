@@ -20,6 +20,7 @@
 //! target = "CloudTrail_20131101.GetTrailStatus"  # X-Amz-Target, or action = "GetCallerIdentity",
 //!                                                # or method = "GET" with path = "/accounts"
 //! region = "eu-west-1"      # optional: only calls signed for this region
+//! query = "NextToken=page-2" # optional: only calls with this query parameter
 //! status = 400
 //! error = "AccessDeniedException"   # a JSON (or, with action, XML) error with `message`
 //! message = "..."
@@ -35,6 +36,7 @@
 //! absent = ["CLOUDTRAIL_NO_TRAIL"]               # causes the state does not have
 //! severities = { CLOUDTRAIL_STATUS_UNKNOWN = "warning" }
 //! count = { AWS_TIMEOUT = 1 }                     # exactly this many findings of a code
+//! summaries = { security_hub = "of 3 member" }   # a check's summary contains this text
 //! ```
 
 use std::collections::BTreeMap;
@@ -96,6 +98,7 @@ struct Answer {
     method: Option<String>,
     path: Option<String>,
     region: Option<String>,
+    query: Option<String>,
     status: u16,
     error: Option<String>,
     message: Option<String>,
@@ -123,6 +126,8 @@ struct Expect {
     severities: BTreeMap<String, String>,
     #[serde(default)]
     count: BTreeMap<String, usize>,
+    #[serde(default)]
+    summaries: BTreeMap<String, String>,
 }
 
 /// Every scenario file, sorted.
@@ -151,6 +156,13 @@ impl Answer {
                 Mock::given(method(verb.as_str())).and(path(route.as_str()))
             }
             _ => panic!("an answer names one of: target, action, or method with path: {self:?}"),
+        };
+        let mock = match &self.query {
+            Some(pair) => {
+                let (name, value) = pair.split_once('=').expect("query is name=value");
+                mock.and(wiremock::matchers::query_param(name, value))
+            }
+            None => mock,
         };
         match &self.region {
             Some(region) => {
@@ -216,6 +228,16 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
         for (service, state) in services {
             let actual = &diagnosis["regions"][region][service];
             expect_word(format!("region {region} {service}"), actual, state);
+        }
+    }
+    for (id, text) in &expect.summaries {
+        let said: Vec<&str> = checks
+            .iter()
+            .filter(|check| check["id"] == id.as_str())
+            .filter_map(|check| check["summary"].as_str())
+            .collect();
+        if !said.iter().any(|summary| summary.contains(text.as_str())) {
+            wrong.push(format!("check {id}: no summary says {text:?}: {said:?}"));
         }
     }
     let findings = diagnosis["findings"]

@@ -60,21 +60,12 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         .flatten(),
     );
     match standards {
-        Ok(arns) if arns.iter().any(|arn| arn.contains("cis-aws-foundations-benchmark")) => {
-            outcome.notes.push("CIS AWS Foundations standard on".to_owned());
+        Ok(subscriptions) => {
+            judge_standards(&mut outcome, &subscriptions, region);
         }
-        Ok(arns) => outcome.findings.push(
-            finding(
-                Code::SecurityHubCisStandardDisabled,
-                CheckId::SecurityHub,
-                format!(
-                    "No CIS AWS Foundations Benchmark standard is enabled in {region} ({} other standards are).",
-                    arns.len()
-                ),
-            )
-            .in_region(region),
-        ),
-        Err(error) => outcome.findings.push(sub_call_failed(CheckId::SecurityHub, &error, region)),
+        Err(error) => outcome
+            .findings
+            .push(sub_call_failed(CheckId::SecurityHub, &error, region)),
     }
     match findings {
         Ok(true) => outcome.notes.push("findings flowing".to_owned()),
@@ -112,11 +103,69 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
     outcome
 }
 
+/// One standards subscription: its standard and its status word (`READY`, `PENDING`, ...).
+struct Subscription {
+    arn: String,
+    status: String,
+    reason: Option<String>,
+}
+
+/// The CIS standard on or not, and subscriptions that failed. `PENDING` is being enabled, not a
+/// failure; `FAILED` and `INCOMPLETE` are (`SECURITY_HUB_STANDARD_FAILED`).
+fn judge_standards(
+    outcome: &mut RegionOutcome<SecurityHubState>,
+    subscriptions: &[Subscription],
+    region: Region,
+) {
+    let is_cis = |s: &&Subscription| s.arn.contains("cis-aws-foundations-benchmark");
+    match subscriptions.iter().find(is_cis) {
+        Some(cis) if cis.status == "PENDING" => outcome
+            .notes
+            .push("CIS AWS Foundations standard being enabled".to_owned()),
+        Some(_) => outcome
+            .notes
+            .push("CIS AWS Foundations standard on".to_owned()),
+        None => outcome.findings.push(
+            finding(
+                Code::SecurityHubCisStandardDisabled,
+                CheckId::SecurityHub,
+                format!(
+                    "No CIS AWS Foundations Benchmark standard is enabled in {region} ({} other standards are).",
+                    subscriptions.len()
+                ),
+            )
+            .in_region(region),
+        ),
+    }
+    for failed in subscriptions
+        .iter()
+        .filter(|s| matches!(s.status.as_str(), "FAILED" | "INCOMPLETE"))
+    {
+        let reason = failed
+            .reason
+            .as_deref()
+            .map(|reason| format!(" ({reason})"))
+            .unwrap_or_default();
+        outcome.findings.push(
+            finding(
+                Code::SecurityHubStandardFailed,
+                CheckId::SecurityHub,
+                format!(
+                    "The standards subscription {} in {region} is {}{reason}: its controls do not \
+                     run, so their findings do not reach the portal.",
+                    failed.arn, failed.status
+                ),
+            )
+            .in_region(region),
+        );
+    }
+}
+
 async fn enabled_standards(
     ctx: &ProbeContext<'_>,
     region: Region,
     client: &Client,
-) -> Result<Vec<String>, AwsError> {
+) -> Result<Vec<Subscription>, AwsError> {
     let output = ctx
         .aws(region, "securityhub", "GetEnabledStandards", || {
             client
@@ -129,7 +178,19 @@ async fn enabled_standards(
     Ok(output
         .standards_subscriptions()
         .iter()
-        .filter_map(|s| s.standards_arn().map(str::to_owned))
+        .filter_map(|s| {
+            Some(Subscription {
+                arn: s.standards_arn()?.to_owned(),
+                status: s
+                    .standards_status()
+                    .map(|status| status.as_str().to_owned())
+                    .unwrap_or_default(),
+                reason: s
+                    .standards_status_reason()
+                    .and_then(|reason| reason.status_reason_code())
+                    .map(|code| code.as_str().to_owned()),
+            })
+        })
         .collect())
 }
 
@@ -170,20 +231,38 @@ async fn administrator(
         .and_then(|invitation| invitation.account_id().map(str::to_owned)))
 }
 
+/// Most pages of ListMembers read (50 members a page by default).
+const MEMBER_PAGES: usize = 20;
+
+/// The associated member accounts, over every page (at most [`MEMBER_PAGES`]).
 async fn member_count(
     ctx: &ProbeContext<'_>,
     region: Region,
     client: &Client,
 ) -> Result<usize, AwsError> {
-    let output = ctx
-        .aws(region, "securityhub", "ListMembers", || {
-            client
-                .list_members()
-                .only_associated(true)
-                .customize()
-                .config_override(in_region::securityhub(region))
-                .send()
-        })
-        .await?;
-    Ok(output.members().len())
+    let mut count = 0;
+    let mut next: Option<String> = None;
+    for _ in 0..MEMBER_PAGES {
+        let token = next.take();
+        let output = ctx
+            .aws(region, "securityhub", "ListMembers", || {
+                client
+                    .list_members()
+                    .only_associated(true)
+                    .set_next_token(token)
+                    .customize()
+                    .config_override(in_region::securityhub(region))
+                    .send()
+            })
+            .await?;
+        count += output.members().len();
+        next = output
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if next.is_none() {
+            break;
+        }
+    }
+    Ok(count)
 }
