@@ -95,6 +95,10 @@ codes! {
     ConfigNoRecorder => "CONFIG_NO_RECORDER",
     /// The AWS Config recorder's last recording attempt failed.
     ConfigRecorderFailed => "CONFIG_RECORDER_FAILED",
+    /// The recorder skips resource types, or no region records global resource types.
+    ConfigPartialRecording => "CONFIG_PARTIAL_RECORDING",
+    /// The last configuration history or snapshot delivery failed.
+    ConfigDeliveryFailing => "CONFIG_DELIVERY_FAILING",
     /// A Region is not enabled for the account (opt-in Region).
     RegionDisabled => "REGION_DISABLED",
     /// AWS throttled the calls.

@@ -282,6 +282,16 @@ fn target(target: &str) -> Response<Full<Bytes>> {
         "StarlingDoveService.DescribeConfigurationRecorderStatus" => json(
             "{\"ConfigurationRecordersStatus\":[{\"name\":\"default\",\"recording\":true,\"lastStatus\":\"SUCCESS\"}]}",
         ),
+        "StarlingDoveService.DescribeConfigurationRecorders" => json(
+            "{\"ConfigurationRecorders\":[{\"name\":\"default\",\
+             \"roleARN\":\"arn:aws:iam::123456789012:role/config\",\
+             \"recordingGroup\":{\"allSupported\":true,\"includeGlobalResourceTypes\":true}}]}",
+        ),
+        "StarlingDoveService.DescribeDeliveryChannelStatus" => json(
+            "{\"DeliveryChannelsStatus\":[{\"name\":\"default\",\
+             \"configHistoryDeliveryInfo\":{\"lastStatus\":\"Success\"},\
+             \"configSnapshotDeliveryInfo\":{\"lastStatus\":\"Success\"}}]}",
+        ),
         other => json_error(
             StatusCode::BAD_REQUEST,
             "UnknownOperationException",

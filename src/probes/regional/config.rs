@@ -1,18 +1,174 @@
-//! AWS Config in one region: whether a recorder exists and records.
+//! AWS Config in one region: whether a recorder exists and records, what it records, and whether
+//! its deliveries succeed.
 
 use std::time::Instant;
 
-use aws_sdk_config::types::RecorderStatus;
+use aws_sdk_config::types::{
+    ConfigurationRecorder, DeliveryChannelStatus, DeliveryStatus, RecorderStatus,
+};
 
-use super::outcome::{RegionOutcome, main_call_failed, observe};
-use crate::aws::in_region;
-use crate::domain::Code;
-use crate::domain::{CheckId, ConfigState, Region};
+use super::outcome::{RegionOutcome, main_call_failed, observe, sub_call_failed};
+use crate::aws::{AwsError, in_region};
+use crate::domain::{CheckId, Code, ConfigState, Region};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 
+/// Whether a region's recorder records global resource types (IAM users, roles, policies). AWS
+/// advises recording them in one region only, so they are judged across the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobalRecording {
+    /// No recorder here, or it does not record: this region says nothing.
+    NotHere,
+    /// Its recording group could not be read: nobody can tell.
+    Unknown,
+    /// It records them, or not.
+    Records(bool),
+}
+
+/// AWS Config in one region.
+pub struct ConfigProbe {
+    /// The state, findings and notes.
+    pub outcome: RegionOutcome<ConfigState>,
+    /// Whether it records global resource types.
+    pub global: GlobalRecording,
+}
+
 /// Probes AWS Config in `region`.
-pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigState> {
+pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> ConfigProbe {
+    let outcome = recorder_status(ctx, region).await;
+    if outcome.state != ConfigState::Recording {
+        return ConfigProbe {
+            outcome,
+            global: GlobalRecording::NotHere,
+        };
+    }
+    let mut outcome = outcome;
+    let client = ctx.session.config();
+    let (recorders, deliveries) = tokio::join!(
+        ctx.aws(region, "config", "DescribeConfigurationRecorders", || {
+            client
+                .describe_configuration_recorders()
+                .customize()
+                .config_override(in_region::config(region))
+                .send()
+        }),
+        ctx.aws(region, "config", "DescribeDeliveryChannelStatus", || {
+            client
+                .describe_delivery_channel_status()
+                .customize()
+                .config_override(in_region::config(region))
+                .send()
+        }),
+    );
+    outcome.observations.extend(
+        [
+            observe("config:DescribeConfigurationRecorders", &recorders),
+            observe("config:DescribeDeliveryChannelStatus", &deliveries),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    let global = match recorders {
+        Ok(output) => judge_recording(&mut outcome, output.configuration_recorders(), region),
+        Err(error) => {
+            outcome
+                .findings
+                .push(sub_call_failed(CheckId::Config, &error, region));
+            GlobalRecording::Unknown
+        }
+    };
+    judge_deliveries(&mut outcome, deliveries, region);
+    ConfigProbe { outcome, global }
+}
+
+/// A recorder that records a chosen subset of resource types is partial; returns whether the
+/// region records global resource types.
+fn judge_recording(
+    outcome: &mut RegionOutcome<ConfigState>,
+    recorders: &[ConfigurationRecorder],
+    region: Region,
+) -> GlobalRecording {
+    let mut global = GlobalRecording::Records(false);
+    for recorder in recorders {
+        let Some(group) = recorder.recording_group() else {
+            continue;
+        };
+        if group.include_global_resource_types() {
+            global = GlobalRecording::Records(true);
+        }
+        if !group.all_supported() {
+            outcome.findings.push(
+                finding(
+                    Code::ConfigPartialRecording,
+                    CheckId::Config,
+                    format!(
+                        "The recorder {} in {region} records only chosen resource types ({} listed), \
+                         not all supported ones: the portal's recommendations on the others have no data.",
+                        recorder.name().unwrap_or("default"),
+                        group.resource_types().len()
+                    ),
+                )
+                .in_region(region),
+            );
+        }
+    }
+    global
+}
+
+/// A failed last configuration history or snapshot delivery.
+fn judge_deliveries(
+    outcome: &mut RegionOutcome<ConfigState>,
+    deliveries: Result<aws_sdk_config::operation::describe_delivery_channel_status::DescribeDeliveryChannelStatusOutput, AwsError>,
+    region: Region,
+) {
+    let channels: Vec<DeliveryChannelStatus> = match deliveries {
+        Ok(output) => output.delivery_channels_status.unwrap_or_default(),
+        Err(error) => {
+            outcome
+                .findings
+                .push(sub_call_failed(CheckId::Config, &error, region));
+            return;
+        }
+    };
+    for channel in &channels {
+        let failed = [
+            (
+                "configuration history",
+                channel.config_history_delivery_info(),
+            ),
+            (
+                "configuration snapshot",
+                channel.config_snapshot_delivery_info(),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(what, info)| {
+            let info = info?;
+            (info.last_status() == Some(&DeliveryStatus::Failure)).then(|| {
+                let message = info.last_error_message().unwrap_or("no message");
+                format!("{what} ({message})")
+            })
+        })
+        .collect::<Vec<_>>();
+        if !failed.is_empty() {
+            outcome.findings.push(
+                finding(
+                    Code::ConfigDeliveryFailing,
+                    CheckId::Config,
+                    format!(
+                        "The last delivery of the channel {} in {region} failed: {}.",
+                        channel.name().unwrap_or("default"),
+                        failed.join("; ")
+                    ),
+                )
+                .in_region(region),
+            );
+        }
+    }
+}
+
+/// DescribeConfigurationRecorderStatus in `region`: the region's Config state.
+async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigState> {
     let started = Instant::now();
     let client = ctx.session.config();
     let statuses = ctx

@@ -13,7 +13,7 @@ use super::explain::{FindingExt, finding};
 use super::observation::Observation;
 use super::report::Report;
 use crate::domain::{
-    Check, CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, Region,
+    Check, CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, Finding, Region,
     RegionStatus, SecurityHubState, Severity, wire_word,
 };
 use outcome::RegionOutcome;
@@ -37,7 +37,7 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         .request
         .connections
         .contains(&Connection::SecurityConfiguration);
-    let (trails, hubs, recorders) = tokio::join!(
+    let (trails, hubs, configs) = tokio::join!(
         async {
             match auditing {
                 true => Some(cloudtrail::probe(ctx, &regions).await),
@@ -58,6 +58,10 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         ),
     );
 
+    let (recorders, global): (Vec<_>, Vec<_>) = configs
+        .into_iter()
+        .map(|probe| (probe.outcome, probe.global))
+        .unzip();
     let mut report = Report::default();
     let mut observations = Vec::new();
     let mut disabled: Vec<Region> = Vec::new();
@@ -129,6 +133,7 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
             named,
             ServiceRules::CONFIG,
         );
+        report.findings.extend(global_resources_unrecorded(&global));
         for outcome in hubs {
             observations.extend(outcome.observations);
         }
@@ -144,6 +149,25 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         report,
         observations,
     }
+}
+
+/// Global resource types (IAM) need recording in one region of the account: a finding when every
+/// region that records says it does not, and nothing when any region's answer is unknown.
+fn global_resources_unrecorded(regions: &[config::GlobalRecording]) -> Option<Finding> {
+    use config::GlobalRecording::{Records, Unknown};
+    let recording: Vec<_> = regions
+        .iter()
+        .filter(|r| matches!(r, Records(_) | Unknown))
+        .collect();
+    let none = !recording.is_empty() && recording.iter().all(|r| **r == Records(false));
+    none.then(|| {
+        finding(
+            Code::ConfigPartialRecording,
+            CheckId::Config,
+            "No checked region's recorder records global resource types (IAM users, groups, roles \
+             and policies): record them in one region of the account.",
+        )
+    })
 }
 
 fn state_of<S: Copy>(outcomes: &[RegionOutcome<S>], region: Region) -> Option<S> {

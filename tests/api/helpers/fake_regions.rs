@@ -93,6 +93,17 @@ pub async fn healthy_account(fake: &FakeAws) {
             200,
             json!({"ConfigurationRecordersStatus": [{"name": "default", "recording": true, "lastStatus": "SUCCESS"}]}),
         )),
+        target(&format!("{CONFIG}DescribeConfigurationRecorders")).respond_with(json_response(
+            200,
+            json!({"ConfigurationRecorders": [{"name": "default", "roleARN": "arn:aws:iam::123456789012:role/config",
+                "recordingGroup": {"allSupported": true, "includeGlobalResourceTypes": true}}]}),
+        )),
+        target(&format!("{CONFIG}DescribeDeliveryChannelStatus")).respond_with(json_response(
+            200,
+            json!({"DeliveryChannelsStatus": [{"name": "default",
+                "configHistoryDeliveryInfo": {"lastStatus": "Success"},
+                "configSnapshotDeliveryInfo": {"lastStatus": "Success"}}]}),
+        )),
         Mock::given(method("GET")).and(path("/accounts")).respond_with(json_response(
             200,
             json!({"HubArn": "arn:aws:securityhub:us-east-1:123456789012:hub/default", "SubscribedAt": "2026-01-01T00:00:00.000Z"}),
