@@ -7,6 +7,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 
 use super::problem::Problem;
+use super::refusals::client_address;
 use super::state::AppState;
 use crate::metrics::Rejection;
 use crate::security::{ConnectionSlot, OverCap};
@@ -53,11 +54,9 @@ pub async fn front_door(
     };
     if let Some((reason, problem)) = refusal {
         if let Some(state) = request.app_data::<web::Data<AppState>>() {
-            let address = request
-                .peer_addr()
-                .map(|address| address.ip().to_string())
-                .unwrap_or_default();
-            state.refusals.refuse(&request, &address, reason);
+            state
+                .refusals
+                .refuse(&request, &client_address(&request), reason);
         }
         return Ok(request.error_response(problem));
     }

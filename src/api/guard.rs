@@ -17,7 +17,7 @@ use futures::StreamExt;
 
 use super::json_body::MAX_BODY_BYTES;
 use super::problem::Problem;
-use super::refusals::Refusals;
+use super::refusals::{Refusals, client_address};
 use super::tenant::Tenant;
 use crate::metrics::Rejection;
 use crate::security::{ApiTokens, RateLimiter};
@@ -73,10 +73,7 @@ pub async fn guard(
     let Some(guard) = request.app_data::<web::Data<Guard>>().cloned() else {
         return Ok(request.error_response(Problem::internal()));
     };
-    let address = request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_default();
+    let address = client_address(&request);
     let credential = credential(&request);
     if matches!(credential, Credential::Repeated) {
         let problem = Problem::bad_request("Send one Authorization header, not several.");

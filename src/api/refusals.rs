@@ -1,9 +1,9 @@
 //! Refused requests (401, 429, 503 and the front door's refusals): each is counted in the
 //! metrics, but logged at most once per caller and reason per interval, with the count.
 //!
-//! A refusal must cost less than a cache hit, or refusing would not protect anything: a log
-//! line per refused request (written, and shipped by a log pipeline) was most of its cost, and
-//! anyone can send refused requests at will.
+//! A refusal must cost less than a cache hit, or refusing would not protect anything; anyone can
+//! send refused requests at will, so one log line each (written, shipped, paged on) would let
+//! them fill the logs. (The larger cost, a connection closed by an early answer, is the guard's.)
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -19,6 +19,14 @@ const INTERVAL: Duration = Duration::from_secs(60);
 
 /// Most callers tracked; past it the table starts over (the metric still counts every refusal).
 const MAX_CALLERS: usize = 10_000;
+
+/// The client address of a request, as refusals are counted and logged by it when no tenant is known.
+pub fn client_address(request: &ServiceRequest) -> String {
+    request
+        .peer_addr()
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default()
+}
 
 /// Marks a request as refused, so that the access log leaves it to [`Refusals`].
 #[derive(Debug, Clone, Copy)]
