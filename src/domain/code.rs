@@ -77,6 +77,8 @@ codes! {
     CloudtrailDeliveryError => "CLOUDTRAIL_DELIVERY_ERROR",
     /// CloudTrail returned no recent management events.
     CloudtrailNoRecentEvents => "CLOUDTRAIL_NO_RECENT_EVENTS",
+    /// A logging trail's selectors record data events only.
+    CloudtrailNoManagementEvents => "CLOUDTRAIL_NO_MANAGEMENT_EVENTS",
     /// Trails exist, but their status could not be read (denied, throttled, timed out).
     CloudtrailStatusUnknown => "CLOUDTRAIL_STATUS_UNKNOWN",
     /// Security Hub is not enabled in a Region.

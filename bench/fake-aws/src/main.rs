@@ -276,6 +276,9 @@ fn target(target: &str) -> Response<Full<Bytes>> {
              \"HomeRegion\":\"us-east-1\",\"IsMultiRegionTrail\":true,\"IsOrganizationTrail\":false}]}",
         ),
         "CloudTrail_20131101.GetTrailStatus" => json("{\"IsLogging\":true}"),
+        "CloudTrail_20131101.GetEventSelectors" => json(
+            "{\"EventSelectors\":[{\"ReadWriteType\":\"All\",\"IncludeManagementEvents\":true}]}",
+        ),
         "CloudTrail_20131101.LookupEvents" => {
             json("{\"Events\":[{\"EventId\":\"e-1\",\"EventName\":\"ConsoleLogin\"}]}")
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use aws_sdk_cloudtrail::types::Trail;
+use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, Trail};
 use futures::future::join_all;
 
 use super::outcome::{main_call_failed, observe, sub_call_failed};
@@ -46,6 +46,9 @@ struct TrailStatus {
 struct Logging {
     logging: bool,
     delivery_error: Option<String>,
+    /// Whether its selectors record management events; `None` when they could not be read
+    /// (`cloudtrail:GetEventSelectors` is not in the guide's policy): nothing is said then.
+    management_events: Option<bool>,
 }
 
 impl TrailStatus {
@@ -251,6 +254,7 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
         if let Ok(Logging {
             logging: true,
             delivery_error: Some(error),
+            ..
         }) = &trail.status
         {
             findings.push(finding(
@@ -258,6 +262,24 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
                 CheckId::Cloudtrail,
                 format!(
                     "Trail {} cannot deliver its log files: {error}",
+                    trail.trail.name().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    for trail in trails {
+        if let Ok(Logging {
+            logging: true,
+            management_events: Some(false),
+            ..
+        }) = &trail.status
+        {
+            findings.push(finding(
+                Code::CloudtrailNoManagementEvents,
+                CheckId::Cloudtrail,
+                format!(
+                    "Trail {} logs, but its event selectors record data events only: the \
+                     management events the portal reads are not recorded.",
                     trail.trail.name().unwrap_or_default()
                 ),
             ));
@@ -326,22 +348,55 @@ async fn trail_status(
         .or(trail.name())
         .unwrap_or_default()
         .to_owned();
-    let request = ctx.session.cloudtrail().get_trail_status().name(name);
-    let result = ctx
-        .aws(region, "cloudtrail", "GetTrailStatus", || {
-            request
+    let client = ctx.session.cloudtrail();
+    // The status and the selectors at once: the selectors add no wave to the diagnosis.
+    let (status, selectors) = tokio::join!(
+        ctx.aws(region, "cloudtrail", "GetTrailStatus", || {
+            client
+                .get_trail_status()
+                .name(name.clone())
                 .customize()
                 .config_override(in_region::cloudtrail(region))
                 .send()
-        })
-        .await
-        .map(|output| Logging {
-            logging: output.is_logging.unwrap_or(false),
-            delivery_error: output
-                .latest_delivery_error
-                .filter(|error| !error.is_empty()),
-        });
+        }),
+        ctx.aws(region, "cloudtrail", "GetEventSelectors", || {
+            client
+                .get_event_selectors()
+                .trail_name(name.clone())
+                .customize()
+                .config_override(in_region::cloudtrail(region))
+                .send()
+        }),
+    );
+    let management_events = selectors.ok().map(|output| {
+        records_management_events(output.event_selectors(), output.advanced_event_selectors())
+    });
+    let result = status.map(|output| Logging {
+        logging: output.is_logging.unwrap_or(false),
+        delivery_error: output
+            .latest_delivery_error
+            .filter(|error| !error.is_empty()),
+        management_events,
+    });
     (trail, result)
+}
+
+/// Whether a trail's selectors record management events: advanced selectors when it has them
+/// (an `eventCategory` of `Management`), else basic ones (`IncludeManagementEvents`, true when
+/// unset), else the trail's default, which records them.
+fn records_management_events(basic: &[EventSelector], advanced: &[AdvancedEventSelector]) -> bool {
+    if !advanced.is_empty() {
+        return advanced.iter().any(|selector| {
+            selector.field_selectors().iter().any(|field| {
+                field.field() == "eventCategory"
+                    && field.equals().iter().any(|value| value == "Management")
+            })
+        });
+    }
+    basic.is_empty()
+        || basic
+            .iter()
+            .any(|selector| selector.include_management_events() != Some(false))
 }
 
 /// Whether any management event of the last seven days exists in `region`.

@@ -89,6 +89,11 @@ pub async fn healthy_account(fake: &FakeAws) {
         target(&format!("{CLOUDTRAIL}GetTrailStatus"))
             .respond_with(json_response(200, json!({"IsLogging": true}))),
         target(&format!("{CLOUDTRAIL}LookupEvents")).respond_with(json_response(200, events(true))),
+        target(&format!("{CLOUDTRAIL}GetEventSelectors")).respond_with(json_response(
+            200,
+            json!({"TrailARN": "arn:aws:cloudtrail:us-east-1:123456789012:trail/main",
+                "EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": true}]}),
+        )),
         target(&format!("{CONFIG}DescribeConfigurationRecorderStatus")).respond_with(json_response(
             200,
             json!({"ConfigurationRecordersStatus": [{"name": "default", "recording": true, "lastStatus": "SUCCESS"}]}),
