@@ -76,27 +76,25 @@ impl Refusals {
 
     /// Adds one refusal at `now`; the count to report when a line is due.
     fn tally(&self, caller: &str, reason: Rejection, now: Instant) -> Option<u64> {
-        {
-            let mut tallies = self.tallies.lock().unwrap_or_else(PoisonError::into_inner);
-            if tallies.len() >= MAX_CALLERS {
-                tallies.clear();
+        let mut tallies = self.tallies.lock().unwrap_or_else(PoisonError::into_inner);
+        if tallies.len() >= MAX_CALLERS {
+            tallies.clear();
+        }
+        match tallies.get_mut(&(caller.to_owned(), reason)) {
+            Some(tally) => {
+                tally.count += 1;
+                (now.duration_since(tally.logged) >= INTERVAL).then(|| {
+                    tally.logged = now;
+                    std::mem::take(&mut tally.count)
+                })
             }
-            match tallies.get_mut(&(caller.to_owned(), reason)) {
-                Some(tally) => {
-                    tally.count += 1;
-                    (now.duration_since(tally.logged) >= INTERVAL).then(|| {
-                        tally.logged = now;
-                        std::mem::take(&mut tally.count)
-                    })
-                }
-                None => {
-                    let tally = Tally {
-                        count: 0,
-                        logged: now,
-                    };
-                    tallies.insert((caller.to_owned(), reason), tally);
-                    Some(1)
-                }
+            None => {
+                let tally = Tally {
+                    count: 0,
+                    logged: now,
+                };
+                tallies.insert((caller.to_owned(), reason), tally);
+                Some(1)
             }
         }
     }

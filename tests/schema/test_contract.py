@@ -28,7 +28,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from test_schemathesis import BINARY, start_listening
+from test_schemathesis import BINARY, start_listening, stop
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = REPO / "openapi" / "openapi.json"
@@ -70,15 +70,6 @@ def start(args: list[str]) -> tuple[subprocess.Popen, str]:
         {**os.environ, "RUST_LOG": "info"},
     )
     return process, f"http://{address}"
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")

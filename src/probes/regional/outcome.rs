@@ -90,7 +90,9 @@ pub fn main_call_failed<S: RegionalState>(
     error: &AwsError,
     region: Region,
 ) -> MainCallFailure<S> {
-    let (state, finding) = match classify(error, region) {
+    let failure = classify(error, region);
+    let region_disabled = matches!(failure, Failure::RegionDisabled);
+    let (state, finding) = match failure {
         Failure::RegionDisabled => (S::REGION_DISABLED, None),
         Failure::AccessDenied => (S::ACCESS_DENIED, Some(denied(check, error, region))),
         Failure::Other(code) => match S::answered_by(code) {
@@ -108,7 +110,7 @@ pub fn main_call_failed<S: RegionalState>(
     MainCallFailure {
         state,
         finding,
-        region_disabled: matches!(classify(error, region), Failure::RegionDisabled),
+        region_disabled,
     }
 }
 
