@@ -101,6 +101,7 @@ struct RegionalClients {
     cloudtrail: OnceLock<aws_sdk_cloudtrail::Client>,
     securityhub: OnceLock<aws_sdk_securityhub::Client>,
     config: OnceLock<aws_sdk_config::Client>,
+    cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
 }
 
 /// Builds a service client from `config` with the session's retry partition.
@@ -159,6 +160,26 @@ impl AwsSession {
             .get_or_init(|| client!(self, &self.base, aws_sdk_securityhub))
     }
 
+    /// An S3 client for calls signed in `region`. With an endpoint override (an emulator), the
+    /// bucket goes in the path, since no emulator serves bucket host names.
+    pub fn s3(&self, region: Region) -> aws_sdk_s3::Client {
+        let config = self.config_for(region);
+        let emulated = config.endpoint_url().is_some();
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .retry_partition(self.retry_partition.clone())
+                .force_path_style(emulated)
+                .build(),
+        )
+    }
+
+    /// The session's CloudWatch client; every call needs [`in_region::cloudwatch`].
+    pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {
+        self.clients
+            .cloudwatch
+            .get_or_init(|| client!(self, &self.base, aws_sdk_cloudwatch))
+    }
+
     /// The session's AWS Config client; every call needs [`in_region::config`].
     pub fn config(&self) -> &aws_sdk_config::Client {
         self.clients
@@ -195,6 +216,11 @@ pub mod in_region {
     /// For a Security Hub call.
     pub fn securityhub(region: Region) -> aws_sdk_securityhub::config::Builder {
         aws_sdk_securityhub::config::Builder::default().region(SdkRegion::new(region.name()))
+    }
+
+    /// For a CloudWatch call.
+    pub fn cloudwatch(region: Region) -> aws_sdk_cloudwatch::config::Builder {
+        aws_sdk_cloudwatch::config::Builder::default().region(SdkRegion::new(region.name()))
     }
 
     /// For an AWS Config call.

@@ -63,6 +63,9 @@ codes! {
     PermissionExplicitDeny => "PERMISSION_EXPLICIT_DENY",
     /// The permissions could not be verified (simulation and policy reading both unavailable).
     PermissionCheckUnavailable => "PERMISSION_CHECK_UNAVAILABLE",
+    /// The decision depends on a condition (caller's IP, VPC, VPC endpoint) that a diagnosis
+    /// from this service cannot reproduce.
+    PermissionConditional => "PERMISSION_CONDITIONAL",
     /// A managed policy the seed guide asks for is not attached.
     ManagedPolicyNotAttached => "MANAGED_POLICY_NOT_ATTACHED",
     /// One of the diagnosis's own read-only calls was denied.
@@ -103,6 +106,8 @@ codes! {
     ConfigDeliveryFailing => "CONFIG_DELIVERY_FAILING",
     /// A Region is not enabled for the account (opt-in Region).
     RegionDisabled => "REGION_DISABLED",
+    /// An organization policy denies regions the caller did not name (a region guardrail).
+    RegionRestrictedByScp => "REGION_RESTRICTED_BY_SCP",
     /// AWS throttled the calls.
     AwsThrottled => "AWS_THROTTLED",
     /// AWS answered with a server-side error (5xx).

@@ -225,6 +225,18 @@ pub struct PermissionVerdict {
     /// `[]` only with `method: none`.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// The regions where the action was seen denied (empty when none, or not regional).
+    #[serde(default)]
+    pub regions_denied: Vec<String>,
+    /// The context keys the decision depends on that this service cannot reproduce from where
+    /// it runs (`aws:SourceIp`, `aws:SourceVpc`, `aws:SourceVpce`, ...).
+    #[serde(default)]
+    pub condition_keys: Vec<String>,
+    /// Whether a source that sees organization policies (a simulation, or an observed call)
+    /// covered this action in every checked region where it applies (a global action: once).
+    /// Information for people: it never changes a status by itself.
+    #[serde(default)]
+    pub scp_visible: bool,
 }
 
 /// Security Hub state in one region.

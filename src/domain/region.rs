@@ -17,6 +17,15 @@ pub enum Partition {
 }
 
 impl Partition {
+    /// The partition's word in ARNs: `aws`, `aws-cn`, `aws-us-gov`.
+    pub fn arn_name(self) -> &'static str {
+        match self {
+            Partition::Aws => "aws",
+            Partition::AwsCn => "aws-cn",
+            Partition::AwsUsGov => "aws-us-gov",
+        }
+    }
+
     /// The region whose regional STS endpoint serves identity calls of this partition.
     ///
     /// Fixed per partition: a caller never chooses where credentials are first sent.
@@ -132,6 +141,19 @@ impl PartialEq for Region {
 }
 
 impl Eq for Region {}
+
+/// Ordered by name, so region lists and maps read alphabetically.
+impl Ord for Region {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name().cmp(other.name())
+    }
+}
+
+impl PartialOrd for Region {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl std::hash::Hash for Region {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {

@@ -393,13 +393,13 @@ impl Clause {
             _ => {}
         }
         let request_values = match found {
-            None => return self.missing(),
+            None => return self.missing(context),
             Some([]) => match self.set {
                 // An empty set: every (no) value satisfies ForAllValues, and
                 // no value satisfies ForAnyValue.
                 SetQualifier::AllValues => return Truth::True,
                 SetQualifier::AnyValue => return Truth::False,
-                SetQualifier::None => return self.missing(),
+                SetQualifier::None => return self.missing(context),
             },
             Some(values) => values,
         };
@@ -414,10 +414,14 @@ impl Clause {
         }
     }
 
-    /// Outcome when the key is not in the context.
-    fn missing<'p>(&'p self) -> Truth<'p> {
+    /// Outcome when the key is not in the context: decided as IAM decides a missing key when
+    /// the key is known to be absent (a negated operator holds, a positive one does not), else
+    /// undecidable.
+    fn missing<'p>(&'p self, context: &Context) -> Truth<'p> {
         if self.if_exists {
             Truth::True
+        } else if context.is_absent_lowercase(&self.key_lower) {
+            Truth::from_bool(self.test.is_negated())
         } else {
             Truth::Unknown(Gap::MissingKey {
                 operator: &self.operator,
@@ -642,6 +646,22 @@ mod tests {
             eval(json!({"Null": {"aws:SourceVpc": "true"}}), &ctx),
             Truth::False
         );
+    }
+
+    #[test]
+    fn a_key_known_absent_is_decided_as_iam_decides_a_missing_key() {
+        let ctx = Context::new().absent("aws:MultiFactorAuthPresent");
+        let bool_false = json!({"Bool": {"aws:MultiFactorAuthPresent": "false"}});
+        assert_eq!(eval(bool_false, &ctx), Truth::False);
+        let if_exists = json!({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}});
+        assert_eq!(eval(if_exists, &ctx), Truth::True);
+        let null = json!({"Null": {"aws:MultiFactorAuthPresent": "true"}});
+        assert_eq!(eval(null, &ctx), Truth::True);
+        let negated = json!({"StringNotEquals": {"aws:MultiFactorAuthPresent": "true"}});
+        assert_eq!(eval(negated, &ctx), Truth::True);
+        // Unknown, not absent, without the mark.
+        let unknown = json!({"Bool": {"aws:MultiFactorAuthPresent": "false"}});
+        assert!(is_unknown(eval(unknown, &Context::new())));
     }
 
     #[test]

@@ -8,14 +8,19 @@
 //! A key that is absent here is *unknown* to the evaluator, not known to be
 //! absent from the real request: only `Null` and `...IfExists` conditions,
 //! which are about absence, treat it as absent. Everything else that needs
-//! it becomes undecidable.
+//! it becomes undecidable. A key the caller *knows* the request lacks (calls
+//! signed with long-term access keys never carry `aws:MultiFactorAuthPresent`)
+//! is recorded with [`Context::absent`], and then every condition on it is
+//! decided as IAM decides a missing key.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Condition key values known for a request, keyed case-insensitively.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     values: BTreeMap<String, Vec<String>>,
+    /// Lower-cased keys known to be missing from the request.
+    absent: BTreeSet<String>,
 }
 
 impl Context {
@@ -29,6 +34,20 @@ impl Context {
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
         self.insert(key, value);
         self
+    }
+
+    /// Builder: records that the request is known not to carry `key`.
+    #[must_use]
+    pub fn absent(mut self, key: &str) -> Self {
+        let key = key.to_lowercase();
+        self.values.remove(&key);
+        self.absent.insert(key);
+        self
+    }
+
+    /// Whether the (lower-cased) `key` is known to be missing from the request.
+    pub(crate) fn is_absent_lowercase(&self, key: &str) -> bool {
+        self.absent.contains(key)
     }
 
     /// Adds one value for `key` (a key may hold several values, e.g. `aws:TagKeys`).
@@ -97,5 +116,8 @@ mod tests {
         );
         assert_eq!(ctx.len(), 1);
         assert!(ctx.get("aws:username").is_none());
+        let ctx = ctx.absent("aws:MultiFactorAuthPresent");
+        assert!(ctx.is_absent_lowercase("aws:multifactorauthpresent"));
+        assert!(ctx.get("aws:MultiFactorAuthPresent").is_none());
     }
 }

@@ -7,6 +7,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::limits::CallLimits;
+use super::observation::CallLog;
 use crate::aws::{AwsError, AwsSession};
 use crate::domain::{DiagnosisRequest, IdentityInfo, Region};
 use crate::metrics::Metrics;
@@ -29,12 +30,15 @@ pub struct ProbeContext<'a> {
     pub limits: &'a CallLimits,
     /// Where calls are counted.
     pub metrics: &'a Metrics,
+    /// Where every call's outcome is recorded for the permission verdicts.
+    pub calls: &'a CallLog,
 }
 
 impl ProbeContext<'_> {
     /// Runs the AWS call that `call` starts, of `service` in `region`: within the call
     /// bounds, cut off at the diagnosis deadline (waiting for a place counts against it too),
-    /// its SDK error kept structured without secrets, and its outcome and duration counted.
+    /// its SDK error kept structured without secrets, its outcome and duration counted, and what
+    /// it proves about its action's permission recorded.
     pub async fn aws<T, E, F>(
         &self,
         region: Region,
@@ -48,6 +52,7 @@ impl ProbeContext<'_> {
     {
         let secrets = self.secrets;
         let metrics = self.metrics;
+        let calls = self.calls;
         let timed = self.limits.run(service, region, async move {
             let started = std::time::Instant::now();
             // An SDK call's future is tens of KiB. Built only once admitted, and on the heap,
@@ -56,6 +61,7 @@ impl ProbeContext<'_> {
                 .await
                 .map_err(|error| AwsError::from_sdk(service, operation, &error, secrets));
             metrics.aws_call(service, operation, region, &result, started.elapsed());
+            calls.record(service, operation, region, &result);
             result
         });
         within(self.deadline, service, operation, timed).await

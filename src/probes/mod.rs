@@ -11,6 +11,7 @@ mod permissions;
 mod regional;
 mod report;
 mod runner;
+mod service_reads;
 mod settings;
 
 pub use executor::Executor;

@@ -1,12 +1,24 @@
-//! What a probe's own read-only call revealed about a permission: the `observed` method.
+//! What the diagnosis's own read-only calls revealed about permissions: the `observed` method.
+//!
+//! Every AWS call of a probe goes through [`super::context::ProbeContext::aws`], which records
+//! its outcome here, so no probe has to remember to: a call that AWS allowed proves its action
+//! allowed (in that region), a call that AWS denied proves it denied; a call that failed
+//! otherwise (throttled, timed out, disabled region) proves nothing and is not recorded.
 
-use crate::domain::DeniedBy;
+use std::sync::Mutex;
+
+use crate::aws::AwsError;
+use crate::catalogue::aws_mapping;
+use crate::domain::{DeniedBy, Region};
 
 /// The result of a read-only call, for the permission verdict of its action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
     /// The IAM action the call needs, e.g. `cloudtrail:DescribeTrails`.
-    pub action: &'static str,
+    pub action: String,
+    /// The region the call was signed for; `None` for a global service's call (IAM, S3),
+    /// which AWS authorizes once for the whole account.
+    pub region: Option<Region>,
     /// Whether AWS allowed it.
     pub outcome: ObservedOutcome,
 }
@@ -18,4 +30,119 @@ pub enum ObservedOutcome {
     Allowed,
     /// AWS denied the call.
     Denied(Option<DeniedBy>),
+}
+
+/// The observations of one diagnosis, recorded as its calls finish.
+#[derive(Debug, Default)]
+pub struct CallLog(Mutex<Vec<Observation>>);
+
+impl CallLog {
+    /// Records what the call of `service`'s `operation` in `region` says, if anything.
+    pub fn record<T>(
+        &self,
+        service: &str,
+        operation: &str,
+        region: Region,
+        result: &Result<T, AwsError>,
+    ) {
+        let outcome = match result {
+            Ok(_) => ObservedOutcome::Allowed,
+            Err(error) if error.code_is(aws_mapping::ACCESS_DENIED) => {
+                ObservedOutcome::Denied(error.message.as_deref().and_then(aws_mapping::denied_by))
+            }
+            Err(_) => return,
+        };
+        let observation = Observation {
+            action: action_of(service, operation),
+            region: (!is_global(service)).then_some(region),
+            outcome,
+        };
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(observation);
+    }
+
+    /// Everything recorded so far, in the order the calls finished.
+    pub fn take(&self) -> Vec<Observation> {
+        std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+/// Whether AWS authorizes `service`'s calls once for the account rather than per region
+/// (IAM is global; S3's bucket listing is, and a bucket's own reads go where the bucket is).
+pub fn is_global(service: &str) -> bool {
+    matches!(service, "iam" | "s3" | "sts" | "organizations")
+}
+
+/// The IAM action an API operation needs: the operation's own name, except where IAM named the
+/// action otherwise.
+fn action_of(service: &str, operation: &str) -> String {
+    let action = match (service, operation) {
+        ("s3", "ListBuckets") => "ListAllMyBuckets",
+        _ => operation,
+    };
+    format!("{service}:{action}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::AwsErrorKind;
+
+    fn denied(message: &str) -> AwsError {
+        AwsError {
+            service: "securityhub",
+            operation: "DescribeHub",
+            kind: AwsErrorKind::Service,
+            code: Some("AccessDeniedException".into()),
+            message: Some(message.into()),
+            http_status: Some(403),
+            request_id: None,
+            server_time: None,
+        }
+    }
+
+    #[test]
+    fn allowed_and_denied_calls_are_recorded_with_their_region_and_the_rest_is_not() {
+        let log = CallLog::default();
+        let region = Region::parse("eu-west-1").unwrap();
+        log.record(
+            "securityhub",
+            "DescribeHub",
+            region,
+            &Ok::<(), AwsError>(()),
+        );
+        log.record(
+            "securityhub",
+            "DescribeHub",
+            region,
+            &Err::<(), _>(denied(
+                "... with an explicit deny in a service control policy",
+            )),
+        );
+        log.record(
+            "securityhub",
+            "DescribeHub",
+            region,
+            &Err::<(), _>(AwsError::deadline("securityhub", "DescribeHub")),
+        );
+        log.record("s3", "ListBuckets", region, &Ok::<(), AwsError>(()));
+        let seen = log.take();
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[0].action, "securityhub:DescribeHub");
+        assert_eq!(seen[0].region, Some(region));
+        assert_eq!(
+            seen[1].outcome,
+            ObservedOutcome::Denied(Some(DeniedBy::Scp))
+        );
+        assert_eq!(seen[2].action, "s3:ListAllMyBuckets");
+        assert_eq!(seen[2].region, None);
+        assert!(log.take().is_empty());
+    }
 }

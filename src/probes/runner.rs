@@ -16,9 +16,10 @@ use super::context::{ProbeContext, within};
 use super::executor::Executor;
 use super::explain::{FindingExt, finding};
 use super::limits::{CallLimits, GlobalCallLimit};
+use super::observation::CallLog;
 use super::report::{NOT_NEEDED, Report, elapsed_ms};
 use super::settings::ProbeSettings;
-use super::{identity, permissions, regional};
+use super::{identity, permissions, regional, service_reads};
 use crate::aws::{AwsClientFactory, AwsError, AwsSession};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
@@ -110,6 +111,7 @@ impl ProbeEngine {
             let mut secrets = request.secret_values();
             secrets.extend(role_secrets);
             let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
+            let calls = CallLog::default();
             let context = ProbeContext {
                 session: &authenticated.session,
                 identity: &authenticated.identity,
@@ -119,12 +121,17 @@ impl ProbeEngine {
                 deadline,
                 limits: &limits,
                 metrics: &self.metrics,
+                calls: &calls,
             };
-            let (evidence, regional) =
-                tokio::join!(permissions::collect(&context), regional::probe(&context));
+            let (evidence, regional, ()) = tokio::join!(
+                permissions::collect(&context),
+                regional::probe(&context),
+                service_reads::observe(&context),
+            );
             report.merge(permissions::conclude(
                 evidence,
-                &regional.observations,
+                &calls.take(),
+                &regional.usable_regions,
                 &context,
             ));
             report.merge(regional.report);

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::Connection;
+use crate::domain::{Connection, Partition, Region};
 
 pub use connection_requirements::ConnectionRequirements;
 pub use validate::{KNOWN_SERVICE_PREFIXES, RequirementsError};
@@ -39,6 +39,19 @@ pub struct RequiredAction {
     pub source: String,
     /// Every requested connection that requires the action, in connection order.
     pub connections: Vec<Connection>,
+    /// The resources the portal uses it on: an ARN pattern with `${Partition}`, `${Region}` and
+    /// `${Account}` to fill in, or `*` for actions without resource types.
+    pub resource: String,
+}
+
+impl RequiredAction {
+    /// The resource ARN pattern filled in for one account and region.
+    pub fn resource_in(&self, partition: Partition, region: Region, account: &str) -> String {
+        self.resource
+            .replace("${Partition}", partition.arn_name())
+            .replace("${Region}", region.name())
+            .replace("${Account}", account)
+    }
 }
 
 /// The body of `GET /v1/requirements`.
@@ -65,6 +78,9 @@ pub struct RequirementsByConnection {
 struct RequirementsFile {
     security_auditing: ConnectionFile,
     security_configuration: ConnectionFile,
+    /// Action → the ARN pattern of the resources it is used on; absent actions use `*`.
+    #[serde(default)]
+    resources: BTreeMap<String, String>,
 }
 
 /// One connection's table in the requirements file.
@@ -99,6 +115,7 @@ struct ConnectionData {
 pub struct Requirements {
     security_auditing: ConnectionData,
     security_configuration: ConnectionData,
+    resources: BTreeMap<String, String>,
 }
 
 impl Requirements {
@@ -119,6 +136,7 @@ impl Requirements {
                 Connection::SecurityConfiguration,
                 file.security_configuration,
             )?,
+            resources: file.resources,
         };
         requirements.validate()?;
         Ok(requirements)
@@ -135,6 +153,12 @@ impl Requirements {
             let data = self.data(connection);
             validate::check_connection(connection, &data.body, &data.sources, &mut problems);
         }
+        let every: Vec<String> = self
+            .required_actions(&Connection::ALL)
+            .into_iter()
+            .map(|required| required.action)
+            .collect();
+        validate::check_resources(&self.resources, &every, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
@@ -166,6 +190,11 @@ impl Requirements {
                         action: action.clone(),
                         source: source.clone(),
                         connections: Vec::new(),
+                        resource: self
+                            .resources
+                            .get(action.as_str())
+                            .cloned()
+                            .unwrap_or_else(|| "*".to_owned()),
                     })
                     .connections
                     .push(connection);

@@ -179,3 +179,36 @@ fn check_managed_sources(
         }
     }
 }
+
+/// The placeholders a resource pattern may use.
+const RESOURCE_PLACEHOLDERS: &[&str] = &["${Partition}", "${Region}", "${Account}"];
+
+/// Every resource pattern belongs to a required action, is an ARN of its service in the
+/// partition of the diagnosis, and uses only the known placeholders.
+pub(super) fn check_resources(
+    resources: &std::collections::BTreeMap<String, String>,
+    required: &[String],
+    problems: &mut Vec<String>,
+) {
+    for (action, pattern) in resources {
+        if !required.contains(action) {
+            problems.push(format!("resources: {action} is not a required action"));
+            continue;
+        }
+        let service = action.split(':').next().unwrap_or_default();
+        if !pattern.starts_with(&format!("arn:${{Partition}}:{service}:")) {
+            problems.push(format!(
+                "resources: {action}: {pattern} is not an arn:${{Partition}}:{service}: pattern"
+            ));
+        }
+        let mut rest = pattern.clone();
+        for placeholder in RESOURCE_PLACEHOLDERS {
+            rest = rest.replace(placeholder, "");
+        }
+        if rest.contains("${") {
+            problems.push(format!(
+                "resources: {action}: unknown placeholder in {pattern}"
+            ));
+        }
+    }
+}

@@ -5,6 +5,7 @@ use connector_doctor::domain::{
     CheckId, CheckStatus, Code, Connection, Decision, DeniedBy, Diagnosis, HealthStatus,
     PermissionVerdict, PrincipalType, Severity, VerdictMethod,
 };
+use connector_doctor::requirements::Requirements;
 use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
@@ -112,6 +113,82 @@ async fn a_moto_user_with_exactly_the_seed_policy_is_allowed_every_auditing_acti
     assert_eq!(diagnosis.remediation_policy, None);
 }
 
+/// The seed policy with its bucket actions granted on `bucket_resource` instead of `*`.
+fn seed_policy_with_buckets_on(bucket_resource: &str) -> serde_json::Value {
+    let bucket_actions = ["s3:PutBucketAcl", "s3:GetBucketAcl", "s3:GetBucketLocation"];
+    let mut policy = seed_policy();
+    let others: Vec<serde_json::Value> = policy["Statement"][0]["Action"]
+        .as_array()
+        .expect("an Action list")
+        .iter()
+        .filter(|action| !bucket_actions.contains(&action.as_str().unwrap_or_default()))
+        .cloned()
+        .collect();
+    policy["Statement"][0]["Action"] = json!(others);
+    policy["Statement"]
+        .as_array_mut()
+        .expect("a Statement list")
+        .push(json!({"Effect": "Allow", "Action": bucket_actions, "Resource": bucket_resource}));
+    policy
+}
+
+#[tokio::test]
+async fn a_moto_user_granted_the_bucket_actions_on_every_bucket_lacks_nothing() {
+    let moto = moto_with_managed_policies().await;
+    moto.create_bucket("contoso-logs").await;
+    let key = moto
+        .user_with_inline_policy("mdca", &seed_policy_with_buckets_on("arn:aws:s3:::*"))
+        .await;
+    moto.enforce_iam().await;
+
+    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[AUDITING]).await;
+
+    for action in ["s3:PutBucketAcl", "s3:GetBucketAcl"] {
+        let entry = verdict(&diagnosis, action);
+        assert_eq!(entry.decision, Decision::Allowed, "{entry:?}");
+    }
+    // moto enforced the policy on the diagnosis's own bucket read, and allowed it.
+    assert_eq!(
+        verdict(&diagnosis, "s3:GetBucketAcl").method,
+        VerdictMethod::Observed
+    );
+    assert_no_permission_finding(&diagnosis);
+    assert_eq!(diagnosis.remediation_policy, None);
+}
+
+#[tokio::test]
+async fn a_moto_user_granted_the_bucket_actions_on_another_bucket_is_denied_them_in_the_act() {
+    let moto = moto_with_managed_policies().await;
+    moto.create_bucket("contoso-logs").await;
+    let key = moto
+        .user_with_inline_policy(
+            "mdca",
+            &seed_policy_with_buckets_on("arn:aws:s3:::another-bucket"),
+        )
+        .await;
+    moto.enforce_iam().await;
+
+    let diagnosis = diagnose_moto(&moto, &key.id, &key.secret, &[AUDITING]).await;
+
+    // Read: moto denied the diagnosis's own call. Write: never made, the policies decide.
+    let read = verdict(&diagnosis, "s3:GetBucketAcl");
+    assert_eq!(read.decision, Decision::ImplicitDeny, "{read:?}");
+    assert_eq!(read.method, VerdictMethod::Observed, "{read:?}");
+    let write = verdict(&diagnosis, "s3:PutBucketAcl");
+    assert_eq!(write.decision, Decision::ImplicitDeny, "{write:?}");
+    assert_eq!(write.method, VerdictMethod::LocalEvaluation, "{write:?}");
+    assert!(has_finding(&diagnosis, Code::PermissionMissing));
+    let remediation = diagnosis.remediation_policy.expect("a remediation policy");
+    assert_eq!(
+        remediation["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:PutBucketAcl"],
+            "Resource": "arn:aws:s3:::*"
+        }])
+    );
+}
+
 #[tokio::test]
 async fn a_moto_user_lacking_put_bucket_acl_gets_it_as_missing_with_a_remediation_policy_of_just_that_action()
  {
@@ -153,7 +230,8 @@ async fn a_moto_user_lacking_put_bucket_acl_gets_it_as_missing_with_a_remediatio
         diagnosis.remediation_policy,
         Some(json!({
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["s3:PutBucketAcl"], "Resource": "*"}]
+            // On the resources the portal uses it on: every bucket.
+            "Statement": [{"Effect": "Allow", "Action": ["s3:PutBucketAcl"], "Resource": "arn:aws:s3:::*"}]
         }))
     );
 }
@@ -341,7 +419,7 @@ async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pa
     let fake = FakeAws::start().await;
     healthy_account(&fake).await;
     let actions = required_actions(&[AUDITING]);
-    let results = simulated_auditing(&actions, "s3:GetBucketAcl", "implicitDeny", Some(false));
+    let results = simulated_auditing(&actions, "s3:PutBucketAcl", "implicitDeny", Some(false));
     let (first, second) = results.split_at(results.len() / 2);
     fake.on_iam(
         "SimulatePrincipalPolicy",
@@ -361,7 +439,8 @@ async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pa
     let diagnosis = diagnose_fake(&fake, &[AUDITING]).await;
 
     assert_one_verdict_per_required_action(&diagnosis, AUDITING);
-    let denied = verdict(&diagnosis, "s3:GetBucketAcl");
+    // A write, never made to observe it: the simulator's word stands.
+    let denied = verdict(&diagnosis, "s3:PutBucketAcl");
     assert_eq!(denied.denied_by, Some(DeniedBy::Scp), "{denied:?}");
     assert_eq!(denied.decision, Decision::ImplicitDeny, "{denied:?}");
     assert_eq!(denied.method, VerdictMethod::Simulation, "{denied:?}");
@@ -369,7 +448,7 @@ async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pa
     assert_eq!(get_user.method, VerdictMethod::Simulation);
     assert_eq!(get_user.decision, Decision::Allowed);
     let detail = &finding(&diagnosis, Code::PermissionDeniedByScp).detail;
-    assert!(detail.contains("s3:GetBucketAcl"), "{detail}");
+    assert!(detail.contains("s3:PutBucketAcl"), "{detail}");
     assert!(!has_finding(&diagnosis, Code::PermissionMissing));
     // An SCP is not lifted by an Allow on the user.
     assert_eq!(diagnosis.remediation_policy, None);
@@ -377,7 +456,16 @@ async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pa
         check(&diagnosis, CheckId::Permissions).status,
         CheckStatus::Fail
     );
-    assert_eq!(fake.calls_of("SimulatePrincipalPolicy").await, 2);
+    // One simulation per resource the actions are used on, each over its two pages.
+    let resources: std::collections::BTreeSet<String> = Requirements::builtin()
+        .required_actions(&[AUDITING])
+        .into_iter()
+        .map(|required| required.resource)
+        .collect();
+    assert_eq!(
+        fake.calls_of("SimulatePrincipalPolicy").await,
+        2 * resources.len()
+    );
     assert_eq!(fake.calls_of("ListUserPolicies").await, 0);
 }
 
@@ -405,9 +493,15 @@ async fn a_denied_simulator_falls_back_to_evaluating_the_users_own_policies() {
         VerdictMethod::LocalEvaluation,
         "{missing:?}"
     );
-    let get_user = verdict(&diagnosis, "iam:GetUser");
-    assert_eq!(get_user.decision, Decision::Allowed);
-    assert_eq!(get_user.method, VerdictMethod::LocalEvaluation);
+    // iam:GetUser was called by the policy reads themselves: observed; iam:ListUsers was not.
+    assert_eq!(
+        verdict(&diagnosis, "iam:GetUser").method,
+        VerdictMethod::Observed
+    );
+    let list_users = verdict(&diagnosis, "iam:ListUsers");
+    assert_eq!(list_users.decision, Decision::Allowed);
+    assert_eq!(list_users.method, VerdictMethod::LocalEvaluation);
+    assert!(!list_users.scp_visible, "{list_users:?}");
     assert!(has_finding(&diagnosis, Code::PermissionMissing));
     assert!(!has_finding(&diagnosis, Code::PermissionCheckUnavailable));
     let summary = &check(&diagnosis, CheckId::Permissions).summary;
@@ -447,6 +541,10 @@ async fn when_both_methods_are_denied_the_check_is_unavailable_and_never_healthy
     assert_one_verdict_per_required_action(&diagnosis, AUDITING);
     for entry in verdicts(&diagnosis) {
         match entry.method {
+            // The policy reads that were tried are themselves evidence: AWS denied them.
+            VerdictMethod::Observed if entry.action.starts_with("iam:") => {
+                assert_eq!(entry.decision, Decision::ImplicitDeny, "{entry:?}")
+            }
             VerdictMethod::Observed => assert_eq!(entry.decision, Decision::Allowed, "{entry:?}"),
             _ => {
                 // No method could run: the verdict says so rather than name one that did not.
@@ -471,16 +569,20 @@ async fn when_both_methods_are_denied_the_check_is_unavailable_and_never_healthy
             .and_then(|error| error.code.as_deref()),
         Some("AccessDenied")
     );
+    // The denied reads are missing permissions the connection needs (iam:List*, iam:Get*).
     assert_eq!(
         check(&diagnosis, CheckId::Permissions).status,
-        CheckStatus::Warn
+        CheckStatus::Fail
     );
-    assert_ne!(
+    let missing = &finding(&diagnosis, Code::PermissionMissing).detail;
+    assert!(missing.contains("iam:"), "{missing}");
+    assert_eq!(
         connection(&diagnosis, AUDITING).status,
-        HealthStatus::Healthy
+        HealthStatus::Unhealthy
     );
-    assert_ne!(diagnosis.status, HealthStatus::Healthy);
-    assert_eq!(diagnosis.remediation_policy, None);
+    let remediation = diagnosis.remediation_policy.as_ref().expect("a policy");
+    let granted = remediation["Statement"][0]["Action"].to_string();
+    assert!(granted.contains("iam:"), "{granted}");
 }
 
 #[tokio::test]

@@ -10,11 +10,15 @@
 //!
 //! [request]                 # over the builder's defaults (both connections, the example key)
 //! connections = ["security_auditing"]
-//! regions = ["us-east-1"]
+//! regions = ["us-east-1"]   # [] names none: the partition's default regions are checked
 //!
 //! [settings]                # optional: the service's settings that the state needs
 //! diagnosis_deadline_ms = 3000
 //! aws_call_timeout_ms = 1000
+//!
+//! [iam]                     # optional: the identity's policies instead of a simulator that allows all
+//! simulator = "denied"      # IAM's simulator refuses (the guide's policy does not grant it)
+//! inline_policy = "guide"   # user mdca's one inline policy: "guide" (the seed guide's JSON) or JSON text
 //!
 //! [[answer]]                # a fault over the base; the first matching answer wins
 //! target = "CloudTrail_20131101.GetTrailStatus"  # X-Amz-Target, or action = "GetCallerIdentity",
@@ -25,6 +29,8 @@
 //! error = "AccessDeniedException"   # a JSON (or, with action, XML) error with `message`
 //! message = "..."
 //! json = '{"trailList": []}'       # or a JSON body; xml = "..." for query-protocol answers
+//! format = "s3"             # how `error` is written: "query" (with action), "json" (with target or a
+//!                           # REST path), "cbor" (CloudWatch's /service/... paths), "s3" (S3's <Error>)
 //! delay_ms = 0
 //!
 //! [expect]                  # every key optional
@@ -37,6 +43,15 @@
 //! severities = { CLOUDTRAIL_STATUS_UNKNOWN = "warning" }
 //! count = { AWS_TIMEOUT = 1 }                     # exactly this many findings of a code
 //! summaries = { security_hub = "of 3 member" }   # a check's summary contains this text
+//! remediation_actions = ["s3:PutBucketAcl"]       # every Action of the remediation policy ([] = none)
+//! details = { PERMISSION_EXPLICIT_DENY = "MultiFactorAuthPresent" }  # a finding's detail says this
+//!
+//! [expect.permissions."s3:GetBucketAcl"]          # fields of one verdict, as the API writes them
+//! decision = "allowed"
+//! method = "observed"
+//! regions_denied = ["eu-west-1"]
+//! scp_visible = true
+//! evidence_methods = ["observed", "simulation"]   # the methods of its evidence, in order
 //! ```
 
 use std::collections::BTreeMap;
@@ -50,7 +65,10 @@ use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
 use crate::helpers::fake_aws::sts_error_body;
-use crate::helpers::fake_regions::{healthy_account, json_error, json_response};
+use crate::helpers::fake_regions::{
+    CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
+};
+use crate::helpers::iam_setup::{iam_access_denied, seed_policy};
 use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
 
 #[derive(Debug, Deserialize)]
@@ -63,8 +81,33 @@ struct Scenario {
     #[serde(default)]
     settings: SettingsPart,
     #[serde(default)]
+    iam: IamPart,
+    #[serde(default)]
     answer: Vec<Answer>,
     expect: Expect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IamPart {
+    simulator: Option<Simulator>,
+    inline_policy: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Simulator {
+    Allowed,
+    Denied,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ErrorFormat {
+    Query,
+    Json,
+    Cbor,
+    S3,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +147,7 @@ struct Answer {
     message: Option<String>,
     json: Option<String>,
     xml: Option<String>,
+    format: Option<ErrorFormat>,
     #[serde(default)]
     delay_ms: u64,
 }
@@ -128,6 +172,11 @@ struct Expect {
     count: BTreeMap<String, usize>,
     #[serde(default)]
     summaries: BTreeMap<String, String>,
+    remediation_actions: Option<Vec<String>>,
+    #[serde(default)]
+    details: BTreeMap<String, String>,
+    #[serde(default)]
+    permissions: BTreeMap<String, BTreeMap<String, toml::Value>>,
 }
 
 /// Every scenario file, sorted.
@@ -176,14 +225,28 @@ impl Answer {
         }
     }
 
+    /// How an error is written: as asked, else as the answered protocol writes it.
+    fn error_format(&self) -> ErrorFormat {
+        match (self.format, &self.action, &self.path) {
+            (Some(format), _, _) => format,
+            (None, Some(_), _) => ErrorFormat::Query,
+            (None, None, Some(route)) if route.starts_with(CLOUDWATCH) => ErrorFormat::Cbor,
+            _ => ErrorFormat::Json,
+        }
+    }
+
     /// The response the answer describes.
     fn response(&self) -> ResponseTemplate {
         let message = self.message.clone().unwrap_or_default();
         let response = match (&self.error, &self.json, &self.xml) {
-            (Some(code), None, None) if self.action.is_some() => ResponseTemplate::new(self.status)
-                .insert_header("content-type", "text/xml")
-                .set_body_string(sts_error_body(code, &message)),
-            (Some(code), None, None) => json_error(self.status, code, &message),
+            (Some(code), None, None) => match self.error_format() {
+                ErrorFormat::Query => ResponseTemplate::new(self.status)
+                    .insert_header("content-type", "text/xml")
+                    .set_body_string(sts_error_body(code, &message)),
+                ErrorFormat::Json => json_error(self.status, code, &message),
+                ErrorFormat::Cbor => cbor_error(self.status, code, &message),
+                ErrorFormat::S3 => s3_error(self.status, code, &message),
+            },
             (None, Some(body), None) => {
                 let body: Value = serde_json::from_str(body).expect("`json` is JSON");
                 json_response(self.status, body)
@@ -273,6 +336,62 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             wrong.push(format!("{code} findings: expected {count}, got {actual}"));
         }
     }
+    for (code, text) in &expect.details {
+        let said: Vec<&str> = of(code)
+            .iter()
+            .filter_map(|f| f["detail"].as_str())
+            .collect();
+        if !said.iter().any(|detail| detail.contains(text.as_str())) {
+            wrong.push(format!("no {code} finding says {text:?}: {said:?}"));
+        }
+    }
+    if let Some(expected) = &expect.remediation_actions {
+        let mut granted: Vec<String> = diagnosis["remediation_policy"]["Statement"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
+            .filter_map(|action| action.as_str().map(str::to_owned))
+            .collect();
+        granted.sort();
+        let mut expected = expected.clone();
+        expected.sort();
+        if granted != expected {
+            wrong.push(format!(
+                "remediation policy: expected the actions {expected:?}, got {}",
+                diagnosis["remediation_policy"]
+            ));
+        }
+    }
+    let verdicts = diagnosis["permissions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (action, fields) in &expect.permissions {
+        let Some(verdict) = verdicts.iter().find(|v| v["action"] == action.as_str()) else {
+            wrong.push(format!("no verdict on {action}"));
+            continue;
+        };
+        for (field, expected) in fields {
+            let actual = match field.as_str() {
+                "evidence_methods" => Value::Array(
+                    verdict["evidence"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|e| e["method"].clone())
+                        .collect(),
+                ),
+                _ => verdict[field].clone(),
+            };
+            let expected = serde_json::to_value(expected).expect("TOML values are JSON");
+            if actual != expected {
+                wrong.push(format!(
+                    "{action} {field}: expected {expected}, got {actual} (verdict {verdict})"
+                ));
+            }
+        }
+    }
     wrong
 }
 
@@ -296,6 +415,23 @@ async fn run(file: &Path) -> Result<(), String> {
         Base::Healthy => healthy_account(&fake).await,
         Base::Identity => fake.identifies(FakeIdentity::user()).await,
     }
+    if let Some(Simulator::Denied) = scenario.iam.simulator {
+        fake.on_iam(
+            "SimulatePrincipalPolicy",
+            None,
+            403,
+            iam_access_denied("SimulatePrincipalPolicy"),
+        )
+        .await;
+    }
+    if let Some(policy) = &scenario.iam.inline_policy {
+        let policy = match policy.as_str() {
+            "guide" => seed_policy(),
+            text => serde_json::from_str(text)
+                .map_err(|error| format!("{name}: inline_policy is not JSON: {error}"))?,
+        };
+        fake.user_with_inline_policy(&policy).await;
+    }
     let url = fake.url();
     let settings = &scenario.settings;
     let (deadline, call_timeout) = (settings.diagnosis_deadline_ms, settings.aws_call_timeout_ms);
@@ -313,8 +449,13 @@ async fn run(file: &Path) -> Result<(), String> {
     if let Some(connections) = &scenario.request.connections {
         body["connections"] = serde_json::json!(connections);
     }
-    if let Some(regions) = &scenario.request.regions {
-        body["regions"] = serde_json::json!(regions);
+    match &scenario.request.regions {
+        // None named: the service checks the partition's default regions.
+        Some(regions) if regions.is_empty() => {
+            body.as_object_mut().expect("an object").remove("regions");
+        }
+        Some(regions) => body["regions"] = serde_json::json!(regions),
+        None => {}
     }
     let response = app.diagnose(&body).await;
     let status = response.status();

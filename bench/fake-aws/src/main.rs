@@ -303,8 +303,8 @@ fn target(target: &str) -> Response<Full<Bytes>> {
     }
 }
 
-/// A restJson (Security Hub) call.
-fn rest(method: &Method, path: &str) -> Response<Full<Bytes>> {
+/// A REST call: Security Hub (restJson), S3 (restXml), CloudWatch (RPC v2 CBOR).
+fn rest(method: &Method, path: &str, query: &str) -> Response<Full<Bytes>> {
     match (method.as_str(), path) {
         ("GET", "/accounts") => json(
             "{\"HubArn\":\"arn:aws:securityhub:us-east-1:123456789012:hub/default\",\
@@ -326,6 +326,35 @@ fn rest(method: &Method, path: &str) -> Response<Full<Bytes>> {
         ),
         ("GET", "/administrator") => json("{}"),
         ("GET", "/members") => json("{\"Members\":[]}"),
+        // S3, path-style: the bucket listing, and one bucket's location and ACL.
+        ("GET", "/") => xml(
+            "<ListAllMyBucketsResult><Buckets><Bucket><Name>contoso-logs</Name>\
+             <CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>\
+             <Owner><ID>owner</ID></Owner></ListAllMyBucketsResult>"
+                .to_owned(),
+        ),
+        ("GET", "/contoso-logs/") if query.contains("location") => {
+            xml("<LocationConstraint>us-east-1</LocationConstraint>".to_owned())
+        }
+        ("GET", "/contoso-logs/") => xml(
+            "<AccessControlPolicy><Owner><ID>owner</ID></Owner><AccessControlList/>\
+             </AccessControlPolicy>"
+                .to_owned(),
+        ),
+        // CloudWatch speaks Smithy RPC v2 CBOR: an empty map (0xA0) is "no alarms".
+        ("POST", "/service/GraniteServiceVersion20100801/operation/DescribeAlarms") => {
+            let mut response = Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/cbor")
+                .header("smithy-protocol", "rpc-v2-cbor")
+                .body(Full::new(Bytes::from_static(&[0xA0])))
+                .expect("a valid response");
+            response.headers_mut().insert(
+                "x-amzn-requestid",
+                "b3c4e000-0000-4000-8000-000000000002".parse().unwrap(),
+            );
+            response
+        }
         _ => json_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
@@ -340,6 +369,7 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let uri_query = request.uri().query().unwrap_or_default().to_owned();
     match (method.as_str(), path.as_str()) {
         ("GET", "/__stats") => {
             return Ok(response(StatusCode::OK, "application/json", state.stats()));
@@ -372,7 +402,7 @@ async fn handle(
     } else if method == Method::POST && path == "/" && body.contains("Action=") {
         query(&body)
     } else {
-        rest(&method, &path)
+        rest(&method, &path, &uri_query)
     };
     state.end(&key, depth);
     Ok(answer)

@@ -15,6 +15,8 @@ pub struct MethodVerdict {
     pub denied_by: Option<DeniedBy>,
     /// Why, when the decision alone does not tell a person enough (explicit denies, unknowns).
     pub note: Option<String>,
+    /// The network context keys (`aws:SourceIp`, ...) that left the decision open.
+    pub condition_keys: Vec<String>,
 }
 
 impl MethodVerdict {
@@ -24,6 +26,7 @@ impl MethodVerdict {
             decision: Decision::Allowed,
             denied_by: None,
             note: None,
+            condition_keys: Vec::new(),
         }
     }
 }

@@ -46,6 +46,7 @@ pub fn conclude(
         .iter()
         .map(|(kind, judged)| denial_finding(*kind, judged, &who))
         .collect();
+    findings.extend(conditional_finding(judgements));
     if let Basis::Unavailable { reason, error } = basis {
         let detail = format!(
             "The permissions of {who} could not be verified: {reason}. Every required action \
@@ -161,6 +162,47 @@ fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Finding {
     finding(code, CheckId::Permissions, detail).for_connections(connections)
 }
 
+/// The actions whose decision hinges on context keys that only the portal's own calls carry.
+fn conditional_finding(judgements: &[Judgement]) -> Option<Finding> {
+    let conditional: Vec<&Judgement> = judgements
+        .iter()
+        .filter(|j| j.verdict.decision == Decision::Unknown && !j.verdict.condition_keys.is_empty())
+        .collect();
+    if conditional.is_empty() {
+        return None;
+    }
+    let actions = conditional
+        .iter()
+        .map(|j| {
+            format!(
+                "{} ({})",
+                j.verdict.action,
+                j.verdict.condition_keys.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut connections: Vec<Connection> = conditional
+        .iter()
+        .flat_map(|j| j.verdict.required_by.iter().copied())
+        .collect();
+    connections.sort();
+    connections.dedup();
+    Some(
+        finding(
+            Code::PermissionConditional,
+            CheckId::Permissions,
+            format!(
+                "{} required action(s) are allowed or denied depending on where the call comes \
+                 from, which this service cannot reproduce: {actions}. Their verdict is unknown, \
+                 and the remediation_policy adds nothing for them.",
+                conditional.len()
+            ),
+        )
+        .for_connections(connections),
+    )
+}
+
 /// The actions, each with its note when it has one.
 fn listing(judged: &[&Judgement]) -> String {
     let separator = if judged.iter().any(|j| j.note.is_some()) {
@@ -202,8 +244,21 @@ fn summary(
             if observed > 0 {
                 how.push_str(&format!("; {observed} observed in the probes' own calls"));
             }
-            let verdict = if denied == 0 {
+            let visible = judgements.iter().filter(|j| j.verdict.scp_visible).count();
+            let verdict = if denied == 0 && unknown.is_empty() && visible == total {
                 format!("All {total} required actions are allowed ({how}).")
+            } else if denied == 0 && unknown.is_empty() {
+                // The identity's policies allow them; organization policies were seen for only
+                // some, so "all allowed" would claim more than the evidence shows.
+                format!(
+                    "The identity's policies allow all {total} required actions ({how}); \
+                     organization policies (SCPs, RCPs) were seen for {visible} of them."
+                )
+            } else if denied == 0 {
+                format!(
+                    "No required action is denied ({how}); {} of {total} could not be decided.",
+                    unknown.len()
+                )
             } else {
                 format!("{denied} of {total} required actions are not allowed ({how}).")
             };
@@ -269,6 +324,9 @@ mod tests {
                 required_by: vec![],
                 denied_by,
                 evidence: Vec::new(),
+                regions_denied: Vec::new(),
+                condition_keys: Vec::new(),
+                scp_visible: false,
             },
             note: None,
         }

@@ -48,6 +48,9 @@ mod tests {
             required_by: vec![],
             denied_by,
             evidence: Vec::new(),
+            regions_denied: Vec::new(),
+            condition_keys: Vec::new(),
+            scp_visible: false,
         }
     }
 

@@ -1,33 +1,59 @@
 //! Method `local_evaluation`, second half: our evaluator over the collected policies.
 
+use chrono::{DateTime, Utc};
+
 use super::basis::{ActionVerdicts, MethodVerdict};
 use super::principal::Principal;
-use crate::domain::{Decision, DeniedBy, IdentityInfo};
-use crate::policy::{self, Context, Layer, PolicySet, Request};
+use super::target::Target;
+use crate::domain::{Decision, DeniedBy, IdentityInfo, Region};
+use crate::policy::{self, Context, Layer, PolicySet, Request, UndecidedReason};
 
-/// Evaluates every action on every resource (`*`) against the principal's own policies.
-pub fn evaluate_all(set: &PolicySet, actions: &[String], context: &Context) -> ActionVerdicts {
+/// The key that long-term access keys never carry: conditions on it are decided with it absent.
+pub const MFA_KEY: &str = "aws:MultiFactorAuthPresent";
+
+/// Evaluates every target (an action on the resource the portal uses it on) against the
+/// principal's own policies.
+pub fn evaluate_all(set: &PolicySet, targets: &[Target], context: &Context) -> ActionVerdicts {
     let mut verdicts = ActionVerdicts::default();
-    for action in actions {
-        let verdict = policy::evaluate(set, &Request::new(action, "*", context));
-        verdicts.insert(action, verdict_of(&verdict));
+    for target in targets {
+        let request = Request::new(&target.action, &target.resource, context);
+        let verdict = policy::evaluate(set, &request);
+        verdicts.insert(&target.action, verdict_of(set, &verdict));
     }
     verdicts
 }
 
 /// Root is allowed everything its account allows: identity policies cannot restrict it.
-pub fn root_verdicts(actions: &[String]) -> ActionVerdicts {
+pub fn root_verdicts(targets: &[Target]) -> ActionVerdicts {
     let mut verdicts = ActionVerdicts::default();
-    for action in actions {
-        verdicts.insert(action, MethodVerdict::allowed());
+    for target in targets {
+        verdicts.insert(&target.action, MethodVerdict::allowed());
     }
     verdicts
 }
 
 /// The condition keys known for every call of the principal, so conditions and policy variables
-/// on them (`${aws:username}` is common in self-service policies) are decided, not unknown.
-pub fn context_for(principal: &Principal, identity: &IdentityInfo) -> Context {
-    let mut context = Context::new().with("aws:PrincipalAccount", identity.account_id.clone());
+/// on them (`${aws:username}` is common in self-service policies) are decided, not unknown. The
+/// connector signs with access keys over TLS, directly: `aws:MultiFactorAuthPresent` is absent,
+/// `aws:SecureTransport` true, `aws:ViaAWSService` false. Its network keys (`aws:SourceIp`, ...)
+/// are the portal's, which this service cannot know, so they stay unknown.
+pub fn context_for(
+    principal: &Principal,
+    identity: &IdentityInfo,
+    region: Region,
+    now: DateTime<Utc>,
+) -> Context {
+    let mut context = Context::new()
+        .with("aws:PrincipalAccount", identity.account_id.clone())
+        .with("aws:SecureTransport", "true")
+        .with("aws:ViaAWSService", "false")
+        .with("aws:RequestedRegion", region.name())
+        .with(
+            "aws:CurrentTime",
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
+        .with("aws:EpochTime", now.timestamp().to_string())
+        .absent(MFA_KEY);
     match principal {
         Principal::User { name, arn } => {
             context.insert("aws:PrincipalArn", arn.clone());
@@ -46,7 +72,7 @@ pub fn context_for(principal: &Principal, identity: &IdentityInfo) -> Context {
 /// The evaluator's verdict in the contract's words. A plain missing allow in the identity
 /// policies has no `denied_by`, as with the simulator; the evaluator's sentence is kept where
 /// it tells more than the decision (which statement denied, which condition was undecidable).
-fn verdict_of(verdict: &policy::Verdict) -> MethodVerdict {
+fn verdict_of(set: &PolicySet, verdict: &policy::Verdict) -> MethodVerdict {
     let decision = match verdict.decision {
         policy::Decision::Allowed => Decision::Allowed,
         policy::Decision::ImplicitDeny => Decision::ImplicitDeny,
@@ -62,11 +88,48 @@ fn verdict_of(verdict: &policy::Verdict) -> MethodVerdict {
     };
     let plain = decision == Decision::Allowed
         || (decision == Decision::ImplicitDeny && denied_by.is_none());
+    let mut condition_keys: Vec<String> = verdict
+        .explanation
+        .undecided
+        .iter()
+        .filter_map(|undecided| match &undecided.reason {
+            UndecidedReason::MissingContextKey { key, .. } => Some(key.clone()),
+            _ => None,
+        })
+        .collect();
+    condition_keys.sort_by_key(|key| key.to_ascii_lowercase());
+    condition_keys.dedup_by_key(|key| key.to_ascii_lowercase());
+    let mut note = (!plain).then(|| verdict.to_string());
+    if decision == Decision::ExplicitDeny && denies_without_mfa(set, verdict) {
+        note = Some(format!(
+            "{} The Deny is conditioned on {MFA_KEY}, which calls signed with access keys never \
+             carry, so it denies every call of the connector: exempt the connector's user from it.",
+            note.unwrap_or_default()
+        ));
+    }
     MethodVerdict {
         decision,
         denied_by,
-        note: (!plain).then(|| verdict.to_string()),
+        note,
+        condition_keys,
     }
+}
+
+/// Whether the Deny statement that decided `verdict` has a condition on MFA.
+fn denies_without_mfa(set: &PolicySet, verdict: &policy::Verdict) -> bool {
+    let Some(deny) = &verdict.explanation.explicit_deny else {
+        return false;
+    };
+    let policies = set.identity.iter().chain(set.boundary.as_ref());
+    policies
+        .filter(|named| named.name == deny.policy)
+        .filter_map(|named| named.document.statements.get(deny.index))
+        .any(|statement| {
+            statement
+                .condition
+                .clauses()
+                .any(|(_, key)| key.eq_ignore_ascii_case(MFA_KEY))
+        })
 }
 
 #[cfg(test)]
@@ -75,8 +138,34 @@ mod tests {
     use crate::domain::PrincipalType;
     use crate::policy::NamedPolicy;
 
-    fn actions(names: &[&str]) -> Vec<String> {
-        names.iter().map(|name| (*name).to_owned()).collect()
+    /// Each action on `*`.
+    fn actions(names: &[&str]) -> Vec<Target> {
+        names
+            .iter()
+            .map(|name| Target {
+                action: (*name).to_owned(),
+                resource: "*".to_owned(),
+            })
+            .collect()
+    }
+
+    fn user() -> (Principal, IdentityInfo) {
+        let principal = Principal::User {
+            name: "mdca".to_owned(),
+            arn: "arn:aws:iam::123456789012:user/mdca".to_owned(),
+        };
+        let identity = IdentityInfo {
+            account_id: "123456789012".to_owned(),
+            arn: "arn:aws:iam::123456789012:user/mdca".to_owned(),
+            principal_type: PrincipalType::User,
+        };
+        (principal, identity)
+    }
+
+    fn known_context() -> Context {
+        let (principal, identity) = user();
+        let region = Region::parse("us-east-1").unwrap();
+        context_for(&principal, &identity, region, Utc::now())
     }
 
     fn policy(name: &str, json: &str) -> NamedPolicy {
@@ -128,25 +217,12 @@ mod tests {
 
     #[test]
     fn the_username_variable_is_decided_for_users() {
-        let principal = Principal::User {
-            name: "mdca".to_owned(),
-            arn: "arn:aws:iam::123456789012:user/mdca".to_owned(),
-        };
-        let identity = IdentityInfo {
-            account_id: "123456789012".to_owned(),
-            arn: "arn:aws:iam::123456789012:user/mdca".to_owned(),
-            principal_type: PrincipalType::User,
-        };
         let set = PolicySet::new(vec![policy(
             "self",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser",
                 "Resource":"*","Condition":{"StringEquals":{"aws:username":"${aws:username}"}}}}"#,
         )]);
-        let verdicts = evaluate_all(
-            &set,
-            &actions(&["iam:GetUser"]),
-            &context_for(&principal, &identity),
-        );
+        let verdicts = evaluate_all(&set, &actions(&["iam:GetUser"]), &known_context());
         assert_eq!(
             verdicts.get("iam:GetUser").map(|v| v.decision),
             Some(Decision::Allowed)
@@ -155,5 +231,72 @@ mod tests {
         let verdict = unknown.get("iam:GetUser").expect("a verdict");
         assert_eq!(verdict.decision, Decision::Unknown);
         assert!(verdict.note.is_some());
+    }
+
+    #[test]
+    fn a_grant_scoped_to_the_resources_used_counts_and_a_narrower_one_does_not() {
+        let set = PolicySet::new(vec![policy(
+            "scoped",
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::*"},
+                {"Effect":"Allow","Action":"s3:PutBucketAcl","Resource":"arn:aws:s3:::contoso-logs"}]}"#,
+        )]);
+        let targets = [
+            Target {
+                action: "s3:GetBucketAcl".to_owned(),
+                resource: "arn:aws:s3:::*".to_owned(),
+            },
+            Target {
+                action: "s3:PutBucketAcl".to_owned(),
+                resource: "arn:aws:s3:::*".to_owned(),
+            },
+        ];
+        let verdicts = evaluate_all(&set, &targets, &known_context());
+        let decision = |action| verdicts.get(action).map(|v| v.decision);
+        assert_eq!(decision("s3:GetBucketAcl"), Some(Decision::Allowed));
+        assert_eq!(decision("s3:PutBucketAcl"), Some(Decision::ImplicitDeny));
+    }
+
+    #[test]
+    fn a_network_condition_leaves_the_decision_open_and_names_its_key() {
+        let set = PolicySet::new(vec![policy(
+            "portal-only",
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iam:GetUser",
+                "Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}}"#,
+        )]);
+        let verdicts = evaluate_all(&set, &actions(&["iam:GetUser"]), &known_context());
+        let verdict = verdicts.get("iam:GetUser").expect("a verdict");
+        assert_eq!(verdict.decision, Decision::Unknown);
+        assert_eq!(verdict.condition_keys, vec!["aws:SourceIp".to_owned()]);
+    }
+
+    #[test]
+    fn a_deny_without_mfa_denies_access_keys_and_says_to_exempt_the_user() {
+        let set = PolicySet::new(vec![policy(
+            "force-mfa",
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"iam:*","Resource":"*"},
+                {"Sid":"DenyWithoutMFA","Effect":"Deny","NotAction":"iam:ChangePassword","Resource":"*",
+                 "Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+        )]);
+        let verdicts = evaluate_all(&set, &actions(&["iam:GetUser"]), &known_context());
+        let verdict = verdicts.get("iam:GetUser").expect("a verdict");
+        assert_eq!(verdict.decision, Decision::ExplicitDeny);
+        assert!(verdict.condition_keys.is_empty());
+        let note = verdict.note.as_deref().unwrap_or_default();
+        assert!(note.contains("exempt the connector's user"), "{note}");
+        // With `Bool` (not IfExists) the key's absence makes the Deny not apply.
+        let lenient = PolicySet::new(vec![policy(
+            "lenient",
+            r#"{"Version":"2012-10-17","Statement":[
+                {"Effect":"Allow","Action":"iam:*","Resource":"*"},
+                {"Effect":"Deny","Action":"*","Resource":"*",
+                 "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+        )]);
+        let verdicts = evaluate_all(&lenient, &actions(&["iam:GetUser"]), &known_context());
+        assert_eq!(
+            verdicts.get("iam:GetUser").map(|v| v.decision),
+            Some(Decision::Allowed)
+        );
     }
 }

@@ -16,19 +16,25 @@ mod managed;
 mod principal;
 mod remediation;
 mod simulate;
+mod target;
 mod verdicts;
 
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use chrono::Utc;
+
 use self::basis::Basis;
 use self::collect_policies::CollectError;
 use self::principal::Principal;
+use self::target::Target;
+use self::verdicts::Scope;
 use super::context::ProbeContext;
 use super::observation::Observation;
 use super::report::Report;
 use crate::aws::AwsError;
-use crate::domain::{CheckId, Connection, VerdictMethod};
+use crate::domain::{CheckId, Connection, Region, VerdictMethod};
+use crate::policy::Context;
 use crate::requirements::Requirements;
 
 /// What the probe gathered from AWS before concluding.
@@ -38,36 +44,45 @@ pub struct PermissionEvidence {
     basis: Basis,
     /// Managed policies attached to the principal (or a user's groups), when they were listed.
     attached: Option<BTreeSet<String>>,
+    /// The actions decided, on the resources they were decided for.
+    targets: Vec<Target>,
 }
 
-/// Gathers the evidence: the simulator's answers, or the identity's policies evaluated.
+/// Gathers the evidence: the simulator's answers, or the identity's policies evaluated, for
+/// every required action on the resources the portal uses it on.
 pub async fn collect(ctx: &ProbeContext<'_>) -> PermissionEvidence {
     let started = Instant::now();
     let principal = Principal::of(ctx.identity, ctx.assumed_role_arn);
-    let actions: Vec<String> = Requirements::builtin()
-        .required_actions(&ctx.request.connections)
-        .into_iter()
-        .map(|required| required.action)
-        .collect();
-    let (basis, attached) = gather(ctx, &principal, &actions).await;
+    let home = home_region(ctx);
+    let required = Requirements::builtin().required_actions(&ctx.request.connections);
+    let targets = target::targets(&required, ctx.request.partition, home, ctx.identity);
+    let context = local::context_for(&principal, ctx.identity, home, Utc::now());
+    let (basis, attached) = gather(ctx, &principal, &targets, &context).await;
     PermissionEvidence {
         started,
         principal,
         basis,
         attached,
+        targets,
     }
 }
 
-/// Concludes verdicts, findings and the remediation policy from the evidence and the
-/// observations of the other probes' own calls.
+/// Concludes verdicts, findings and the remediation policy from the evidence and the outcomes
+/// of the diagnosis's own calls, in the checked regions enabled for the account.
 pub fn conclude(
     evidence: PermissionEvidence,
     observations: &[Observation],
+    usable_regions: &[Region],
     ctx: &ProbeContext<'_>,
 ) -> Report {
     let requirements = Requirements::builtin();
     let required = requirements.required_actions(&ctx.request.connections);
-    let judgements = verdicts::judge(&required, &evidence.basis, observations);
+    let scope = Scope {
+        observations,
+        regions: usable_regions,
+        simulated_in: home_region(ctx),
+    };
+    let judgements = verdicts::judge(&required, &evidence.basis, &scope);
     let missing_managed = match &evidence.attached {
         Some(attached)
             if ctx
@@ -104,8 +119,15 @@ pub fn conclude(
         .into_iter()
         .map(|judgement| judgement.verdict)
         .collect();
-    report.remediation_policy = remediation::policy(&report.permissions);
+    report.remediation_policy =
+        remediation::policy(&required, &evidence.targets, &report.permissions);
     report
+}
+
+/// IAM is global: its endpoint, and the region its simulation is told about, is the
+/// partition's home region.
+fn home_region(ctx: &ProbeContext<'_>) -> Region {
+    ctx.request.partition.sts_region()
 }
 
 /// Tries the simulator, then the policy reads; the basis of the verdicts and, when they were
@@ -113,13 +135,14 @@ pub fn conclude(
 async fn gather(
     ctx: &ProbeContext<'_>,
     principal: &Principal,
-    actions: &[String],
+    targets: &[Target],
+    context: &Context,
 ) -> (Basis, Option<BTreeSet<String>>) {
     let source_arn = match principal {
         Principal::Root => {
             let basis = Basis::Decided {
                 method: VerdictMethod::Root,
-                verdicts: local::root_verdicts(actions),
+                verdicts: local::root_verdicts(targets),
                 note: Some(
                     "Root credentials: identity policies cannot restrict the root user, so every \
                      action is allowed unless a service control policy denies it (SCPs were not \
@@ -138,14 +161,13 @@ async fn gather(
         }
         Principal::User { arn, .. } | Principal::Role { arn, .. } => arn,
     };
-    // IAM is global: its endpoint lives in the partition's home region.
-    let iam = ctx.session.iam(ctx.request.partition.sts_region());
+    let iam = ctx.session.iam(home_region(ctx));
     let wants_attachments = ctx
         .request
         .connections
         .contains(&Connection::SecurityConfiguration);
 
-    let simulator_error = match simulate::simulate(ctx, &iam, source_arn, actions).await {
+    let simulator_error = match simulate::simulate(ctx, &iam, source_arn, targets, context).await {
         Ok(verdicts) => {
             let attached = if wants_attachments {
                 collect_policies::attachments(ctx, &iam, principal)
@@ -175,10 +197,9 @@ async fn gather(
     );
     match collect_policies::collect(ctx, &iam, principal).await {
         Ok(policies) => {
-            let context = local::context_for(principal, ctx.identity);
             let basis = Basis::Decided {
                 method: VerdictMethod::LocalEvaluation,
-                verdicts: local::evaluate_all(&policies.set, actions, &context),
+                verdicts: local::evaluate_all(&policies.set, targets, context),
                 note: Some(format!(
                     "{simulator}, so the policies of {who} were read and evaluated; SCPs and \
                      session policies are not visible to that method."

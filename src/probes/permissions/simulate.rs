@@ -1,35 +1,80 @@
 //! Method `simulation`: IAM's policy simulator (`iam:SimulatePrincipalPolicy`) on the principal.
 //!
 //! The simulator sees everything IAM would evaluate for the principal, SCPs and the permissions
-//! boundary included, and says which of them denied; it is the best method when allowed.
+//! boundary included, and says which of them denied; it is the best method when allowed. It is
+//! given each action's resource (one call per distinct resource) and the context keys this
+//! service knows; a decision that hinges on a key it lacked (the portal's network) is `unknown`.
 
-use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType};
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::{
+    ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType,
+};
 use aws_smithy_types::retry::RetryConfig;
+use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::basis::{ActionVerdicts, MethodVerdict, is_denied};
 use super::calls;
+use super::local::MFA_KEY;
+use super::target::Target;
 use crate::aws::AwsError;
-use crate::domain::{Decision, DeniedBy};
+use crate::domain::{Decision, DeniedBy, wire_word};
+use crate::policy::Context;
 use crate::probes::context::ProbeContext;
 
 /// A bound on pages: the simulator returns at most 1000 results per page, so even a bug that
 /// echoes the same marker cannot loop for long.
 const MAX_PAGES: usize = 20;
 
-/// Simulates every action for `source_arn` in as few calls as the API allows.
+/// Simulates every target for `source_arn` in as few calls as the API allows: one per distinct
+/// resource, a few at once.
 pub async fn simulate(
     ctx: &ProbeContext<'_>,
     iam: &aws_sdk_iam::Client,
     source_arn: &str,
-    actions: &[String],
+    targets: &[Target],
+    context: &Context,
 ) -> Result<ActionVerdicts, AwsError> {
+    let mut by_resource: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for target in targets {
+        by_resource
+            .entry(target.resource.clone())
+            .or_default()
+            .push(target.action.clone());
+    }
+    let entries = context_entries(context);
+    let pages: Vec<Vec<(String, MethodVerdict)>> = stream::iter(by_resource)
+        .map(|(resource, actions)| {
+            simulate_on(ctx, iam, source_arn, resource, actions, entries.clone())
+        })
+        .buffer_unordered(calls::CONCURRENT_READS)
+        .try_collect()
+        .await?;
     let mut verdicts = ActionVerdicts::default();
+    for (action, verdict) in pages.into_iter().flatten() {
+        verdicts.insert(&action, verdict);
+    }
+    Ok(verdicts)
+}
+
+/// The verdicts of `actions` on one resource, over every page.
+async fn simulate_on(
+    ctx: &ProbeContext<'_>,
+    iam: &aws_sdk_iam::Client,
+    source_arn: &str,
+    resource: String,
+    actions: Vec<String>,
+    entries: Vec<ContextEntry>,
+) -> Result<Vec<(String, MethodVerdict)>, AwsError> {
+    let mut verdicts = Vec::new();
     let mut marker: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let request = iam
             .simulate_principal_policy()
             .policy_source_arn(source_arn)
-            .set_action_names(Some(actions.to_vec()))
+            .set_action_names(Some(actions.clone()))
+            .resource_arns(resource.clone())
+            .set_context_entries(Some(entries.clone()))
             .set_marker(marker.take())
             .customize()
             // No retries: when the simulator fails (denied, or not implemented by an emulator's
@@ -39,7 +84,7 @@ pub async fn simulate(
             );
         let page = calls::iam(ctx, "SimulatePrincipalPolicy", || request.send()).await?;
         for result in page.evaluation_results() {
-            verdicts.insert(result.eval_action_name(), verdict_of(result));
+            verdicts.push((result.eval_action_name().to_owned(), verdict_of(result)));
         }
         match page.marker() {
             Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
@@ -47,6 +92,26 @@ pub async fn simulate(
         }
     }
     Ok(verdicts)
+}
+
+/// The known context keys as the simulator's entries, each with its type.
+fn context_entries(context: &Context) -> Vec<ContextEntry> {
+    context
+        .iter()
+        .map(|(key, values)| {
+            let kind = match key {
+                "aws:currenttime" => ContextKeyTypeEnum::Date,
+                "aws:epochtime" => ContextKeyTypeEnum::Numeric,
+                "aws:securetransport" | "aws:viaawsservice" => ContextKeyTypeEnum::Boolean,
+                _ => ContextKeyTypeEnum::String,
+            };
+            ContextEntry::builder()
+                .context_key_name(key)
+                .context_key_type(kind)
+                .set_context_key_values(Some(values.to_vec()))
+                .build()
+        })
+        .collect()
 }
 
 /// The verdict of one simulated action.
@@ -67,17 +132,38 @@ fn verdict_of(result: &EvaluationResult) -> MethodVerdict {
             .map(|detail| detail.allowed_by_permissions_boundary()),
     );
     let missing = result.missing_context_values();
-    // The simulator ignores context keys it lacks, so a deny may hinge on one: say so.
-    let note = (decision != Decision::Allowed && !missing.is_empty()).then(|| {
+    let mfa = missing.iter().any(|key| key.eq_ignore_ascii_case(MFA_KEY));
+    // MFA is known absent from access-key calls; any other key the simulator lacked is one
+    // this service cannot know (the portal's network), and the decision may hinge on it.
+    let condition_keys: Vec<String> = missing
+        .iter()
+        .filter(|key| !key.eq_ignore_ascii_case(MFA_KEY))
+        .cloned()
+        .collect();
+    if !condition_keys.is_empty() {
+        return MethodVerdict {
+            decision: Decision::Unknown,
+            denied_by: None,
+            note: Some(format!(
+                "the simulator's answer ({}) depends on {}, which this service cannot reproduce \
+                 from where it runs",
+                wire_word(&decision),
+                condition_keys.join(", ")
+            )),
+            condition_keys,
+        };
+    }
+    let note = (decision == Decision::ExplicitDeny && mfa).then(|| {
         format!(
-            "the simulator lacked the context keys {}, so a condition may decide otherwise",
-            missing.join(", ")
+            "the Deny is conditioned on {MFA_KEY}, which calls signed with access keys never \
+             carry, so it denies every call of the connector: exempt the connector's user from it"
         )
     });
     MethodVerdict {
         decision,
         denied_by,
         note,
+        condition_keys,
     }
 }
 
@@ -172,12 +258,49 @@ mod tests {
     }
 
     #[test]
-    fn a_deny_that_lacked_context_says_so() {
+    fn a_decision_that_lacked_a_network_key_is_unknown_and_names_it() {
         let built = result(PolicyEvaluationDecisionType::ImplicitDeny)
             .missing_context_values("aws:SourceIp")
             .build()
             .expect("a result");
-        let note = verdict_of(&built).note.expect("a note");
+        let verdict = verdict_of(&built);
+        assert_eq!(verdict.decision, Decision::Unknown);
+        assert_eq!(verdict.condition_keys, vec!["aws:SourceIp".to_owned()]);
+        let note = verdict.note.expect("a note");
         assert!(note.contains("aws:SourceIp"), "{note}");
+    }
+
+    #[test]
+    fn a_deny_on_mfa_is_decided_and_says_access_keys_never_carry_it() {
+        let built = result(PolicyEvaluationDecisionType::ExplicitDeny)
+            .missing_context_values("aws:MultiFactorAuthPresent")
+            .build()
+            .expect("a result");
+        let verdict = verdict_of(&built);
+        assert_eq!(verdict.decision, Decision::ExplicitDeny);
+        assert!(verdict.condition_keys.is_empty());
+        assert!(verdict.note.expect("a note").contains("exempt"));
+    }
+
+    #[test]
+    fn known_keys_go_to_the_simulator_typed() {
+        let context = Context::new()
+            .with("aws:SecureTransport", "true")
+            .with("aws:EpochTime", "1")
+            .with("aws:username", "mdca")
+            .absent(MFA_KEY);
+        let entries = context_entries(&context);
+        let kinds: Vec<_> = entries
+            .iter()
+            .map(|e| (e.context_key_name().unwrap(), e.context_key_type().cloned()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("aws:epochtime", Some(ContextKeyTypeEnum::Numeric)),
+                ("aws:securetransport", Some(ContextKeyTypeEnum::Boolean)),
+                ("aws:username", Some(ContextKeyTypeEnum::String)),
+            ]
+        );
     }
 }

@@ -1,12 +1,16 @@
 //! One verdict per required action: the method's answer, confirmed or overridden by what the
-//! other probes' own read-only calls saw (method `observed`).
+//! diagnosis's own read-only calls saw (method `observed`), region by region.
 //!
 //! A real call beats any model of IAM: the simulator can give false denials under conditional
-//! SCPs, and our evaluator sees neither SCPs nor session policies.
+//! SCPs, and our evaluator sees neither SCPs nor session policies. A call denied in some regions
+//! and allowed in others is a region restriction, not a missing permission: the verdict is
+//! `allowed` and lists the regions where it was denied.
+
+use std::collections::BTreeMap;
 
 use super::basis::{Basis, MethodVerdict, is_denied};
-use crate::domain::{Decision, DeniedBy, Evidence, PermissionVerdict, VerdictMethod};
-use crate::probes::observation::{Observation, ObservedOutcome};
+use crate::domain::{Decision, DeniedBy, Evidence, PermissionVerdict, Region, VerdictMethod};
+use crate::probes::observation::{Observation, ObservedOutcome, is_global};
 use crate::requirements::RequiredAction;
 
 /// A verdict and, when it needs one, the sentence behind it.
@@ -18,50 +22,81 @@ pub struct Judgement {
     pub note: Option<String>,
 }
 
+/// What the verdicts are judged over besides the method's answer.
+pub struct Scope<'a> {
+    /// The outcomes of the diagnosis's own calls.
+    pub observations: &'a [Observation],
+    /// The checked regions enabled for the account: where a regional action applies.
+    pub regions: &'a [Region],
+    /// The region the simulator was told the calls are made in (its `aws:RequestedRegion`).
+    pub simulated_in: Region,
+}
+
 /// The verdict on each of `required`, in its order.
-pub fn judge(
-    required: &[RequiredAction],
-    basis: &Basis,
-    observations: &[Observation],
-) -> Vec<Judgement> {
+pub fn judge(required: &[RequiredAction], basis: &Basis, scope: &Scope<'_>) -> Vec<Judgement> {
     required
         .iter()
-        .map(|required| {
-            let (method, prior) = from_basis(&required.action, basis);
-            // The method's own word, kept as evidence whatever the observation adds.
-            let mut evidence: Vec<Evidence> = (method != VerdictMethod::None)
-                .then(|| Evidence {
-                    method,
-                    decision: prior.decision,
-                    region: None,
-                    denied_by: prior.denied_by,
-                    detail: prior
-                        .note
-                        .clone()
-                        .unwrap_or_else(|| format!("{} decided it.", describe(method))),
-                })
-                .into_iter()
-                .collect();
-            let (method, verdict) = match observed(&required.action, observations) {
-                Some(outcome) => {
-                    evidence.insert(0, observed_evidence(outcome));
-                    (VerdictMethod::Observed, apply(prior, outcome))
-                }
-                None => (method, prior),
-            };
-            Judgement {
-                verdict: PermissionVerdict {
-                    action: required.action.clone(),
-                    decision: verdict.decision,
-                    method,
-                    required_by: required.connections.clone(),
-                    denied_by: verdict.denied_by,
-                    evidence,
-                },
-                note: verdict.note,
-            }
-        })
+        .map(|required| judge_one(required, basis, scope))
         .collect()
+}
+
+fn judge_one(required: &RequiredAction, basis: &Basis, scope: &Scope<'_>) -> Judgement {
+    let (method, prior) = from_basis(&required.action, basis);
+    let seen = observed(&required.action, scope.observations);
+    let mut evidence: Vec<Evidence> = seen
+        .iter()
+        .map(|(region, outcome)| observed_evidence(*region, *outcome))
+        .collect();
+    // The method's own word, kept as evidence whatever the observations add.
+    if method != VerdictMethod::None {
+        evidence.push(Evidence {
+            method,
+            decision: prior.decision,
+            region: None,
+            denied_by: prior.denied_by,
+            detail: prior
+                .note
+                .clone()
+                .unwrap_or_else(|| format!("{} decided it.", describe(method))),
+        });
+    }
+    let regions_denied: Vec<String> = seen
+        .iter()
+        .filter(|(_, outcome)| matches!(outcome, ObservedOutcome::Denied(_)))
+        .filter_map(|(region, _)| region.map(|r| r.name().to_owned()))
+        .collect();
+    let allowed_somewhere = seen
+        .values()
+        .any(|outcome| *outcome == ObservedOutcome::Allowed);
+    let first_denial = seen.values().find_map(|outcome| match outcome {
+        ObservedOutcome::Denied(by) => Some(*by),
+        ObservedOutcome::Allowed => None,
+    });
+    let conditional = !prior.condition_keys.is_empty();
+    let (method, verdict) = match (allowed_somewhere, first_denial) {
+        // Allowed where it was called: denials elsewhere are a region restriction.
+        (true, _) => (VerdictMethod::Observed, MethodVerdict::allowed()),
+        // Denied here, by a policy that conditions on the caller's network: the portal's own
+        // calls come from elsewhere, so this denial decides nothing.
+        (false, Some(_)) if conditional => (method, prior.clone()),
+        (false, Some(by)) => (VerdictMethod::Observed, apply(prior.clone(), by)),
+        (false, None) => (method, prior.clone()),
+    };
+    let scp_visible = scp_visible(&required.action, method_sees_scps(basis), &seen, scope);
+    Judgement {
+        verdict: PermissionVerdict {
+            action: required.action.clone(),
+            decision: verdict.decision,
+            method,
+            required_by: required.connections.clone(),
+            denied_by: verdict.denied_by,
+            evidence,
+            regions_denied,
+            condition_keys: prior.condition_keys,
+            scp_visible,
+        },
+        note: verdict.note,
+    }
 }
 
 fn from_basis(action: &str, basis: &Basis) -> (VerdictMethod, MethodVerdict) {
@@ -73,6 +108,7 @@ fn from_basis(action: &str, basis: &Basis) -> (VerdictMethod, MethodVerdict) {
                 decision: Decision::Unknown,
                 denied_by: None,
                 note: Some("IAM's answer did not include this action".to_owned()),
+                condition_keys: Vec::new(),
             });
             (*method, verdict)
         }
@@ -83,28 +119,63 @@ fn from_basis(action: &str, basis: &Basis) -> (VerdictMethod, MethodVerdict) {
                 decision: Decision::Unknown,
                 denied_by: None,
                 note: None,
+                condition_keys: Vec::new(),
             },
         ),
     }
 }
 
-/// What the probes' calls of `action` saw: denied if any call was (the connection needs every
-/// region), else allowed if any call was made.
-fn observed(action: &str, observations: &[Observation]) -> Option<ObservedOutcome> {
-    let mut outcome = None;
+/// What the diagnosis's calls of `action` saw, per region (`None` for a global call): a denial
+/// in a region outweighs an allow there.
+fn observed(
+    action: &str,
+    observations: &[Observation],
+) -> BTreeMap<Option<Region>, ObservedOutcome> {
+    let mut seen: BTreeMap<Option<Region>, ObservedOutcome> = BTreeMap::new();
     for observation in observations {
         if !observation.action.eq_ignore_ascii_case(action) {
             continue;
         }
-        match observation.outcome {
-            ObservedOutcome::Denied(_) => return Some(observation.outcome),
-            ObservedOutcome::Allowed => outcome = Some(ObservedOutcome::Allowed),
+        let entry = seen
+            .entry(observation.region)
+            .or_insert(observation.outcome);
+        if matches!(observation.outcome, ObservedOutcome::Denied(_)) {
+            *entry = observation.outcome;
         }
     }
-    outcome
+    seen
 }
 
-/// The verdict once a real call's outcome is known.
+/// Whether the method evaluated organization policies (only IAM's simulator does).
+fn method_sees_scps(basis: &Basis) -> bool {
+    matches!(
+        basis,
+        Basis::Decided {
+            method: VerdictMethod::Simulation,
+            ..
+        }
+    )
+}
+
+/// Whether sources that see SCPs covered the action wherever it applies: once for a global
+/// action, in every usable checked region for a regional one (the simulator covers the region it
+/// was told the calls are made in).
+fn scp_visible(
+    action: &str,
+    simulated: bool,
+    seen: &BTreeMap<Option<Region>, ObservedOutcome>,
+    scope: &Scope<'_>,
+) -> bool {
+    let service = action.split(':').next().unwrap_or_default();
+    if is_global(service) {
+        return simulated || !seen.is_empty();
+    }
+    !scope.regions.is_empty()
+        && scope.regions.iter().all(|region| {
+            seen.contains_key(&Some(*region)) || (simulated && *region == scope.simulated_in)
+        })
+}
+
 /// How a method is named in a sentence.
 pub fn describe(method: VerdictMethod) -> &'static str {
     match method {
@@ -117,46 +188,50 @@ pub fn describe(method: VerdictMethod) -> &'static str {
 }
 
 /// What one of the diagnosis's own calls showed.
-fn observed_evidence(outcome: ObservedOutcome) -> Evidence {
+fn observed_evidence(region: Option<Region>, outcome: ObservedOutcome) -> Evidence {
+    let place = match region {
+        Some(region) => format!(" in {region}"),
+        None => String::new(),
+    };
     let (decision, denied_by, detail) = match outcome {
         ObservedOutcome::Allowed => (
             Decision::Allowed,
             None,
-            "The diagnosis made this call and AWS allowed it.".to_owned(),
+            format!("The diagnosis made this call{place} and AWS allowed it."),
         ),
         ObservedOutcome::Denied(by) => (
             decision_of_denial(by),
             by,
-            "The diagnosis made this call and AWS denied it.".to_owned(),
+            format!("The diagnosis made this call{place} and AWS denied it."),
         ),
     };
     Evidence {
         method: VerdictMethod::Observed,
         decision,
-        region: None,
+        region: region.map(|r| r.name().to_owned()),
         denied_by,
         detail,
     }
 }
 
-fn apply(prior: MethodVerdict, outcome: ObservedOutcome) -> MethodVerdict {
-    match outcome {
-        ObservedOutcome::Allowed => MethodVerdict::allowed(),
+/// The verdict once AWS denied every call of the action.
+fn apply(prior: MethodVerdict, by: Option<DeniedBy>) -> MethodVerdict {
+    if is_denied(prior.decision) {
         // The method agreed it is denied: keep its finer decision and attribution unless AWS
         // named the policy type itself.
-        ObservedOutcome::Denied(by) if is_denied(prior.decision) => MethodVerdict {
-            decision: prior.decision,
+        return MethodVerdict {
             denied_by: by.or(prior.denied_by),
-            note: prior.note,
-        },
-        ObservedOutcome::Denied(by) => MethodVerdict {
-            decision: decision_of_denial(by),
-            denied_by: by,
-            note: Some(
-                "AWS denied the diagnosis's own call although the policies seemed to allow it"
-                    .to_owned(),
-            ),
-        },
+            ..prior
+        };
+    }
+    MethodVerdict {
+        decision: decision_of_denial(by),
+        denied_by: by,
+        note: Some(
+            "AWS denied the diagnosis's own call although the policies seemed to allow it"
+                .to_owned(),
+        ),
+        condition_keys: prior.condition_keys,
     }
 }
 
@@ -189,6 +264,7 @@ mod tests {
                 action: (*action).to_owned(),
                 source: (*action).to_owned(),
                 connections: vec![Connection::SecurityAuditing],
+                resource: "*".to_owned(),
             })
             .collect()
     }
@@ -202,6 +278,7 @@ mod tests {
                     decision: *decision,
                     denied_by: *denied_by,
                     note: None,
+                    condition_keys: Vec::new(),
                 },
             );
         }
@@ -212,8 +289,35 @@ mod tests {
         }
     }
 
-    fn observation(action: &'static str, outcome: ObservedOutcome) -> Observation {
-        Observation { action, outcome }
+    fn region(name: &str) -> Region {
+        Region::parse(name).expect("a known region")
+    }
+
+    fn observation(action: &str, outcome: ObservedOutcome) -> Observation {
+        observation_in(action, "us-east-1", outcome)
+    }
+
+    fn observation_in(action: &str, region_name: &str, outcome: ObservedOutcome) -> Observation {
+        Observation {
+            action: action.to_owned(),
+            region: Some(region(region_name)),
+            outcome,
+        }
+    }
+
+    /// Judges with the observations over us-east-1 and eu-west-1.
+    fn judge_seen(
+        required: &[RequiredAction],
+        basis: &Basis,
+        observations: &[Observation],
+    ) -> Vec<Judgement> {
+        let regions = [region("eu-west-1"), region("us-east-1")];
+        let scope = Scope {
+            observations,
+            regions: &regions,
+            simulated_in: region("us-east-1"),
+        };
+        judge(required, basis, &scope)
     }
 
     #[test]
@@ -222,7 +326,7 @@ mod tests {
             ("a:B", Decision::Allowed, None),
             ("a:A", Decision::ImplicitDeny, None),
         ]);
-        let judged = judge(&required(&["a:A", "a:B", "a:C"]), &basis, &[]);
+        let judged = judge_seen(&required(&["a:A", "a:B", "a:C"]), &basis, &[]);
         let summary: Vec<_> = judged
             .iter()
             .map(|j| {
@@ -265,7 +369,7 @@ mod tests {
                 ObservedOutcome::Denied(Some(DeniedBy::ResourcePolicy)),
             ),
         ];
-        let judged = judge(
+        let judged = judge_seen(
             &required(&["cloudtrail:DescribeTrails", "cloudtrail:LookupEvents"]),
             &basis,
             &observations,
@@ -288,7 +392,7 @@ mod tests {
             "config:DescribeConfigurationRecorderStatus",
             ObservedOutcome::Denied(None),
         )];
-        let judged = judge(
+        let judged = judge_seen(
             &required(&["config:DescribeConfigurationRecorderStatus"]),
             &basis,
             &observations,
@@ -308,7 +412,7 @@ mod tests {
             "securityhub:DescribeHub",
             ObservedOutcome::Denied(Some(DeniedBy::Scp)),
         )];
-        let judged = judge(
+        let judged = judge_seen(
             &required(&["securityhub:DescribeHub", "iam:GetUser"]),
             &basis,
             &observations,
@@ -325,5 +429,103 @@ mod tests {
             judged[0].verdict.evidence[0].method,
             VerdictMethod::Observed
         );
+    }
+
+    #[test]
+    fn a_denial_in_some_regions_is_a_region_restriction_not_a_missing_permission() {
+        let basis = simulated(&[("securityhub:DescribeHub", Decision::Allowed, None)]);
+        let observations = [
+            observation_in(
+                "securityhub:DescribeHub",
+                "us-east-1",
+                ObservedOutcome::Allowed,
+            ),
+            observation_in(
+                "securityhub:DescribeHub",
+                "eu-west-1",
+                ObservedOutcome::Denied(Some(DeniedBy::Scp)),
+            ),
+        ];
+        let judged = judge_seen(
+            &required(&["securityhub:DescribeHub"]),
+            &basis,
+            &observations,
+        );
+        let verdict = &judged[0].verdict;
+        assert_eq!(verdict.decision, Decision::Allowed);
+        assert_eq!(verdict.method, VerdictMethod::Observed);
+        assert_eq!(verdict.regions_denied, vec!["eu-west-1".to_owned()]);
+        assert!(verdict.scp_visible);
+        let regions: Vec<_> = verdict.evidence.iter().map(|e| e.region.clone()).collect();
+        assert_eq!(
+            regions,
+            vec![
+                Some("eu-west-1".to_owned()),
+                Some("us-east-1".to_owned()),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn scp_visibility_needs_every_region_for_a_regional_action_and_one_call_for_a_global_one() {
+        let local = Basis::Decided {
+            method: VerdictMethod::LocalEvaluation,
+            verdicts: ActionVerdicts::default(),
+            note: None,
+        };
+        let observations = [
+            observation("cloudwatch:DescribeAlarms", ObservedOutcome::Allowed),
+            Observation {
+                action: "s3:ListAllMyBuckets".to_owned(),
+                region: None,
+                outcome: ObservedOutcome::Allowed,
+            },
+        ];
+        let judged = judge_seen(
+            &required(&[
+                "cloudwatch:DescribeAlarms",
+                "s3:ListAllMyBuckets",
+                "iam:GetUser",
+            ]),
+            &local,
+            &observations,
+        );
+        let visible: Vec<bool> = judged.iter().map(|j| j.verdict.scp_visible).collect();
+        // Only us-east-1 saw DescribeAlarms; S3's listing is global; nothing saw iam:GetUser.
+        assert_eq!(visible, vec![false, true, false]);
+    }
+
+    #[test]
+    fn a_denial_that_a_network_condition_explains_decides_nothing() {
+        let mut verdicts = ActionVerdicts::default();
+        verdicts.insert(
+            "cloudtrail:DescribeTrails",
+            MethodVerdict {
+                decision: Decision::Unknown,
+                denied_by: None,
+                note: Some("its condition on aws:SourceIp".to_owned()),
+                condition_keys: vec!["aws:SourceIp".to_owned()],
+            },
+        );
+        let basis = Basis::Decided {
+            method: VerdictMethod::LocalEvaluation,
+            verdicts,
+            note: None,
+        };
+        let observations = [observation(
+            "cloudtrail:DescribeTrails",
+            ObservedOutcome::Denied(None),
+        )];
+        let judged = judge_seen(
+            &required(&["cloudtrail:DescribeTrails"]),
+            &basis,
+            &observations,
+        );
+        let verdict = &judged[0].verdict;
+        assert_eq!(verdict.decision, Decision::Unknown);
+        assert_eq!(verdict.method, VerdictMethod::LocalEvaluation);
+        assert_eq!(verdict.condition_keys, vec!["aws:SourceIp".to_owned()]);
+        assert_eq!(verdict.evidence[0].method, VerdictMethod::Observed);
     }
 }

@@ -7,13 +7,12 @@ use std::time::Instant;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, Trail};
 use futures::future::join_all;
 
-use super::outcome::{main_call_failed, observe, sub_call_failed};
+use super::outcome::{main_call_failed, sub_call_failed};
 use crate::aws::{AwsError, in_region};
 use crate::catalogue::aws_mapping;
 use crate::domain::{CheckId, CheckStatus, CloudTrailState, Code, Finding, Region, Severity};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
-use crate::probes::observation::Observation;
 
 /// How far back the portal reads events.
 const EVENT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -32,8 +31,6 @@ pub struct CloudTrailOutcome {
     pub started: Instant,
     /// Findings.
     pub findings: Vec<Finding>,
-    /// What the calls revealed about permissions.
-    pub observations: Vec<Observation>,
 }
 
 /// A trail and what its status read said.
@@ -67,7 +64,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
         summary: String::new(),
         started,
         findings: Vec::new(),
-        observations: Vec::new(),
     };
     // DescribeTrails in every region at once, with shadow trails: each answer lists the
     // trails that apply to that region, wherever their home is.
@@ -75,9 +71,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
     let mut trails: BTreeMap<String, Trail> = BTreeMap::new();
     let mut unreadable = Vec::new();
     for (&region, result) in regions.iter().zip(described) {
-        outcome
-            .observations
-            .extend(observe("cloudtrail:DescribeTrails", &result));
         match result {
             Ok(found) => {
                 for trail in found {
@@ -122,9 +115,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
     // read (an organization trail's too) is unknown, never "no trail" nor "logging".
     let mut known = Vec::new();
     for (trail, result) in statuses {
-        outcome
-            .observations
-            .extend(observe("cloudtrail:GetTrailStatus", &result));
         if let Err(error) = &result {
             outcome.findings.push(status_unknown(&trail, error));
         }
@@ -138,9 +128,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
             .states
             .insert(region.name(), coverage(&known, region));
     }
-    outcome
-        .observations
-        .extend(observe("cloudtrail:LookupEvents", &events));
     match events {
         Ok(true) => {}
         Ok(false) => outcome.findings.push(
@@ -333,16 +320,21 @@ async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<T
     Ok(output.trail_list.unwrap_or_default())
 }
 
+/// Where a trail's status is read: its home region, else `fallback`.
+fn status_region(trail: &Trail, fallback: Region) -> Region {
+    trail
+        .home_region()
+        .and_then(Region::parse)
+        .unwrap_or(fallback)
+}
+
 /// GetTrailStatus in the trail's home region (elsewhere AWS answers TrailNotFound).
 async fn trail_status(
     ctx: &ProbeContext<'_>,
     trail: Trail,
     fallback: Region,
 ) -> (Trail, Result<Logging, AwsError>) {
-    let region = trail
-        .home_region()
-        .and_then(Region::parse)
-        .unwrap_or(fallback);
+    let region = status_region(&trail, fallback);
     let name = trail
         .trail_arn()
         .or(trail.name())

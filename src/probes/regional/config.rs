@@ -7,7 +7,7 @@ use aws_sdk_config::types::{
     ConfigurationRecorder, DeliveryChannelStatus, DeliveryStatus, RecorderStatus,
 };
 
-use super::outcome::{RegionOutcome, main_call_failed, observe, sub_call_failed};
+use super::outcome::{RegionOutcome, main_call_failed, sub_call_failed};
 use crate::aws::{AwsError, in_region};
 use crate::domain::{CheckId, Code, ConfigState, Region};
 use crate::probes::context::ProbeContext;
@@ -59,14 +59,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> ConfigProbe {
                 .config_override(in_region::config(region))
                 .send()
         }),
-    );
-    outcome.observations.extend(
-        [
-            observe("config:DescribeConfigurationRecorders", &recorders),
-            observe("config:DescribeDeliveryChannelStatus", &deliveries),
-        ]
-        .into_iter()
-        .flatten(),
     );
     let global = match recorders {
         Ok(output) => judge_recording(&mut outcome, output.configuration_recorders(), region),
@@ -191,9 +183,6 @@ async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcom
         findings: Vec::new(),
         notes: Vec::new(),
         started,
-        observations: observe("config:DescribeConfigurationRecorderStatus", &statuses)
-            .into_iter()
-            .collect(),
     };
     let statuses = match statuses {
         Ok(output) => output.configuration_recorders_status.unwrap_or_default(),

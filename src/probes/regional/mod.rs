@@ -10,7 +10,6 @@ use futures::future::join_all;
 
 use super::context::ProbeContext;
 use super::explain::{FindingExt, finding};
-use super::observation::Observation;
 use super::report::Report;
 use crate::domain::{
     Check, CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, Finding, Region,
@@ -18,12 +17,12 @@ use crate::domain::{
 };
 use outcome::RegionOutcome;
 
-/// The regional probes' report and what their calls revealed about permissions.
+/// The regional probes' report and the regions they could reach.
 pub struct RegionalProbes {
     /// Checks, findings and region states.
     pub report: Report,
-    /// Allowed or denied read-only calls.
-    pub observations: Vec<Observation>,
+    /// The checked regions that are enabled for the account: where a regional action applies.
+    pub usable_regions: Vec<Region>,
 }
 
 /// Probes every checked region for the requested connections.
@@ -63,7 +62,6 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         .map(|probe| (probe.outcome, probe.global))
         .unzip();
     let mut report = Report::default();
-    let mut observations = Vec::new();
     let mut disabled: Vec<Region> = Vec::new();
     disabled.extend(
         hubs.iter()
@@ -113,7 +111,6 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
             trails.summary,
         );
         report.findings.extend(trails.findings);
-        observations.extend(trails.observations);
     } else {
         report.skip_not_needed(CheckId::Cloudtrail);
     }
@@ -134,20 +131,77 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
             ServiceRules::CONFIG,
         );
         report.findings.extend(global_resources_unrecorded(&global));
-        for outcome in hubs {
-            observations.extend(outcome.observations);
-        }
-        for outcome in recorders {
-            observations.extend(outcome.observations);
-        }
     } else {
         report.skip_not_needed(CheckId::SecurityHub);
         report.skip_not_needed(CheckId::Config);
     }
     regions_check(&mut report, ctx, &regions, &disabled);
+    let usable_regions: Vec<Region> = regions
+        .iter()
+        .copied()
+        .filter(|region| !disabled.contains(region))
+        .collect();
+    let named = ctx.request.named_regions.as_deref().unwrap_or_default();
+    scp_region_guardrails(&mut report, &usable_regions, named);
     RegionalProbes {
         report,
-        observations,
+        usable_regions,
+    }
+}
+
+/// An SCP that denies a service in some regions is a region guardrail, not a broken connector:
+/// its denials follow the contract's rule for a service that is off. In a region the caller did
+/// not name they are `REGION_RESTRICTED_BY_SCP` at `info`, in a region the caller named at
+/// `warning`, and only where the SCP denies the service in every checked region do they stay
+/// `PERMISSION_DENIED_BY_SCP` at `error`. A restricted region's check is `skipped`: nothing in
+/// it could be looked at, and nothing in it is wrong with the connector.
+fn scp_region_guardrails(report: &mut Report, usable: &[Region], named: &[Region]) {
+    let region_of = |finding: &Finding| finding.region.as_deref().and_then(Region::parse);
+    for check in [CheckId::Cloudtrail, CheckId::SecurityHub, CheckId::Config] {
+        let is_scp_denial = |f: &Finding| f.check == check && f.code == Code::PermissionDeniedByScp;
+        let restricted: Vec<Region> = report
+            .findings
+            .iter()
+            .filter(|f| is_scp_denial(f))
+            .filter_map(region_of)
+            .collect();
+        let everywhere = !usable.is_empty() && usable.iter().all(|r| restricted.contains(r));
+        if restricted.is_empty() || everywhere {
+            continue;
+        }
+        for found in report.findings.iter_mut().filter(|f| is_scp_denial(f)) {
+            let Some(region) = region_of(found) else {
+                continue;
+            };
+            let severity = match named.contains(&region) {
+                true => Severity::Warning,
+                false => Severity::Info,
+            };
+            let mut guardrail = finding(
+                Code::RegionRestrictedByScp,
+                check,
+                format!(
+                    "A service control policy of the organization denies this connector's calls \
+                     in {region} (a region guardrail): {}",
+                    found.detail
+                ),
+            )
+            .in_region(region)
+            .with_severity(severity);
+            guardrail.aws_error = found.aws_error.take();
+            *found = guardrail;
+        }
+        for entry in report.checks.iter_mut().filter(|c| c.id == check) {
+            let Some(region) = entry.region.as_deref().and_then(Region::parse) else {
+                continue;
+            };
+            if restricted.contains(&region) {
+                entry.status = CheckStatus::Skipped;
+                entry.summary = format!(
+                    "A service control policy denies this connector in {region}; not checked."
+                );
+            }
+        }
     }
 }
 

@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::super::observation::{Observation, ObservedOutcome};
 use crate::aws::AwsError;
 use crate::catalogue::aws_mapping;
 use crate::domain::Code;
@@ -25,8 +24,6 @@ pub struct RegionOutcome<S> {
     pub notes: Vec<String>,
     /// When the probe started, for the check's duration.
     pub started: Instant,
-    /// What the calls revealed about permissions.
-    pub observations: Vec<Observation>,
 }
 
 /// How a failed call is read by the regional probes.
@@ -145,19 +142,6 @@ impl RegionalState for CloudTrailState {
     fn answered_by(_: Code) -> Option<Self> {
         None
     }
-}
-
-/// What a call's result says about its action's permission, if anything.
-pub fn observe<T>(action: &'static str, result: &Result<T, AwsError>) -> Option<Observation> {
-    let outcome = match result {
-        Ok(_) => ObservedOutcome::Allowed,
-        Err(error) if error.code_is(aws_mapping::ACCESS_DENIED) => {
-            ObservedOutcome::Denied(error.message.as_deref().and_then(aws_mapping::denied_by))
-        }
-        // Other failures (throttling, 5xx, disabled region) say nothing about permissions.
-        Err(_) => return None,
-    };
-    Some(Observation { action, outcome })
 }
 
 /// A denied read-only call of `check`.

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use aws_sdk_securityhub::Client;
 
-use super::outcome::{RegionOutcome, main_call_failed, observe, sub_call_failed};
+use super::outcome::{RegionOutcome, main_call_failed, sub_call_failed};
 use crate::aws::{AwsError, in_region};
 use crate::domain::Code;
 use crate::domain::{CheckId, Region, SecurityHubState};
@@ -21,7 +21,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         findings: Vec::new(),
         notes: Vec::new(),
         started,
-        observations: Vec::new(),
     };
     let hub = ctx
         .aws(region, "securityhub", "DescribeHub", || {
@@ -32,9 +31,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
                 .send()
         })
         .await;
-    outcome
-        .observations
-        .extend(observe("securityhub:DescribeHub", &hub));
     if let Err(error) = hub {
         let failure = main_call_failed(CheckId::SecurityHub, &error, region);
         outcome.state = failure.state;
@@ -48,16 +44,6 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         any_finding(ctx, region, client),
         administrator(ctx, region, client),
         member_count(ctx, region, client),
-    );
-    outcome.observations.extend(
-        [
-            observe("securityhub:GetEnabledStandards", &standards),
-            observe("securityhub:GetFindings", &findings),
-            observe("securityhub:GetAdministratorAccount", &administrator),
-            observe("securityhub:ListMembers", &members),
-        ]
-        .into_iter()
-        .flatten(),
     );
     match standards {
         Ok(subscriptions) => {

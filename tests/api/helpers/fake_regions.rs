@@ -42,6 +42,55 @@ pub fn json_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
         .insert_header("x-amzn-errortype", code)
 }
 
+/// CloudWatch's operations are posted to this path prefix (Smithy RPC v2 CBOR).
+pub const CLOUDWATCH: &str = "/service/GraniteServiceVersion20100801/operation/";
+
+/// The one bucket of the fake account.
+pub const BUCKET: &str = "contoso-logs";
+
+/// A Smithy RPC v2 CBOR body: a map of text keys to text values (`{}` when empty).
+pub fn cbor_response(status: u16, entries: &[(&str, &str)]) -> ResponseTemplate {
+    let mut encoder = aws_smithy_cbor::Encoder::new(Vec::new());
+    encoder.map(entries.len());
+    for (key, value) in entries {
+        encoder.str(key).str(value);
+    }
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "application/cbor")
+        .insert_header("smithy-protocol", "rpc-v2-cbor")
+        .insert_header("x-amzn-requestid", "7c1f0000-0000-4000-8000-000000000004")
+        .set_body_bytes(encoder.into_writer())
+}
+
+/// A Smithy RPC v2 CBOR error, as CloudWatch sends it.
+pub fn cbor_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    cbor_response(status, &[("__type", code), ("message", message)])
+}
+
+/// An S3 (restXml) body.
+pub fn s3_response(status: u16, body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "application/xml")
+        .insert_header("x-amz-request-id", "7C1F000000000005")
+        .set_body_string(body)
+}
+
+/// An S3 error: `<Error>` at the root, unlike the query protocol's `<ErrorResponse>`.
+pub fn s3_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    s3_response(
+        status,
+        &format!("<Error><Code>{code}</Code><Message>{message}</Message></Error>"),
+    )
+}
+
+/// Requests for the bucket's `sub` resource (`?location`, `?acl`), path-style (the SDK writes
+/// `/contoso-logs/?acl`).
+fn bucket_call(sub: &'static str) -> MockBuilder {
+    Mock::given(method("GET"))
+        .and(path(format!("/{BUCKET}/")))
+        .and(move |request: &Request| request.url.query_pairs().any(|(name, _)| name == sub))
+}
+
 /// A complete Security Hub finding (the SDK insists on the required fields).
 fn security_finding() -> Value {
     json!({
@@ -125,6 +174,25 @@ pub async fn healthy_account(fake: &FakeAws) {
         Mock::given(method("GET"))
             .and(path("/members"))
             .respond_with(json_response(200, json!({"Members": []}))),
+        Mock::given(method("GET")).and(path("/")).respond_with(s3_response(
+            200,
+            &format!(
+                "<ListAllMyBucketsResult><Buckets><Bucket><Name>{BUCKET}</Name>\
+                 <CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>\
+                 <Owner><ID>owner</ID></Owner></ListAllMyBucketsResult>"
+            ),
+        )),
+        bucket_call("location").respond_with(s3_response(
+            200,
+            "<LocationConstraint>eu-west-1</LocationConstraint>",
+        )),
+        bucket_call("acl").respond_with(s3_response(
+            200,
+            "<AccessControlPolicy><Owner><ID>owner</ID></Owner><AccessControlList/></AccessControlPolicy>",
+        )),
+        Mock::given(method("POST"))
+            .and(path(format!("{CLOUDWATCH}DescribeAlarms")))
+            .respond_with(cbor_response(200, &[])),
     ];
     for mock in mocks {
         // The healthy answers yield to any fault mounted with a higher priority (lower number).

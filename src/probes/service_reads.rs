@@ -1,0 +1,86 @@
+//! Reads of the services that no other probe looks at (S3, CloudWatch), made only so that their
+//! permissions are observed, not modelled: the guide's policy does not grant IAM's simulator,
+//! and our own evaluation of the identity's policies cannot see SCPs or RCPs.
+//!
+//! Every call is a cheap read (`ListBuckets`, then `GetBucketLocation` and `GetBucketAcl` on
+//! one listed bucket, `DescribeAlarms` for one alarm in each checked region). Writes such as
+//! `s3:PutBucketAcl` are never made: their verdict says they were not observed. What the calls
+//! prove is recorded by [`ProbeContext::aws`]; this probe reports nothing else.
+
+use futures::future::join_all;
+
+use super::context::ProbeContext;
+use crate::aws::in_region;
+use crate::domain::{Connection, Region};
+
+/// Makes the observing reads that the requested connections need.
+pub async fn observe(ctx: &ProbeContext<'_>) {
+    let auditing = ctx
+        .request
+        .connections
+        .contains(&Connection::SecurityAuditing);
+    // Both connections read buckets: the guide's policy and SecurityAudit grant them.
+    let alarms = async {
+        if auditing {
+            join_all(ctx.request.regions().into_iter().map(|r| alarms(ctx, r))).await;
+        }
+    };
+    tokio::join!(buckets(ctx), alarms);
+}
+
+/// Lists the buckets, then reads where the first is and its ACL there.
+async fn buckets(ctx: &ProbeContext<'_>) {
+    let home = ctx.request.partition.sts_region();
+    let client = ctx.session.s3(home);
+    let Ok(listed) = ctx
+        .aws(home, "s3", "ListBuckets", || {
+            client.list_buckets().max_buckets(1).send()
+        })
+        .await
+    else {
+        return;
+    };
+    let Some(bucket) = listed.buckets().iter().find_map(|b| b.name()) else {
+        return;
+    };
+    let location = ctx
+        .aws(home, "s3", "GetBucketLocation", || {
+            client.get_bucket_location().bucket(bucket).send()
+        })
+        .await;
+    // A bucket's own calls go to its region (an empty constraint is us-east-1); one this
+    // service does not know is read from home, and a redirect there proves nothing.
+    let region = location
+        .ok()
+        .and_then(|found| {
+            let name = found.location_constraint().map(|c| c.as_str().to_owned());
+            match name.as_deref() {
+                None | Some("") => Some(home),
+                Some("EU") => Region::parse("eu-west-1"),
+                Some(name) => Region::parse(name),
+            }
+        })
+        .filter(|region| region.partition() == home.partition())
+        .unwrap_or(home);
+    let client = ctx.session.s3(region);
+    let _ = ctx
+        .aws(region, "s3", "GetBucketAcl", || {
+            client.get_bucket_acl().bucket(bucket).send()
+        })
+        .await;
+}
+
+/// Reads one alarm's worth of `DescribeAlarms` in `region`.
+async fn alarms(ctx: &ProbeContext<'_>, region: Region) {
+    let client = ctx.session.cloudwatch();
+    let _ = ctx
+        .aws(region, "cloudwatch", "DescribeAlarms", || {
+            client
+                .describe_alarms()
+                .max_records(1)
+                .customize()
+                .config_override(in_region::cloudwatch(region))
+                .send()
+        })
+        .await;
+}
