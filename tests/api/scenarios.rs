@@ -7,6 +7,7 @@
 //! ```toml
 //! description = "what account state this is, and what must not be concluded from it"
 //! base = "healthy"          # "healthy": every call answers as a healthy account; "identity": only STS
+//! principal = "root"        # optional: who STS says the key belongs to ("user", the default, or "root")
 //!
 //! [request]                 # over the builder's defaults (both connections, the example key)
 //! connections = ["security_auditing"]
@@ -77,6 +78,8 @@ struct Scenario {
     description: String,
     base: Base,
     #[serde(default)]
+    principal: Principal,
+    #[serde(default)]
     request: RequestPart,
     #[serde(default)]
     settings: SettingsPart,
@@ -85,6 +88,16 @@ struct Scenario {
     #[serde(default)]
     answer: Vec<Answer>,
     expect: Expect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Principal {
+    /// IAM user `mdca`.
+    #[default]
+    User,
+    /// The account's root user.
+    Root,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -411,6 +424,10 @@ async fn run(file: &Path) -> Result<(), String> {
             .mount(&fake.server)
             .await;
     }
+    // Mounted before the base: of two answers of the same priority, the first mounted wins.
+    if let Principal::Root = scenario.principal {
+        fake.identifies(FakeIdentity::root()).await;
+    }
     match scenario.base {
         Base::Healthy => healthy_account(&fake).await,
         Base::Identity => fake.identifies(FakeIdentity::user()).await,
@@ -486,7 +503,7 @@ async fn run(file: &Path) -> Result<(), String> {
 async fn every_account_state_of_the_corpus_is_diagnosed_as_it_is() {
     let files = scenario_files();
     assert!(
-        files.len() >= 10,
+        files.len() >= 40,
         "the corpus has {} scenarios",
         files.len()
     );
