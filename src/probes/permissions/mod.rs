@@ -3,8 +3,10 @@
 //! Methods, best first: IAM's simulator (`simulation`) where the identity may call it; else our
 //! evaluator over the identity's own policies, read with `iam:Get*`/`iam:List*`
 //! (`local_evaluation`), since the seed's auditing policy grants those but not the simulator.
-//! The regional probes' own calls then confirm or override single verdicts (`observed`).
-//! `collect` runs concurrently with the regional probes; `conclude` joins both.
+//! Each action is decided on the resource the portal uses it on. The diagnosis's own calls (the
+//! regional probes', the policy reads', the service reads') then confirm or override single
+//! verdicts, region by region (`observed`). `collect` runs concurrently with the other probes;
+//! `conclude` joins them.
 
 mod basis;
 mod calls;

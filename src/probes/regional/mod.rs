@@ -114,8 +114,8 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
     } else {
         report.skip_not_needed(CheckId::Cloudtrail);
     }
+    let named = ctx.request.named_regions.as_deref().unwrap_or_default();
     if configuration {
-        let named = ctx.request.named_regions.as_deref().unwrap_or_default();
         conclude_service(
             &mut report,
             &hubs,
@@ -141,7 +141,6 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         .copied()
         .filter(|region| !disabled.contains(region))
         .collect();
-    let named = ctx.request.named_regions.as_deref().unwrap_or_default();
     scp_region_guardrails(&mut report, &usable_regions, named);
     RegionalProbes {
         report,
