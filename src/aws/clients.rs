@@ -102,6 +102,7 @@ struct RegionalClients {
     securityhub: OnceLock<aws_sdk_securityhub::Client>,
     config: OnceLock<aws_sdk_config::Client>,
     cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
+    s3: OnceLock<aws_sdk_s3::Client>,
 }
 
 /// Builds a service client from `config` with the session's retry partition.
@@ -160,17 +161,17 @@ impl AwsSession {
             .get_or_init(|| client!(self, &self.base, aws_sdk_securityhub))
     }
 
-    /// An S3 client for calls signed in `region`. With an endpoint override (an emulator), the
-    /// bucket goes in the path, since no emulator serves bucket host names.
-    pub fn s3(&self, region: Region) -> aws_sdk_s3::Client {
-        let config = self.config_for(region);
-        let emulated = config.endpoint_url().is_some();
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .retry_partition(self.retry_partition.clone())
-                .force_path_style(emulated)
-                .build(),
-        )
+    /// The session's S3 client; every call needs [`in_region::s3`]. With an endpoint override (an
+    /// emulator), the bucket goes in the path, since no emulator serves bucket host names.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.clients.s3.get_or_init(|| {
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&self.base)
+                    .retry_partition(self.retry_partition.clone())
+                    .force_path_style(self.base.endpoint_url().is_some())
+                    .build(),
+            )
+        })
     }
 
     /// The session's CloudWatch client; every call needs [`in_region::cloudwatch`].
@@ -216,6 +217,11 @@ pub mod in_region {
     /// For a Security Hub call.
     pub fn securityhub(region: Region) -> aws_sdk_securityhub::config::Builder {
         aws_sdk_securityhub::config::Builder::default().region(SdkRegion::new(region.name()))
+    }
+
+    /// For an S3 call (a bucket's calls go to the bucket's region).
+    pub fn s3(region: Region) -> aws_sdk_s3::config::Builder {
+        aws_sdk_s3::config::Builder::default().region(SdkRegion::new(region.name()))
     }
 
     /// For a CloudWatch call.

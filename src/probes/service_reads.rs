@@ -31,10 +31,15 @@ pub async fn observe(ctx: &ProbeContext<'_>) {
 /// Lists the buckets, then reads where the first is and its ACL there.
 async fn buckets(ctx: &ProbeContext<'_>) {
     let home = ctx.request.partition.sts_region();
-    let client = ctx.session.s3(home);
+    let client = ctx.session.s3();
     let Ok(listed) = ctx
         .aws(home, "s3", "ListBuckets", || {
-            client.list_buckets().max_buckets(1).send()
+            client
+                .list_buckets()
+                .max_buckets(1)
+                .customize()
+                .config_override(in_region::s3(home))
+                .send()
         })
         .await
     else {
@@ -45,7 +50,12 @@ async fn buckets(ctx: &ProbeContext<'_>) {
     };
     let location = ctx
         .aws(home, "s3", "GetBucketLocation", || {
-            client.get_bucket_location().bucket(bucket).send()
+            client
+                .get_bucket_location()
+                .bucket(bucket)
+                .customize()
+                .config_override(in_region::s3(home))
+                .send()
         })
         .await;
     // A bucket's own calls go to its region (an empty constraint is us-east-1); one this
@@ -62,10 +72,14 @@ async fn buckets(ctx: &ProbeContext<'_>) {
         })
         .filter(|region| region.partition() == home.partition())
         .unwrap_or(home);
-    let client = ctx.session.s3(region);
     let _ = ctx
         .aws(region, "s3", "GetBucketAcl", || {
-            client.get_bucket_acl().bucket(bucket).send()
+            client
+                .get_bucket_acl()
+                .bucket(bucket)
+                .customize()
+                .config_override(in_region::s3(region))
+                .send()
         })
         .await;
 }

@@ -2,16 +2,17 @@
 //!
 //! The simulator sees everything IAM would evaluate for the principal, SCPs and the permissions
 //! boundary included, and says which of them denied; it is the best method when allowed. It is
-//! given each action's resource (one call per distinct resource) and the context keys this
-//! service knows; a decision that hinges on a key it lacked (the portal's network) is `unknown`.
+//! given every distinct resource the actions are used on at once (it evaluates each action on
+//! each resource and answers per resource, so one call serves them all), and the context keys
+//! this service knows; a decision that hinges on a key it lacked (the portal's network) is
+//! `unknown`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::types::{
     ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType,
 };
 use aws_smithy_types::retry::RetryConfig;
-use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::basis::{ActionVerdicts, MethodVerdict, is_denied};
 use super::calls;
@@ -26,8 +27,8 @@ use crate::probes::context::ProbeContext;
 /// echoes the same marker cannot loop for long.
 const MAX_PAGES: usize = 20;
 
-/// Simulates every target for `source_arn` in as few calls as the API allows: one per distinct
-/// resource, a few at once.
+/// Simulates every target for `source_arn`: every action on every distinct resource in one
+/// call (over as many pages as the answer takes), each action judged on its own resource.
 pub async fn simulate(
     ctx: &ProbeContext<'_>,
     iam: &aws_sdk_iam::Client,
@@ -35,45 +36,22 @@ pub async fn simulate(
     targets: &[Target],
     context: &Context,
 ) -> Result<ActionVerdicts, AwsError> {
-    let mut by_resource: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for target in targets {
-        by_resource
-            .entry(target.resource.clone())
-            .or_default()
-            .push(target.action.clone());
-    }
+    let resource_of: BTreeMap<String, &str> = targets
+        .iter()
+        .map(|t| (t.action.to_ascii_lowercase(), t.resource.as_str()))
+        .collect();
+    let actions: Vec<String> = targets.iter().map(|t| t.action.clone()).collect();
+    let resources: BTreeSet<&str> = targets.iter().map(|t| t.resource.as_str()).collect();
+    let resources: Vec<String> = resources.into_iter().map(str::to_owned).collect();
     let entries = context_entries(context);
-    let pages: Vec<Vec<(String, MethodVerdict)>> = stream::iter(by_resource)
-        .map(|(resource, actions)| {
-            simulate_on(ctx, iam, source_arn, resource, actions, entries.clone())
-        })
-        .buffer_unordered(calls::CONCURRENT_READS)
-        .try_collect()
-        .await?;
     let mut verdicts = ActionVerdicts::default();
-    for (action, verdict) in pages.into_iter().flatten() {
-        verdicts.insert(&action, verdict);
-    }
-    Ok(verdicts)
-}
-
-/// The verdicts of `actions` on one resource, over every page.
-async fn simulate_on(
-    ctx: &ProbeContext<'_>,
-    iam: &aws_sdk_iam::Client,
-    source_arn: &str,
-    resource: String,
-    actions: Vec<String>,
-    entries: Vec<ContextEntry>,
-) -> Result<Vec<(String, MethodVerdict)>, AwsError> {
-    let mut verdicts = Vec::new();
     let mut marker: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let request = iam
             .simulate_principal_policy()
             .policy_source_arn(source_arn)
             .set_action_names(Some(actions.clone()))
-            .resource_arns(resource.clone())
+            .set_resource_arns(Some(resources.clone()))
             .set_context_entries(Some(entries.clone()))
             .set_marker(marker.take())
             .customize()
@@ -84,7 +62,12 @@ async fn simulate_on(
             );
         let page = calls::iam(ctx, "SimulatePrincipalPolicy", || request.send()).await?;
         for result in page.evaluation_results() {
-            verdicts.push((result.eval_action_name().to_owned(), verdict_of(result)));
+            let action = result.eval_action_name();
+            let resource = resource_of
+                .get(&action.to_ascii_lowercase())
+                .copied()
+                .unwrap_or("*");
+            verdicts.insert(action, verdict_of(result, resource));
         }
         match page.marker() {
             Some(next) if page.is_truncated() => marker = Some(next.to_owned()),
@@ -114,9 +97,26 @@ fn context_entries(context: &Context) -> Vec<ContextEntry> {
         .collect()
 }
 
-/// The verdict of one simulated action.
-fn verdict_of(result: &EvaluationResult) -> MethodVerdict {
-    let decision = match result.eval_decision() {
+/// The verdict of one simulated action on `resource`: the simulator's answer for that resource
+/// when it gave one per resource, else its answer for the action.
+fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
+    let specific = result
+        .resource_specific_results()
+        .iter()
+        .find(|r| r.eval_resource_name() == resource);
+    let (wire, boundary, missing) = match specific {
+        Some(r) => (
+            r.eval_resource_decision(),
+            r.permissions_boundary_decision_detail(),
+            r.missing_context_values(),
+        ),
+        None => (
+            result.eval_decision(),
+            result.permissions_boundary_decision_detail(),
+            result.missing_context_values(),
+        ),
+    };
+    let decision = match wire {
         PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
         PolicyEvaluationDecisionType::ImplicitDeny => Decision::ImplicitDeny,
         PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
@@ -127,11 +127,8 @@ fn verdict_of(result: &EvaluationResult) -> MethodVerdict {
         result
             .organizations_decision_detail()
             .map(|detail| detail.allowed_by_organizations()),
-        result
-            .permissions_boundary_decision_detail()
-            .map(|detail| detail.allowed_by_permissions_boundary()),
+        boundary.map(|detail| detail.allowed_by_permissions_boundary()),
     );
-    let missing = result.missing_context_values();
     let mfa = missing.iter().any(|key| key.eq_ignore_ascii_case(MFA_KEY));
     // MFA is known absent from access-key calls; any other key the simulator lacked is one
     // this service cannot know (the portal's network), and the decision may hinge on it.
@@ -220,7 +217,7 @@ mod tests {
             ),
         ] {
             let built = result(wire).build().expect("a result");
-            assert_eq!(verdict_of(&built).decision, decision);
+            assert_eq!(verdict_of(&built, "*").decision, decision);
         }
     }
 
@@ -239,7 +236,7 @@ mod tests {
             )
             .build()
             .expect("a result");
-        assert_eq!(verdict_of(&built).denied_by, Some(DeniedBy::Scp));
+        assert_eq!(verdict_of(&built, "*").denied_by, Some(DeniedBy::Scp));
     }
 
     #[test]
@@ -258,12 +255,42 @@ mod tests {
     }
 
     #[test]
+    fn each_action_is_judged_on_its_own_resource() {
+        use aws_sdk_iam::types::ResourceSpecificResult;
+        let on = |resource: &str, decision| {
+            ResourceSpecificResult::builder()
+                .eval_resource_name(resource)
+                .eval_resource_decision(decision)
+                .build()
+                .expect("a result")
+        };
+        let built = result(PolicyEvaluationDecisionType::ImplicitDeny)
+            .resource_specific_results(on("*", PolicyEvaluationDecisionType::ImplicitDeny))
+            .resource_specific_results(on("arn:aws:s3:::*", PolicyEvaluationDecisionType::Allowed))
+            .build()
+            .expect("a result");
+        assert_eq!(
+            verdict_of(&built, "arn:aws:s3:::*").decision,
+            Decision::Allowed
+        );
+        assert_eq!(verdict_of(&built, "*").decision, Decision::ImplicitDeny);
+        // Without per-resource answers, the action's own answer stands.
+        let plain = result(PolicyEvaluationDecisionType::Allowed)
+            .build()
+            .expect("a result");
+        assert_eq!(
+            verdict_of(&plain, "arn:aws:s3:::*").decision,
+            Decision::Allowed
+        );
+    }
+
+    #[test]
     fn a_decision_that_lacked_a_network_key_is_unknown_and_names_it() {
         let built = result(PolicyEvaluationDecisionType::ImplicitDeny)
             .missing_context_values("aws:SourceIp")
             .build()
             .expect("a result");
-        let verdict = verdict_of(&built);
+        let verdict = verdict_of(&built, "*");
         assert_eq!(verdict.decision, Decision::Unknown);
         assert_eq!(verdict.condition_keys, vec!["aws:SourceIp".to_owned()]);
         let note = verdict.note.expect("a note");
@@ -276,7 +303,7 @@ mod tests {
             .missing_context_values("aws:MultiFactorAuthPresent")
             .build()
             .expect("a result");
-        let verdict = verdict_of(&built);
+        let verdict = verdict_of(&built, "*");
         assert_eq!(verdict.decision, Decision::ExplicitDeny);
         assert!(verdict.condition_keys.is_empty());
         assert!(verdict.note.expect("a note").contains("exempt"));
