@@ -28,7 +28,8 @@ pub async fn observe(ctx: &ProbeContext<'_>) {
     tokio::join!(buckets(ctx), alarms);
 }
 
-/// Lists the buckets, then reads where the first is and its ACL there.
+/// Lists the buckets, then reads where the first is and, at once, its ACL in its region (which
+/// the listing names): one wave after the listing, not two.
 async fn buckets(ctx: &ProbeContext<'_>) {
     let home = ctx.request.partition.sts_region();
     let client = ctx.session.s3();
@@ -45,43 +46,36 @@ async fn buckets(ctx: &ProbeContext<'_>) {
     else {
         return;
     };
-    let Some(bucket) = listed.buckets().iter().find_map(|b| b.name()) else {
+    let Some(first) = listed.buckets().first() else {
         return;
     };
-    let location = ctx
-        .aws(home, "s3", "GetBucketLocation", || {
-            client
-                .get_bucket_location()
-                .bucket(bucket)
-                .customize()
-                .config_override(in_region::s3(home))
-                .send()
-        })
-        .await;
-    // A bucket's own calls go to its region (an empty constraint is us-east-1); one this
-    // service does not know is read from home, and a redirect there proves nothing.
-    let region = location
-        .ok()
-        .and_then(|found| {
-            let name = found.location_constraint().map(|c| c.as_str().to_owned());
-            match name.as_deref() {
-                None | Some("") => Some(home),
-                Some("EU") => Region::parse("eu-west-1"),
-                Some(name) => Region::parse(name),
-            }
-        })
+    let Some(bucket) = first.name() else {
+        return;
+    };
+    // A bucket's own calls go to its region; one this service does not know (or another
+    // partition's) is read from home, and a redirect there proves nothing.
+    let region = first
+        .bucket_region()
+        .and_then(Region::parse)
         .filter(|region| region.partition() == home.partition())
         .unwrap_or(home);
-    let _ = ctx
-        .aws(region, "s3", "GetBucketAcl", || {
-            client
-                .get_bucket_acl()
-                .bucket(bucket)
-                .customize()
-                .config_override(in_region::s3(region))
-                .send()
-        })
-        .await;
+    let location = ctx.aws(home, "s3", "GetBucketLocation", || {
+        client
+            .get_bucket_location()
+            .bucket(bucket)
+            .customize()
+            .config_override(in_region::s3(home))
+            .send()
+    });
+    let acl = ctx.aws(region, "s3", "GetBucketAcl", || {
+        client
+            .get_bucket_acl()
+            .bucket(bucket)
+            .customize()
+            .config_override(in_region::s3(region))
+            .send()
+    });
+    let _ = tokio::join!(location, acl);
 }
 
 /// Reads one alarm's worth of `DescribeAlarms` in `region`.

@@ -329,7 +329,8 @@ fn rest(method: &Method, path: &str, query: &str) -> Response<Full<Bytes>> {
         // S3, path-style: the bucket listing, and one bucket's location and ACL.
         ("GET", "/") => xml(
             "<ListAllMyBucketsResult><Buckets><Bucket><Name>contoso-logs</Name>\
-             <CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>\
+             <CreationDate>2026-01-01T00:00:00.000Z</CreationDate>\
+             <BucketRegion>us-east-1</BucketRegion></Bucket></Buckets>\
              <Owner><ID>owner</ID></Owner></ListAllMyBucketsResult>"
                 .to_owned(),
         ),

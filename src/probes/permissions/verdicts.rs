@@ -49,15 +49,20 @@ fn judge_one(required: &RequiredAction, basis: &Basis, scope: &Scope<'_>) -> Jud
         .collect();
     // The method's own word, kept as evidence whatever the observations add.
     if method != VerdictMethod::None {
+        let mut detail = prior
+            .note
+            .clone()
+            .unwrap_or_else(|| format!("{} decided it.", describe(method)));
+        if seen.is_empty() {
+            // Writes (s3:PutBucketAcl) are never made, and not every read is: say so.
+            detail.push_str(" No call of the diagnosis observed this action.");
+        }
         evidence.push(Evidence {
             method,
             decision: prior.decision,
             region: None,
             denied_by: prior.denied_by,
-            detail: prior
-                .note
-                .clone()
-                .unwrap_or_else(|| format!("{} decided it.", describe(method))),
+            detail,
         });
     }
     let regions_denied: Vec<String> = seen

@@ -178,7 +178,8 @@ pub async fn healthy_account(fake: &FakeAws) {
             200,
             &format!(
                 "<ListAllMyBucketsResult><Buckets><Bucket><Name>{BUCKET}</Name>\
-                 <CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets>\
+                 <CreationDate>2026-01-01T00:00:00.000Z</CreationDate>\
+                 <BucketRegion>eu-west-1</BucketRegion></Bucket></Buckets>\
                  <Owner><ID>owner</ID></Owner></ListAllMyBucketsResult>"
             ),
         )),
