@@ -14,8 +14,11 @@ use crate::domain::{DeniedBy, Region};
 /// The result of a read-only call, for the permission verdict of its action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observation {
-    /// The IAM action the call needs, e.g. `cloudtrail:DescribeTrails`.
-    pub action: String,
+    /// The IAM service prefix, e.g. `cloudtrail`.
+    pub service: &'static str,
+    /// The IAM action name the call needs, e.g. `DescribeTrails` (static: a diagnosis records
+    /// about two hundred of these, and none allocates).
+    pub action: &'static str,
     /// The region the call was signed for; `None` for a global service's call (IAM, S3),
     /// which AWS authorizes once for the whole account.
     pub region: Option<Region>,
@@ -40,8 +43,8 @@ impl CallLog {
     /// Records what the call of `service`'s `operation` in `region` says, if anything.
     pub fn record<T>(
         &self,
-        service: &str,
-        operation: &str,
+        service: &'static str,
+        operation: &'static str,
         region: Region,
         result: &Result<T, AwsError>,
     ) {
@@ -53,6 +56,7 @@ impl CallLog {
             Err(_) => return,
         };
         let observation = Observation {
+            service,
             action: action_of(service, operation),
             region: (!is_global(service)).then_some(region),
             outcome,
@@ -80,14 +84,22 @@ pub fn is_global(service: &str) -> bool {
     matches!(service, "iam" | "s3" | "sts" | "organizations")
 }
 
-/// The IAM action an API operation needs: the operation's own name, except where IAM named the
-/// action otherwise.
-fn action_of(service: &str, operation: &str) -> String {
-    let action = match (service, operation) {
+impl Observation {
+    /// Whether the call needed `action` (`service:Action`, any case).
+    pub fn is_of(&self, action: &str) -> bool {
+        action.split_once(':').is_some_and(|(service, name)| {
+            service.eq_ignore_ascii_case(self.service) && name.eq_ignore_ascii_case(self.action)
+        })
+    }
+}
+
+/// The IAM action name an API operation needs: the operation's own name, except where IAM named
+/// the action otherwise.
+fn action_of(service: &str, operation: &'static str) -> &'static str {
+    match (service, operation) {
         ("s3", "ListBuckets") => "ListAllMyBuckets",
         _ => operation,
-    };
-    format!("{service}:{action}")
+    }
 }
 
 #[cfg(test)]
@@ -135,13 +147,13 @@ mod tests {
         log.record("s3", "ListBuckets", region, &Ok::<(), AwsError>(()));
         let seen = log.take();
         assert_eq!(seen.len(), 3);
-        assert_eq!(seen[0].action, "securityhub:DescribeHub");
+        assert!(seen[0].is_of("securityhub:DescribeHub"));
         assert_eq!(seen[0].region, Some(region));
         assert_eq!(
             seen[1].outcome,
             ObservedOutcome::Denied(Some(DeniedBy::Scp))
         );
-        assert_eq!(seen[2].action, "s3:ListAllMyBuckets");
+        assert!(seen[2].is_of("S3:listallmybuckets"));
         assert_eq!(seen[2].region, None);
         assert!(log.take().is_empty());
     }

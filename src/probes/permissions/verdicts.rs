@@ -138,7 +138,7 @@ fn observed(
 ) -> BTreeMap<Option<Region>, ObservedOutcome> {
     let mut seen: BTreeMap<Option<Region>, ObservedOutcome> = BTreeMap::new();
     for observation in observations {
-        if !observation.action.eq_ignore_ascii_case(action) {
+        if !observation.is_of(action) {
             continue;
         }
         let entry = seen
@@ -192,22 +192,14 @@ pub fn describe(method: VerdictMethod) -> &'static str {
     }
 }
 
-/// What one of the diagnosis's own calls showed.
+/// What one of the diagnosis's own calls showed (where: its `region` field).
 fn observed_evidence(region: Option<Region>, outcome: ObservedOutcome) -> Evidence {
-    let place = match region {
-        Some(region) => format!(" in {region}"),
-        None => String::new(),
-    };
     let (decision, denied_by, detail) = match outcome {
-        ObservedOutcome::Allowed => (
-            Decision::Allowed,
-            None,
-            format!("The diagnosis made this call{place} and AWS allowed it."),
-        ),
+        ObservedOutcome::Allowed => (Decision::Allowed, None, "AWS allowed the diagnosis's call."),
         ObservedOutcome::Denied(by) => (
             decision_of_denial(by),
             by,
-            format!("The diagnosis made this call{place} and AWS denied it."),
+            "AWS denied the diagnosis's call.",
         ),
     };
     Evidence {
@@ -215,7 +207,7 @@ fn observed_evidence(region: Option<Region>, outcome: ObservedOutcome) -> Eviden
         decision,
         region: region.map(|r| r.name().to_owned()),
         denied_by,
-        detail,
+        detail: detail.to_owned(),
     }
 }
 
@@ -298,13 +290,19 @@ mod tests {
         Region::parse(name).expect("a known region")
     }
 
-    fn observation(action: &str, outcome: ObservedOutcome) -> Observation {
+    fn observation(action: &'static str, outcome: ObservedOutcome) -> Observation {
         observation_in(action, "us-east-1", outcome)
     }
 
-    fn observation_in(action: &str, region_name: &str, outcome: ObservedOutcome) -> Observation {
+    fn observation_in(
+        action: &'static str,
+        region_name: &str,
+        outcome: ObservedOutcome,
+    ) -> Observation {
+        let (service, action) = action.split_once(':').expect("service:Action");
         Observation {
-            action: action.to_owned(),
+            service,
+            action,
             region: Some(region(region_name)),
             outcome,
         }
@@ -482,7 +480,8 @@ mod tests {
         let observations = [
             observation("cloudwatch:DescribeAlarms", ObservedOutcome::Allowed),
             Observation {
-                action: "s3:ListAllMyBuckets".to_owned(),
+                service: "s3",
+                action: "ListAllMyBuckets",
                 region: None,
                 outcome: ObservedOutcome::Allowed,
             },
