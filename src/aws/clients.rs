@@ -3,7 +3,7 @@
 //! Clients are built from a shared base config, so they cost no new connection pool, and
 //! nothing re-reads the environment or profile files.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
@@ -25,6 +25,14 @@ pub struct AwsClientFactory {
 }
 
 struct FactoryInner {
+    base: ClientBase,
+    /// The regional services' clients, one per process: every session's calls name their
+    /// credentials, retry partition and region in a per-call override ([`in_region`]).
+    shared: Arc<SharedClients>,
+}
+
+/// What every client is built on.
+struct ClientBase {
     http_client: SharedHttpClient,
     endpoint_url: Option<String>,
     call_timeout: Duration,
@@ -37,13 +45,15 @@ impl AwsClientFactory {
         let http_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .build_https();
+        let base = ClientBase {
+            http_client,
+            endpoint_url: settings.aws_endpoint_url.clone(),
+            call_timeout: settings.aws_call_timeout,
+            connect_timeout: settings.aws_connect_timeout,
+        };
+        let shared = Arc::new(SharedClients::new(&base.config()));
         Self {
-            inner: Arc::new(FactoryInner {
-                http_client,
-                endpoint_url: settings.aws_endpoint_url.clone(),
-                call_timeout: settings.aws_call_timeout,
-                connect_timeout: settings.aws_connect_timeout,
-            }),
+            inner: Arc::new(FactoryInner { base, shared }),
         }
     }
 
@@ -59,25 +69,62 @@ impl AwsClientFactory {
             None,
             "connector-doctor-request",
         );
-        let inner = &self.inner;
+        AwsSession::new(
+            self.inner.base.config(),
+            SharedCredentialsProvider::new(credentials),
+            self.inner.shared.clone(),
+        )
+    }
+}
+
+impl ClientBase {
+    /// Everything of a client's configuration but the credentials.
+    fn config(&self) -> SdkConfig {
         let mut builder = SdkConfig::builder()
             // Pinned so an SDK upgrade cannot silently change retries, timeouts or endpoints.
             .behavior_version(BehaviorVersion::v2026_01_12())
-            .http_client(inner.http_client.clone())
-            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .http_client(self.http_client.clone())
             .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
             .time_source(aws_smithy_async::time::SystemTimeSource::new())
             .retry_config(RetryConfig::standard().with_max_attempts(3))
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(inner.connect_timeout)
-                    .operation_timeout(inner.call_timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .operation_timeout(self.call_timeout)
                     .build(),
             );
-        if let Some(url) = &inner.endpoint_url {
+        if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url.clone());
         }
-        AwsSession::new(builder.build())
+        builder.build()
+    }
+}
+
+/// The clients of the regional services, shared by every session: an SDK client costs 16 to
+/// 25 KiB, and five of them per diagnosis were a fifth of the memory of 200 diagnoses at once.
+struct SharedClients {
+    cloudtrail: aws_sdk_cloudtrail::Client,
+    securityhub: aws_sdk_securityhub::Client,
+    config: aws_sdk_config::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    s3: aws_sdk_s3::Client,
+}
+
+impl SharedClients {
+    fn new(base: &SdkConfig) -> Self {
+        Self {
+            cloudtrail: aws_sdk_cloudtrail::Client::new(base),
+            securityhub: aws_sdk_securityhub::Client::new(base),
+            config: aws_sdk_config::Client::new(base),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(base),
+            // With an endpoint override (an emulator), the bucket goes in the path, since no
+            // emulator serves bucket host names.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(base)
+                    .force_path_style(base.endpoint_url().is_some())
+                    .build(),
+            ),
+        }
     }
 }
 
@@ -86,23 +133,14 @@ impl AwsClientFactory {
 /// Each session has its own retry partition (token bucket), so one throttled customer
 /// cannot drain the retry budget of every other diagnosis.
 ///
-/// The regional services have one client per session, built on first use, and each call names
-/// its region with an [`in_region`] override: an SDK client costs about 13 KiB and a diagnosis
-/// calls 17 regions, so a client per region multiplied a diagnosis's memory.
+/// The regional services' clients are the process's ([`SharedClients`]); each call names the
+/// session's credentials, retry partition and region with an [`in_region`] override.
 #[derive(Clone)]
 pub struct AwsSession {
     base: SdkConfig,
+    credentials: SharedCredentialsProvider,
     retry_partition: RetryPartition,
-    clients: Arc<RegionalClients>,
-}
-
-#[derive(Default)]
-struct RegionalClients {
-    cloudtrail: OnceLock<aws_sdk_cloudtrail::Client>,
-    securityhub: OnceLock<aws_sdk_securityhub::Client>,
-    config: OnceLock<aws_sdk_config::Client>,
-    cloudwatch: OnceLock<aws_sdk_cloudwatch::Client>,
-    s3: OnceLock<aws_sdk_s3::Client>,
+    shared: Arc<SharedClients>,
 }
 
 /// Builds a service client from `config` with the session's retry partition.
@@ -117,16 +155,24 @@ macro_rules! client {
 }
 
 impl AwsSession {
-    fn new(base: SdkConfig) -> Self {
+    fn new(
+        base: SdkConfig,
+        credentials: SharedCredentialsProvider,
+        shared: Arc<SharedClients>,
+    ) -> Self {
         let name = format!("diagnosis-{}", uuid::Uuid::now_v7().simple());
         Self {
-            base,
+            base: base
+                .to_builder()
+                .credentials_provider(credentials.clone())
+                .build(),
+            credentials,
             // `custom` with its own bucket: a plain named partition would be kept in a
             // process-wide map forever, one entry per diagnosis.
             retry_partition: RetryPartition::custom(name)
                 .token_bucket(TokenBucket::default())
                 .build(),
-            clients: Arc::default(),
+            shared,
         }
     }
 
@@ -147,90 +193,94 @@ impl AwsSession {
         client!(self, &self.config_for(region), aws_sdk_iam)
     }
 
-    /// The session's CloudTrail client; every call needs [`in_region::cloudtrail`].
+    /// The CloudTrail client; every call needs [`in_region::cloudtrail`].
     pub fn cloudtrail(&self) -> &aws_sdk_cloudtrail::Client {
-        self.clients
-            .cloudtrail
-            .get_or_init(|| client!(self, &self.base, aws_sdk_cloudtrail))
+        &self.shared.cloudtrail
     }
 
-    /// The session's Security Hub client; every call needs [`in_region::securityhub`].
+    /// The Security Hub client; every call needs [`in_region::securityhub`].
     pub fn securityhub(&self) -> &aws_sdk_securityhub::Client {
-        self.clients
-            .securityhub
-            .get_or_init(|| client!(self, &self.base, aws_sdk_securityhub))
+        &self.shared.securityhub
     }
 
-    /// The session's S3 client; every call needs [`in_region::s3`]. With an endpoint override (an
-    /// emulator), the bucket goes in the path, since no emulator serves bucket host names.
+    /// The S3 client; every call needs [`in_region::s3`].
     pub fn s3(&self) -> &aws_sdk_s3::Client {
-        self.clients.s3.get_or_init(|| {
-            aws_sdk_s3::Client::from_conf(
-                aws_sdk_s3::config::Builder::from(&self.base)
-                    .retry_partition(self.retry_partition.clone())
-                    .force_path_style(self.base.endpoint_url().is_some())
-                    .build(),
-            )
-        })
+        &self.shared.s3
     }
 
-    /// The session's CloudWatch client; every call needs [`in_region::cloudwatch`].
+    /// The CloudWatch client; every call needs [`in_region::cloudwatch`].
     pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {
-        self.clients
-            .cloudwatch
-            .get_or_init(|| client!(self, &self.base, aws_sdk_cloudwatch))
+        &self.shared.cloudwatch
     }
 
-    /// The session's AWS Config client; every call needs [`in_region::config`].
+    /// The AWS Config client; every call needs [`in_region::config`].
     pub fn config(&self) -> &aws_sdk_config::Client {
-        self.clients
-            .config
-            .get_or_init(|| client!(self, &self.base, aws_sdk_config))
+        &self.shared.config
     }
 
     /// A session signing with other credentials (a role session), sharing everything else.
     pub fn with_credentials(&self, credentials: Credentials) -> AwsSession {
+        let credentials = SharedCredentialsProvider::new(credentials);
         AwsSession {
             base: self
                 .base
                 .to_builder()
-                .credentials_provider(SharedCredentialsProvider::new(credentials))
+                .credentials_provider(credentials.clone())
                 .build(),
+            credentials,
             retry_partition: self.retry_partition.clone(),
-            clients: Arc::default(),
+            shared: self.shared.clone(),
         }
     }
 }
 
-/// Per-call overrides that send one call of a session's regional client to a region:
-/// `client.describe_hub().customize().config_override(in_region::securityhub(region))`.
+/// Per-call overrides that make one call of a shared regional client the session's, in a
+/// region: `client.describe_hub().customize().config_override(in_region::securityhub(session,
+/// region))`. Static credentials need no identity cache, and one kept per session in a shared
+/// client would grow with every diagnosis.
 pub mod in_region {
     use aws_config::Region as SdkRegion;
+    use aws_smithy_runtime::client::identity::IdentityCache;
 
+    use super::AwsSession;
     use crate::domain::Region;
 
-    /// For a CloudTrail call.
-    pub fn cloudtrail(region: Region) -> aws_sdk_cloudtrail::config::Builder {
-        aws_sdk_cloudtrail::config::Builder::default().region(SdkRegion::new(region.name()))
+    macro_rules! override_for {
+        ($(#[$doc:meta])* $name:ident, $service:ident) => {
+            $(#[$doc])*
+            pub fn $name(session: &AwsSession, region: Region) -> $service::config::Builder {
+                $service::config::Builder::default()
+                    .region(SdkRegion::new(region.name()))
+                    .credentials_provider(session.credentials.clone())
+                    .identity_cache(IdentityCache::no_cache())
+                    .retry_partition(session.retry_partition.clone())
+            }
+        };
     }
 
-    /// For a Security Hub call.
-    pub fn securityhub(region: Region) -> aws_sdk_securityhub::config::Builder {
-        aws_sdk_securityhub::config::Builder::default().region(SdkRegion::new(region.name()))
-    }
-
-    /// For an S3 call (a bucket's calls go to the bucket's region).
-    pub fn s3(region: Region) -> aws_sdk_s3::config::Builder {
-        aws_sdk_s3::config::Builder::default().region(SdkRegion::new(region.name()))
-    }
-
-    /// For a CloudWatch call.
-    pub fn cloudwatch(region: Region) -> aws_sdk_cloudwatch::config::Builder {
-        aws_sdk_cloudwatch::config::Builder::default().region(SdkRegion::new(region.name()))
-    }
-
-    /// For an AWS Config call.
-    pub fn config(region: Region) -> aws_sdk_config::config::Builder {
-        aws_sdk_config::config::Builder::default().region(SdkRegion::new(region.name()))
-    }
+    override_for!(
+        /// For a CloudTrail call.
+        cloudtrail,
+        aws_sdk_cloudtrail
+    );
+    override_for!(
+        /// For a Security Hub call.
+        securityhub,
+        aws_sdk_securityhub
+    );
+    override_for!(
+        /// For an S3 call (a bucket's calls go to the bucket's region).
+        s3,
+        aws_sdk_s3
+    );
+    override_for!(
+        /// For a CloudWatch call.
+        cloudwatch,
+        aws_sdk_cloudwatch
+    );
+    override_for!(
+        /// For an AWS Config call.
+        config,
+        aws_sdk_config
+    );
 }

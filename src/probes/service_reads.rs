@@ -39,7 +39,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
                 .list_buckets()
                 .max_buckets(1)
                 .customize()
-                .config_override(in_region::s3(home))
+                .config_override(in_region::s3(ctx.session, home))
                 .send()
         })
         .await
@@ -64,7 +64,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
             .get_bucket_location()
             .bucket(bucket)
             .customize()
-            .config_override(in_region::s3(home))
+            .config_override(in_region::s3(ctx.session, home))
             .send()
     });
     let acl = ctx.aws(region, "s3", "GetBucketAcl", || {
@@ -72,7 +72,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
             .get_bucket_acl()
             .bucket(bucket)
             .customize()
-            .config_override(in_region::s3(region))
+            .config_override(in_region::s3(ctx.session, region))
             .send()
     });
     let _ = tokio::join!(location, acl);
@@ -87,7 +87,7 @@ async fn alarms(ctx: &ProbeContext<'_>, region: Region) {
                 .describe_alarms()
                 .max_records(1)
                 .customize()
-                .config_override(in_region::cloudwatch(region))
+                .config_override(in_region::cloudwatch(ctx.session, region))
                 .send()
         })
         .await;

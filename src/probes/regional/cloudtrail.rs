@@ -313,7 +313,7 @@ async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<T
         .aws(region, "cloudtrail", "DescribeTrails", || {
             request
                 .customize()
-                .config_override(in_region::cloudtrail(region))
+                .config_override(in_region::cloudtrail(ctx.session, region))
                 .send()
         })
         .await?;
@@ -348,7 +348,7 @@ async fn trail_status(
                 .get_trail_status()
                 .name(name.clone())
                 .customize()
-                .config_override(in_region::cloudtrail(region))
+                .config_override(in_region::cloudtrail(ctx.session, region))
                 .send()
         }),
         ctx.aws(region, "cloudtrail", "GetEventSelectors", || {
@@ -356,7 +356,7 @@ async fn trail_status(
                 .get_event_selectors()
                 .trail_name(name.clone())
                 .customize()
-                .config_override(in_region::cloudtrail(region))
+                .config_override(in_region::cloudtrail(ctx.session, region))
                 .send()
         }),
     );
@@ -404,7 +404,7 @@ async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, A
         .aws(region, "cloudtrail", "LookupEvents", || {
             request
                 .customize()
-                .config_override(in_region::cloudtrail(region))
+                .config_override(in_region::cloudtrail(ctx.session, region))
                 .send()
         })
         .await?;

@@ -49,14 +49,14 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> ConfigProbe {
             client
                 .describe_configuration_recorders()
                 .customize()
-                .config_override(in_region::config(region))
+                .config_override(in_region::config(ctx.session, region))
                 .send()
         }),
         ctx.aws(region, "config", "DescribeDeliveryChannelStatus", || {
             client
                 .describe_delivery_channel_status()
                 .customize()
-                .config_override(in_region::config(region))
+                .config_override(in_region::config(ctx.session, region))
                 .send()
         }),
     );
@@ -172,7 +172,7 @@ async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcom
                 client
                     .describe_configuration_recorder_status()
                     .customize()
-                    .config_override(in_region::config(region))
+                    .config_override(in_region::config(ctx.session, region))
                     .send()
             },
         )

@@ -27,7 +27,7 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
             client
                 .describe_hub()
                 .customize()
-                .config_override(in_region::securityhub(region))
+                .config_override(in_region::securityhub(ctx.session, region))
                 .send()
         })
         .await;
@@ -157,7 +157,7 @@ async fn enabled_standards(
             client
                 .get_enabled_standards()
                 .customize()
-                .config_override(in_region::securityhub(region))
+                .config_override(in_region::securityhub(ctx.session, region))
                 .send()
         })
         .await?;
@@ -191,7 +191,7 @@ async fn any_finding(
                 .get_findings()
                 .max_results(1)
                 .customize()
-                .config_override(in_region::securityhub(region))
+                .config_override(in_region::securityhub(ctx.session, region))
                 .send()
         })
         .await?;
@@ -208,7 +208,7 @@ async fn administrator(
             client
                 .get_administrator_account()
                 .customize()
-                .config_override(in_region::securityhub(region))
+                .config_override(in_region::securityhub(ctx.session, region))
                 .send()
         })
         .await?;
@@ -237,7 +237,7 @@ async fn member_count(
                     .only_associated(true)
                     .set_next_token(token)
                     .customize()
-                    .config_override(in_region::securityhub(region))
+                    .config_override(in_region::securityhub(ctx.session, region))
                     .send()
             })
             .await?;
