@@ -248,11 +248,12 @@ fn summary(
             let verdict = if denied == 0 && unknown.is_empty() && visible == total {
                 format!("All {total} required actions are allowed ({how}).")
             } else if denied == 0 && unknown.is_empty() {
-                // The identity's policies allow them; organization policies were seen for only
-                // some, so "all allowed" would claim more than the evidence shows.
+                // Organization policies were seen for only some, so a plain "all allowed"
+                // would claim more than the evidence shows.
                 format!(
-                    "The identity's policies allow all {total} required actions ({how}); \
-                     organization policies (SCPs, RCPs) were seen for {visible} of them."
+                    "All {total} required actions are allowed as far as {how} shows; \
+                     organization policies (SCPs, RCPs) were seen for {visible} of them \
+                     wherever they apply."
                 )
             } else if denied == 0 {
                 format!(
