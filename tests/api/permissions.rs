@@ -12,8 +12,8 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::helpers::app::{check, connection, finding, finding_codes, has_finding, verdict};
 use crate::helpers::fake_regions::{healthy_account, signed_for};
 use crate::helpers::iam_setup::{
-    FAKE_USER_ARN, Simulated, iam_access_denied, iam_error_body, required_actions, seed_policy,
-    seed_policy_denying, seed_policy_without, simulation_page,
+    FAKE_USER_ARN, Simulated, iam_error_body, required_actions, seed_policy, seed_policy_denying,
+    seed_policy_without, simulation_page,
 };
 use crate::helpers::{FakeAws, FakeIdentity, Moto, RequestBody, TestApp};
 
@@ -464,13 +464,7 @@ async fn a_simulated_scp_denial_is_reported_as_denied_by_scp_across_simulator_pa
 async fn a_denied_simulator_falls_back_to_evaluating_the_users_own_policies() {
     let fake = FakeAws::start().await;
     healthy_account(&fake).await;
-    fake.on_iam(
-        "SimulatePrincipalPolicy",
-        None,
-        403,
-        iam_access_denied("SimulatePrincipalPolicy"),
-    )
-    .await;
+    fake.simulator_denied().await;
     fake.user_with_inline_policy(&seed_policy_without("s3:PutBucketAcl"))
         .await;
 

@@ -69,7 +69,7 @@ use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::fake_regions::{
     CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
 };
-use crate::helpers::iam_setup::{iam_access_denied, seed_policy};
+use crate::helpers::iam_setup::seed_policy;
 use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
 
 #[derive(Debug, Deserialize)]
@@ -433,13 +433,7 @@ async fn run(file: &Path) -> Result<(), String> {
         Base::Identity => fake.identifies(FakeIdentity::user()).await,
     }
     if let Some(Simulator::Denied) = scenario.iam.simulator {
-        fake.on_iam(
-            "SimulatePrincipalPolicy",
-            None,
-            403,
-            iam_access_denied("SimulatePrincipalPolicy"),
-        )
-        .await;
+        fake.simulator_denied().await;
     }
     if let Some(policy) = &scenario.iam.inline_policy {
         let policy = match policy.as_str() {

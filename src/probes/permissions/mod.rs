@@ -37,7 +37,7 @@ use super::report::Report;
 use crate::aws::AwsError;
 use crate::domain::{CheckId, Connection, Region, VerdictMethod};
 use crate::policy::Context;
-use crate::requirements::Requirements;
+use crate::requirements::{RequiredAction, Requirements};
 
 /// What the probe gathered from AWS before concluding.
 pub struct PermissionEvidence {
@@ -46,7 +46,9 @@ pub struct PermissionEvidence {
     basis: Basis,
     /// Managed policies attached to the principal (or a user's groups), when they were listed.
     attached: Option<BTreeSet<String>>,
-    /// The actions decided, on the resources they were decided for.
+    /// The actions the requested connections need.
+    required: Vec<RequiredAction>,
+    /// The same actions, on the resources they were decided for.
     targets: Vec<Target>,
 }
 
@@ -65,6 +67,7 @@ pub async fn collect(ctx: &ProbeContext<'_>) -> PermissionEvidence {
         principal,
         basis,
         attached,
+        required,
         targets,
     }
 }
@@ -78,13 +81,13 @@ pub fn conclude(
     ctx: &ProbeContext<'_>,
 ) -> Report {
     let requirements = Requirements::builtin();
-    let required = requirements.required_actions(&ctx.request.connections);
+    let required = &evidence.required;
     let scope = Scope {
         observations,
         regions: usable_regions,
         simulated_in: home_region(ctx),
     };
-    let judgements = verdicts::judge(&required, &evidence.basis, &scope);
+    let judgements = verdicts::judge(required, &evidence.basis, &scope);
     let missing_managed = match &evidence.attached {
         Some(attached)
             if ctx
@@ -122,7 +125,7 @@ pub fn conclude(
         .map(|judgement| judgement.verdict)
         .collect();
     report.remediation_policy =
-        remediation::policy(&required, &evidence.targets, &report.permissions);
+        remediation::policy(required, &evidence.targets, &report.permissions);
     report
 }
 

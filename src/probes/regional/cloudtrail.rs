@@ -237,37 +237,27 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
             ),
         ));
     }
-    for trail in trails.iter() {
-        if let Ok(Logging {
-            logging: true,
-            delivery_error: Some(error),
-            ..
-        }) = &trail.status
-        {
+    // A logging trail can still fail its purpose: it cannot deliver, or records no management
+    // events (selectors that could not be read say nothing).
+    for trail in trails {
+        let Ok(status @ Logging { logging: true, .. }) = &trail.status else {
+            continue;
+        };
+        let name = trail.trail.name().unwrap_or_default();
+        if let Some(error) = &status.delivery_error {
             findings.push(finding(
                 Code::CloudtrailDeliveryError,
                 CheckId::Cloudtrail,
-                format!(
-                    "Trail {} cannot deliver its log files: {error}",
-                    trail.trail.name().unwrap_or_default()
-                ),
+                format!("Trail {name} cannot deliver its log files: {error}"),
             ));
         }
-    }
-    for trail in trails {
-        if let Ok(Logging {
-            logging: true,
-            management_events: Some(false),
-            ..
-        }) = &trail.status
-        {
+        if status.management_events == Some(false) {
             findings.push(finding(
                 Code::CloudtrailNoManagementEvents,
                 CheckId::Cloudtrail,
                 format!(
-                    "Trail {} logs, but its event selectors record data events only: the \
-                     management events the portal reads are not recorded.",
-                    trail.trail.name().unwrap_or_default()
+                    "Trail {name} logs, but its event selectors record data events only: the \
+                     management events the portal reads are not recorded."
                 ),
             ));
         }

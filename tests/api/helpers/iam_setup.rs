@@ -237,6 +237,17 @@ impl FakeAws {
         .await;
     }
 
+    /// IAM's simulator refuses the key, as with the guide's policy (it does not grant it).
+    pub async fn simulator_denied(&self) {
+        self.on_iam(
+            "SimulatePrincipalPolicy",
+            None,
+            403,
+            iam_access_denied("SimulatePrincipalPolicy"),
+        )
+        .await;
+    }
+
     /// Scripts a well-configured IAM, yielding to any other IAM answer a test mounts: the
     /// simulator allows every action both connections require, and the user has both managed
     /// policies of security configuration attached. For fakes whose tests are about other checks.
