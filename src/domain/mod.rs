@@ -18,7 +18,7 @@ pub use connection::Connection;
 pub use diagnosis::*;
 pub use health::connection_report;
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
-pub use region::{Partition, Region};
+pub use region::{PARTITIONS, Partition, Region};
 pub use request::{
     AssumeRole, AssumeRoleBody, CredentialsBody, DiagnosisRequest, DiagnosisRequestBody, FieldError,
 };
