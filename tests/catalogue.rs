@@ -52,6 +52,9 @@ const SECOND_WAVE_CODES: &[&str] = &[
     "CLOUDTRAIL_NO_MANAGEMENT_EVENTS",
     "REGION_RESTRICTED_BY_SCP",
     "PERMISSION_CONDITIONAL",
+    "CREDENTIALS_WRONG_PARTITION",
+    "SESSION_TOKEN_REGION_UNSUPPORTED",
+    "REGION_DISCOVERY_UNAVAILABLE",
 ];
 
 const EXTRA_CODES: &[&str] = &[
@@ -238,11 +241,20 @@ fn aws_error_codes_map_to_entries() {
     // The invalid key first: where identity fails, that is what the code means.
     assert_eq!(
         c.by_aws_error_code("InvalidClientTokenId"),
-        vec![Code::CredentialsInvalidKeyId, Code::CredentialsPropagating]
+        vec![
+            Code::CredentialsInvalidKeyId,
+            Code::CredentialsPropagating,
+            Code::CredentialsWrongPartition,
+            Code::SessionTokenRegionUnsupported
+        ]
     );
     assert_eq!(
         c.by_aws_error_code("UnrecognizedClientException"),
-        vec![Code::CredentialsInvalidKeyId, Code::CredentialsPropagating]
+        vec![
+            Code::CredentialsInvalidKeyId,
+            Code::CredentialsPropagating,
+            Code::SessionTokenRegionUnsupported
+        ]
     );
     assert_eq!(
         c.by_aws_error_code("SignatureDoesNotMatch"),

@@ -188,6 +188,11 @@ impl AwsSession {
         client!(self, &self.config_for(region), aws_sdk_sts)
     }
 
+    /// An AWS Account Management client (global per partition: pass the partition's home region).
+    pub fn account(&self, region: Region) -> aws_sdk_account::Client {
+        client!(self, &self.config_for(region), aws_sdk_account)
+    }
+
     /// An IAM client (IAM is global: pass the partition's home region).
     pub fn iam(&self, region: Region) -> aws_sdk_iam::Client {
         client!(self, &self.config_for(region), aws_sdk_iam)

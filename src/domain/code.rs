@@ -45,6 +45,10 @@ codes! {
     /// A key or policy that AWS has not propagated everywhere yet: a region enabled by default
     /// rejects a key that STS accepted.
     CredentialsPropagating => "CREDENTIALS_PROPAGATING",
+    /// The key belongs to another partition (GovCloud, China, commercial) than the regions asked for.
+    CredentialsWrongPartition => "CREDENTIALS_WRONG_PARTITION",
+    /// A session token from the global STS endpoint (version 1) used in an opt-in region.
+    SessionTokenRegionUnsupported => "SESSION_TOKEN_REGION_UNSUPPORTED",
     /// The connector uses the account's root user keys.
     RootCredentialsUsed => "ROOT_CREDENTIALS_USED",
     /// The caller's clock is too far from AWS time.
@@ -106,6 +110,9 @@ codes! {
     ConfigDeliveryFailing => "CONFIG_DELIVERY_FAILING",
     /// A Region is not enabled for the account (opt-in Region).
     RegionDisabled => "REGION_DISABLED",
+    /// The account's enabled regions could not be read; the partition's default regions were
+    /// checked.
+    RegionDiscoveryUnavailable => "REGION_DISCOVERY_UNAVAILABLE",
     /// An organization policy denies regions the caller did not name (a region guardrail).
     RegionRestrictedByScp => "REGION_RESTRICTED_BY_SCP",
     /// AWS throttled the calls.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Code, Connection, PolicyDocument, Severity};
+use super::{Code, Connection, Partition, PolicyDocument, Severity};
 
 /// Health of a connection or of the whole diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -118,6 +118,21 @@ pub struct IdentityInfo {
     pub arn: String,
     /// The kind of principal.
     pub principal_type: PrincipalType,
+    /// The partition whose STS accepted the key: the whole diagnosis runs there.
+    pub partition: Partition,
+}
+
+/// Where the checked regions came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionsSource {
+    /// The caller named them.
+    Request,
+    /// The account's enabled regions, read from AWS.
+    Discovered,
+    /// The partition's default regions, because discovery was not possible
+    /// (`REGION_DISCOVERY_UNAVAILABLE` says why).
+    Default,
 }
 
 /// Health of one requested connection.
@@ -386,6 +401,9 @@ pub struct Diagnosis {
     pub identity: Option<IdentityInfo>,
     /// The regions the regional checks covered.
     pub regions_checked: Vec<String>,
+    /// Where `regions_checked` came from; null when identity failed and no region was checked.
+    #[schema(required = true)]
+    pub regions_source: Option<RegionsSource>,
     /// Health per requested connection.
     #[schema(value_type = ConnectionReports)]
     pub connections: BTreeMap<Connection, ConnectionReport>,
@@ -420,6 +438,8 @@ pub struct Examination {
     pub identity: Option<IdentityInfo>,
     /// The regions the regional checks covered.
     pub regions_checked: Vec<String>,
+    /// Where `regions_checked` came from; null when identity failed and no region was checked.
+    pub regions_source: Option<RegionsSource>,
     /// Health per requested connection.
     pub connections: BTreeMap<Connection, ConnectionReport>,
     /// Every check, in order.
@@ -454,6 +474,7 @@ impl Diagnosis {
             duration_ms,
             identity,
             regions_checked,
+            regions_source,
             connections,
             checks,
             permissions,
@@ -471,6 +492,7 @@ impl Diagnosis {
             expires_at,
             identity,
             regions_checked,
+            regions_source,
             connections,
             checks,
             permissions,

@@ -67,7 +67,8 @@ pub struct DiagnosisRequestBody {
     /// Optional role to assume first.
     #[serde(default)]
     pub assume_role: Option<AssumeRoleBody>,
-    /// Regions to check; default the partition's default regions.
+    /// Regions to check, all of one partition; default: the account's enabled regions (read
+    /// from AWS), else the default regions of the key's partition.
     #[serde(default)]
     #[schema(example = json!(["us-east-1", "eu-west-1"]), min_items = 1, max_items = 64)]
     pub regions: Option<Vec<String>>,
@@ -115,9 +116,10 @@ pub struct DiagnosisRequest {
     pub credentials: AwsCredentials,
     /// Role to assume first.
     pub assume_role: Option<AssumeRole>,
-    /// Regions the caller named; `None` means the partition's defaults.
+    /// Regions the caller named; `None`: the account's enabled regions, found by the diagnosis.
     pub named_regions: Option<Vec<Region>>,
-    /// The partition of the named regions (commercial AWS by default).
+    /// The partition of the named regions, whose STS is asked first (commercial AWS when none
+    /// are named). The key's own partition is found by the diagnosis (`identity.partition`).
     pub partition: Partition,
     /// Bypass the cache.
     pub refresh: bool,
@@ -135,13 +137,6 @@ impl DiagnosisRequest {
             values.push(external_id.expose());
         }
         values
-    }
-
-    /// The regions to check: the named ones, else the partition's defaults.
-    pub fn regions(&self) -> Vec<Region> {
-        self.named_regions
-            .clone()
-            .unwrap_or_else(|| self.partition.default_regions())
     }
 }
 

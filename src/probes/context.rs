@@ -8,6 +8,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::limits::CallLimits;
 use super::observation::CallLog;
+use super::region_plan::RegionPlan;
 use crate::aws::{AwsError, AwsSession};
 use crate::domain::{DiagnosisRequest, IdentityInfo, Region};
 use crate::metrics::Metrics;
@@ -32,6 +33,8 @@ pub struct ProbeContext<'a> {
     pub metrics: &'a Metrics,
     /// Where every call's outcome is recorded for the permission verdicts.
     pub calls: &'a CallLog,
+    /// The regions of the diagnosis (empty while they are being decided).
+    pub regions: &'a RegionPlan,
 }
 
 impl ProbeContext<'_> {

@@ -22,6 +22,7 @@ pub async fn caller_identity(
         account_id: output.account.unwrap_or_default(),
         principal_type: principal_type(&arn),
         arn,
+        partition: sts_region.partition(),
     })
 }
 

@@ -81,7 +81,7 @@ impl CallLog {
 /// Whether AWS authorizes `service`'s calls once for the account rather than per region
 /// (IAM is global; S3's bucket listing is, and a bucket's own reads go where the bucket is).
 pub fn is_global(service: &str) -> bool {
-    matches!(service, "iam" | "s3" | "sts" | "organizations")
+    matches!(service, "account" | "iam" | "s3" | "sts" | "organizations")
 }
 
 impl Observation {

@@ -11,12 +11,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures::future::join_all;
 
 use super::context::{ProbeContext, within};
 use super::executor::Executor;
 use super::explain::{FindingExt, finding};
 use super::limits::{CallLimits, GlobalCallLimit};
 use super::observation::CallLog;
+use super::region_plan::RegionPlan;
+use super::regions;
 use super::report::{NOT_NEEDED, Report, elapsed_ms};
 use super::settings::ProbeSettings;
 use super::{identity, permissions, regional, service_reads};
@@ -24,7 +27,7 @@ use crate::aws::{AwsClientFactory, AwsError, AwsSession};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
     CheckId, CheckStatus, Code, Connection, DiagnosisRequest, Examination, Finding, HealthStatus,
-    IdentityInfo, PrincipalType, Region, connection_report,
+    IdentityInfo, PARTITIONS, Partition, PrincipalType, Region, RegionsSource, connection_report,
 };
 use crate::metrics::Metrics;
 
@@ -53,6 +56,26 @@ pub struct ProbeEngine {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("the diagnosis task failed: {0}")]
 pub struct EngineFailed(pub String);
+
+/// STS's error code for a key it does not know: also what another partition's key gets.
+const KEY_UNKNOWN: &str = "InvalidClientTokenId";
+
+/// What the STS endpoints of the partitions said of the key.
+enum KeyIdentity {
+    /// The partition asked first, or (no region named) the one that knows the key.
+    Accepted(IdentityInfo),
+    /// Regions of `asked` were named, and only another partition's STS knows the key.
+    OtherPartition {
+        identity: IdentityInfo,
+        asked: Partition,
+        refusal: AwsError,
+    },
+    /// STS refused the key (an unknown key: in every partition, which `note` says).
+    Refused {
+        error: AwsError,
+        note: Option<&'static str>,
+    },
+}
 
 /// The identity phase's result: the session to probe with and who it is.
 struct Authenticated {
@@ -101,78 +124,113 @@ impl ProbeEngine {
         let checked_at = Utc::now();
         let deadline = tokio::time::Instant::now() + self.deadline;
         let mut report = Report::default();
-        let mut identity = None;
-        if let Some(authenticated) = self.authenticate(request, deadline, &mut report).await {
-            let role_secrets: Vec<&str> = authenticated
-                .role_secrets
-                .iter()
-                .map(String::as_str)
-                .collect();
-            let mut secrets = request.secret_values();
-            secrets.extend(role_secrets);
-            let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
-            let calls = CallLog::default();
-            let context = ProbeContext {
-                session: &authenticated.session,
-                identity: &authenticated.identity,
-                request,
-                secrets: &secrets,
-                assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
-                deadline,
-                limits: &limits,
-                metrics: &self.metrics,
-                calls: &calls,
-            };
-            let (evidence, regional, ()) = tokio::join!(
-                permissions::collect(&context),
-                regional::probe(&context),
-                service_reads::observe(&context),
-            );
-            report.merge(permissions::conclude(
-                evidence,
-                &calls.take(),
-                &regional.usable_regions,
-                &context,
-            ));
-            report.merge(regional.report);
-            identity = Some(authenticated.identity);
-        }
-        self.assemble(request, report, identity, checked_at, started)
+        let mut regions_source = None;
+        let identity = match self.authenticate(request, deadline, &mut report).await {
+            Ok(authenticated) => {
+                regions_source = self
+                    .probe(request, &authenticated, deadline, &mut report)
+                    .await;
+                Some(authenticated.identity)
+            }
+            Err(identity) => identity,
+        };
+        self.assemble(
+            request,
+            report,
+            identity,
+            regions_source,
+            checked_at,
+            started,
+        )
     }
 
-    /// Verifies the credentials and assumes the role, if any; `None` when the rest cannot run.
+    /// Every probe after identity, in the regions of the plan; returns where they came from.
+    async fn probe(
+        &self,
+        request: &DiagnosisRequest,
+        authenticated: &Authenticated,
+        deadline: tokio::time::Instant,
+        report: &mut Report,
+    ) -> Option<RegionsSource> {
+        let role_secrets: Vec<&str> = authenticated
+            .role_secrets
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let mut secrets = request.secret_values();
+        secrets.extend(role_secrets);
+        let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
+        let calls = CallLog::default();
+        let undecided = RegionPlan::default();
+        let deciding = ProbeContext {
+            session: &authenticated.session,
+            identity: &authenticated.identity,
+            request,
+            secrets: &secrets,
+            assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
+            deadline,
+            limits: &limits,
+            metrics: &self.metrics,
+            calls: &calls,
+            regions: &undecided,
+        };
+        let plan = regions::plan(&deciding).await;
+        let context = ProbeContext {
+            regions: &plan,
+            ..deciding
+        };
+        let (evidence, regional, ()) = tokio::join!(
+            permissions::collect(&context),
+            regional::probe(&context),
+            service_reads::observe(&context),
+        );
+        report.merge(permissions::conclude(
+            evidence,
+            &calls.take(),
+            &regional.usable_regions,
+            &context,
+        ));
+        report.merge(regional.report);
+        report.findings.extend(plan.findings);
+        plan.source
+    }
+
+    /// Verifies the credentials in the key's partition and assumes the role, if any. `Err`
+    /// when the rest cannot run, with the identity when STS knew the key all the same (a key of
+    /// another partition than the regions named).
     async fn authenticate(
         &self,
         request: &DiagnosisRequest,
         deadline: tokio::time::Instant,
         report: &mut Report,
-    ) -> Option<Authenticated> {
+    ) -> Result<Authenticated, Option<IdentityInfo>> {
         let secrets = request.secret_values();
-        let sts_region = request.partition.sts_region();
         let session = self.factory.session(&request.credentials);
 
         let started = Instant::now();
-        let identity = within(
-            deadline,
-            "sts",
-            "GetCallerIdentity",
-            identity::caller_identity(&session, sts_region, &secrets),
-        )
-        .await;
-        self.count("GetCallerIdentity", sts_region, &identity, started);
-        let identity = match identity {
-            Ok(identity) => identity,
-            Err(error) => {
-                fail_check(report, CheckId::Identity, started, &error);
+        let identity = match self.identify(&session, request, deadline, &secrets).await {
+            KeyIdentity::Accepted(identity) => identity,
+            KeyIdentity::OtherPartition {
+                identity,
+                asked,
+                refusal,
+            } => {
+                wrong_partition(report, started, &identity, asked, request, &refusal);
+                skip_after_failure(report, request, "the key belongs to another partition");
+                return Err(Some(identity));
+            }
+            KeyIdentity::Refused { error, note } => {
+                fail_check(report, CheckId::Identity, started, &error, note);
                 skip_after_failure(report, request, "the credentials could not be verified");
-                return None;
+                return Err(None);
             }
         };
         record_identity(report, &identity, started);
+        let sts_region = identity.partition.sts_region();
 
         let Some(role) = &request.assume_role else {
             report.skip(CheckId::AssumeRole, "No role to assume was requested.");
-            return Some(Authenticated {
+            return Ok(Authenticated {
                 session,
                 identity,
                 role_secrets: Vec::new(),
@@ -192,7 +250,7 @@ impl ProbeEngine {
             Err(error) => {
                 assume_role_failed(report, started, &error, &role.role_arn);
                 skip_after_failure(report, request, "the role could not be assumed");
-                return None;
+                return Err(Some(identity));
             }
         };
         let role_secrets = vec![
@@ -225,18 +283,79 @@ impl ProbeEngine {
                     started,
                     format!("Assumed {} as {}.", role.role_arn, role_identity.arn),
                 );
-                Some(Authenticated {
+                Ok(Authenticated {
                     session: role_session,
                     identity: role_identity,
                     role_secrets,
                 })
             }
             Err(error) => {
-                fail_check(report, CheckId::AssumeRole, started, &error);
+                fail_check(report, CheckId::AssumeRole, started, &error, None);
                 skip_after_failure(report, request, "the role session could not be verified");
-                None
+                Err(Some(identity))
             }
         }
+    }
+
+    /// Finds the key's partition. With regions named, their partition's STS is asked first;
+    /// else the commercial one. On `InvalidClientTokenId` the other partitions' STS endpoints
+    /// are asked at once: a key of another partition is told apart from a key that is invalid
+    /// everywhere.
+    async fn identify(
+        &self,
+        session: &AwsSession,
+        request: &DiagnosisRequest,
+        deadline: tokio::time::Instant,
+        secrets: &[&str],
+    ) -> KeyIdentity {
+        let named = request.named_regions.is_some();
+        let first = request.partition;
+        let refusal = match self
+            .caller_identity(session, first, deadline, secrets)
+            .await
+        {
+            Ok(identity) => return KeyIdentity::Accepted(identity),
+            Err(error) if error.code_is(&[KEY_UNKNOWN]) => error,
+            Err(error) => return KeyIdentity::Refused { error, note: None },
+        };
+        let others = PARTITIONS.into_iter().filter(|&p| p != first);
+        let answers = join_all(others.map(|p| self.caller_identity(session, p, deadline, secrets)));
+        match answers.await.into_iter().find_map(Result::ok) {
+            Some(identity) if named => KeyIdentity::OtherPartition {
+                identity,
+                asked: first,
+                refusal,
+            },
+            Some(identity) => KeyIdentity::Accepted(identity),
+            None => KeyIdentity::Refused {
+                error: refusal,
+                note: Some(
+                    "The STS endpoints of all three partitions (aws, aws-us-gov, aws-cn) \
+                     rejected the key.",
+                ),
+            },
+        }
+    }
+
+    /// `sts:GetCallerIdentity` at the STS endpoint of `partition`, counted.
+    async fn caller_identity(
+        &self,
+        session: &AwsSession,
+        partition: Partition,
+        deadline: tokio::time::Instant,
+        secrets: &[&str],
+    ) -> Result<IdentityInfo, AwsError> {
+        let region = partition.sts_region();
+        let started = Instant::now();
+        let answer = within(
+            deadline,
+            "sts",
+            "GetCallerIdentity",
+            identity::caller_identity(session, region, secrets),
+        )
+        .await;
+        self.count("GetCallerIdentity", region, &answer, started);
+        answer
     }
 
     /// Counts an STS call of the identity phase.
@@ -256,6 +375,7 @@ impl ProbeEngine {
         request: &DiagnosisRequest,
         mut report: Report,
         identity: Option<IdentityInfo>,
+        regions_source: Option<RegionsSource>,
         checked_at: chrono::DateTime<Utc>,
         started: Instant,
     ) -> Examination {
@@ -284,6 +404,7 @@ impl ProbeEngine {
             duration_ms: elapsed_ms(started),
             identity,
             regions_checked: report.regions_checked,
+            regions_source,
             connections,
             checks: report.checks,
             permissions: report.permissions,
@@ -355,17 +476,68 @@ fn record_identity(report: &mut Report, identity: &IdentityInfo, started: Instan
     }
 }
 
-fn fail_check(report: &mut Report, check: CheckId, started: Instant, error: &AwsError) {
+/// The regions named belong to `asked`, whose STS rejected the key; another partition's STS
+/// accepted it.
+fn wrong_partition(
+    report: &mut Report,
+    started: Instant,
+    identity: &IdentityInfo,
+    asked: Partition,
+    request: &DiagnosisRequest,
+    refusal: &AwsError,
+) {
+    let named: Vec<&str> = request
+        .named_regions
+        .iter()
+        .flatten()
+        .map(|r| r.name())
+        .collect();
+    let detail = format!(
+        "The key belongs to {}: that partition's STS ({}) accepted it as {}, while the STS of \
+         the regions asked for ({}, in {}) rejected it ({}). Check regions of {} or use a key of \
+         {}.",
+        identity.partition.title(),
+        identity.partition.sts_region().sts_host(),
+        identity.arn,
+        named.join(", "),
+        asked.title(),
+        refusal.code.as_deref().unwrap_or("InvalidClientTokenId"),
+        identity.partition.arn_name(),
+        asked.arn_name(),
+    );
+    report.check(
+        CheckId::Identity,
+        CheckStatus::Fail,
+        started,
+        detail.clone(),
+    );
+    report.finding(
+        finding(Code::CredentialsWrongPartition, CheckId::Identity, detail).with_aws_error(refusal),
+    );
+}
+
+/// A failed identity or role check, its finding from the catalogue's reading of `error`, with
+/// `note` added to what it says.
+fn fail_check(
+    report: &mut Report,
+    check: CheckId,
+    started: Instant,
+    error: &AwsError,
+    note: Option<&str>,
+) {
     let code = aws_mapping::code_for(error, Utc::now());
     let status = if code.is_incomplete() {
         CheckStatus::Error
     } else {
         CheckStatus::Fail
     };
-    let detail = match code {
+    let mut detail = match code {
         Code::ClockSkew => clock_skew_detail(error),
         _ => error.to_string(),
     };
+    if let Some(note) = note {
+        detail = format!("{detail} {note}");
+    }
     report.check(check, status, started, detail.clone());
     report.finding(finding(code, check, detail).with_aws_error(error));
 }
@@ -389,7 +561,7 @@ fn clock_skew_detail(error: &AwsError) -> String {
 
 fn assume_role_failed(report: &mut Report, started: Instant, error: &AwsError, role_arn: &str) {
     if !error.code_is(aws_mapping::ACCESS_DENIED) {
-        return fail_check(report, CheckId::AssumeRole, started, error);
+        return fail_check(report, CheckId::AssumeRole, started, error, None);
     }
     let detail = format!(
         "sts:AssumeRole into {role_arn} was denied: the role's trust policy does not trust this \

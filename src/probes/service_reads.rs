@@ -22,7 +22,7 @@ pub async fn observe(ctx: &ProbeContext<'_>) {
     // Both connections read buckets: the guide's policy and SecurityAudit grant them.
     let alarms = async {
         if auditing {
-            join_all(ctx.request.regions().into_iter().map(|r| alarms(ctx, r))).await;
+            join_all(ctx.regions.probed().into_iter().map(|r| alarms(ctx, r))).await;
         }
     };
     tokio::join!(buckets(ctx), alarms);
@@ -31,7 +31,7 @@ pub async fn observe(ctx: &ProbeContext<'_>) {
 /// Lists the buckets, then reads where the first is and, at once, its ACL in its region (which
 /// the listing names): one wave after the listing, not two.
 async fn buckets(ctx: &ProbeContext<'_>) {
-    let home = ctx.request.partition.sts_region();
+    let home = ctx.identity.partition.sts_region();
     let client = ctx.session.s3();
     let Ok(listed) = ctx
         .aws(home, "s3", "ListBuckets", || {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::PolicyDocument;
+use crate::domain::{Partition, PolicyDocument};
 
 /// What one connection needs; the per-connection body of `GET /v1/requirements`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -20,4 +20,18 @@ pub struct ConnectionRequirements {
     /// The IAM policy JSON to paste, when the guide gives one; `null` otherwise.
     #[schema(value_type = Option<PolicyDocument>, required = true)]
     pub policy_document: Option<serde_json::Value>,
+}
+
+impl ConnectionRequirements {
+    /// The managed policy ARNs in `partition` (`arn:aws-us-gov:iam::aws:policy/SecurityAudit`):
+    /// the requirements name the commercial ones, and every partition has its own copy.
+    pub fn managed_policies_in(&self, partition: Partition) -> Vec<String> {
+        self.managed_policies
+            .iter()
+            .map(|arn| match arn.strip_prefix("arn:aws:") {
+                Some(rest) => format!("arn:{}:{rest}", partition.arn_name()),
+                None => arn.clone(),
+            })
+            .collect()
+    }
 }

@@ -1,6 +1,8 @@
 //! The identity check against moto and the scripted fake.
 
-use connector_doctor::domain::{CheckId, CheckStatus, Code, HealthStatus, PrincipalType};
+use connector_doctor::domain::{
+    CheckId, CheckStatus, Code, Connection, HealthStatus, Partition, PrincipalType, RegionsSource,
+};
 
 use crate::helpers::app::{check, finding, finding_codes};
 use crate::helpers::fake_aws::{ROOT_ARN, sts_error_body};
@@ -23,9 +25,41 @@ async fn a_moto_users_keys_pass_identity_with_account_and_user_arn() {
     assert_eq!(identity.account_id, "123456789012");
     assert_eq!(identity.arn, "arn:aws:iam::123456789012:user/mdca");
     assert_eq!(identity.principal_type, PrincipalType::User);
+    assert_eq!(identity.partition, Partition::Aws);
+    assert_eq!(diagnosis.regions_source, Some(RegionsSource::Request));
     assert_eq!(diagnosis.connector_id.as_deref(), Some("contoso-prod"));
     assert!(!diagnosis.cached);
     assert!(diagnosis.id.starts_with("dgn_"), "{}", diagnosis.id);
+}
+
+#[tokio::test]
+async fn without_regions_moto_cannot_list_them_so_the_default_regions_are_checked_and_that_is_said()
+{
+    // moto 5.2.5 implements neither account:ListRegions nor account:GetRegionOptStatus.
+    let moto = Moto::start().await;
+    let key = moto.create_user_with_key("mdca").await;
+    let app = TestApp::with_aws(&moto.url).await;
+    let mut body = RequestBody::new()
+        .credentials(&key.id, &key.secret)
+        .connections(&[Connection::SecurityAuditing])
+        .build();
+    body.as_object_mut().expect("an object").remove("regions");
+
+    let diagnosis = app.diagnosis(&body).await;
+
+    assert_eq!(diagnosis.regions_source, Some(RegionsSource::Default));
+    assert_eq!(
+        diagnosis.regions_checked.len(),
+        Partition::Aws.default_regions().len()
+    );
+    let unavailable = finding(&diagnosis, Code::RegionDiscoveryUnavailable);
+    let aws_error = unavailable.aws_error.as_ref().expect("the AWS error");
+    assert_eq!(aws_error.service, "account");
+    assert!(
+        unavailable.detail.contains("account:ListRegions"),
+        "{}",
+        unavailable.detail
+    );
 }
 
 #[tokio::test]
@@ -94,8 +128,13 @@ async fn an_unknown_key_id_fails_identity_and_blocks_the_rest() {
     assert_eq!(aws_error.http_status, Some(403));
     assert_eq!(aws_error.operation, "GetCallerIdentity");
     assert!(!finding.resolution.is_empty());
-    // An unknown key is not retried: retrying cannot fix it.
-    assert_eq!(fake.calls_of("GetCallerIdentity").await, 1);
+    assert!(
+        finding.detail.contains("all three partitions"),
+        "{}",
+        finding.detail
+    );
+    // An unknown key is not retried (retrying cannot fix it): one call per partition's STS.
+    assert_eq!(fake.calls_of("GetCallerIdentity").await, 3);
 }
 
 #[tokio::test]

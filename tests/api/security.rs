@@ -167,9 +167,13 @@ async fn cold_diagnoses_beyond_the_cap_are_shed_while_hits_are_still_served() {
     // AWS holds every call until the test lets it go, so the two admitted diagnoses keep their
     // places for as long as the test needs, however slow the machine: no timing is involved.
     // Each diagnosis ends at its identity check (an unknown key), so one call each.
+    // A wrong secret: one STS call per diagnosis (an unknown key id would ask every partition).
     let aws = GatedAws::start(
         403,
-        sts_error_body("InvalidClientTokenId", "The security token is invalid."),
+        sts_error_body(
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ),
     )
     .await;
     let url = aws.url();

@@ -303,6 +303,27 @@ fn target(target: &str) -> Response<Full<Bytes>> {
     }
 }
 
+/// The commercial partition's regions enabled by default.
+const DEFAULT_REGIONS: [&str; 17] = [
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
 /// A REST call: Security Hub (restJson), S3 (restXml), CloudWatch (RPC v2 CBOR).
 fn rest(method: &Method, path: &str, query: &str) -> Response<Full<Bytes>> {
     match (method.as_str(), path) {
@@ -325,6 +346,17 @@ fn rest(method: &Method, path: &str, query: &str) -> Response<Full<Bytes>> {
              \"Resources\":[{\"Type\":\"AwsAccount\",\"Id\":\"AWS::::Account:123456789012\"}]}]}",
         ),
         ("GET", "/administrator") => json("{}"),
+        // AWS Account Management: the 17 default regions, no opt-in region enabled.
+        ("POST", "/listRegions") => json(&format!(
+            "{{\"Regions\":[{}]}}",
+            DEFAULT_REGIONS
+                .iter()
+                .map(|name| format!(
+                    "{{\"RegionName\":\"{name}\",\"RegionOptStatus\":\"ENABLED_BY_DEFAULT\"}}"
+                ))
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
         ("GET", "/members") => json("{\"Members\":[]}"),
         // S3, path-style: the bucket listing, and one bucket's location and ACL.
         ("GET", "/") => xml(

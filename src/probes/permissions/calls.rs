@@ -23,6 +23,6 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     // IAM is global: its calls go to the partition's home region.
-    ctx.aws(ctx.request.partition.sts_region(), "iam", operation, call)
+    ctx.aws(ctx.identity.partition.sts_region(), "iam", operation, call)
         .await
 }

@@ -158,6 +158,7 @@ mod tests {
             account_id: "123456789012".to_owned(),
             arn: "arn:aws:iam::123456789012:user/mdca".to_owned(),
             principal_type: PrincipalType::User,
+            partition: crate::domain::Partition::Aws,
         };
         (principal, identity)
     }

@@ -59,7 +59,7 @@ pub async fn collect(ctx: &ProbeContext<'_>) -> PermissionEvidence {
     let principal = Principal::of(ctx.identity, ctx.assumed_role_arn);
     let home = home_region(ctx);
     let required = Requirements::builtin().required_actions(&ctx.request.connections);
-    let targets = target::targets(&required, ctx.request.partition, home, ctx.identity);
+    let targets = target::targets(&required, ctx.identity.partition, home, ctx.identity);
     let context = local::context_for(&principal, ctx.identity, home, Utc::now());
     let (basis, attached) = gather(ctx, &principal, &targets, &context).await;
     PermissionEvidence {
@@ -95,10 +95,10 @@ pub fn conclude(
                 .connections
                 .contains(&Connection::SecurityConfiguration) =>
         {
-            let wanted = &requirements
+            let wanted = requirements
                 .for_connection(Connection::SecurityConfiguration)
-                .managed_policies;
-            managed::missing(wanted, attached)
+                .managed_policies_in(ctx.identity.partition);
+            managed::missing(&wanted, attached)
         }
         // Unknown attachments: nothing can be said.
         _ => Vec::new(),
@@ -132,7 +132,7 @@ pub fn conclude(
 /// IAM is global: its endpoint, and the region its simulation is told about, is the
 /// partition's home region.
 fn home_region(ctx: &ProbeContext<'_>) -> Region {
-    ctx.request.partition.sts_region()
+    ctx.identity.partition.sts_region()
 }
 
 /// Tries the simulator, then the policy reads; the basis of the verdicts and, when they were

@@ -77,7 +77,7 @@ fn role_of(identity: &IdentityInfo, assumed_role_arn: Option<&str>) -> Principal
         .strip_prefix("assumed-role/")
         .and_then(|rest| rest.split('/').next())
         .filter(|name| !name.is_empty());
-    let partition = identity.arn.split(':').nth(1).unwrap_or("aws");
+    let partition = identity.partition.arn_name();
     match name {
         Some(name) => Principal::Role {
             name: name.to_owned(),
@@ -111,6 +111,7 @@ mod tests {
             account_id: "123456789012".to_owned(),
             arn: arn.to_owned(),
             principal_type,
+            partition: crate::domain::Partition::Aws,
         }
     }
 

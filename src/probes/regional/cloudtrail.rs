@@ -80,7 +80,7 @@ pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutc
                 }
             }
             Err(error) => {
-                let failure = main_call_failed(CheckId::Cloudtrail, &error, region);
+                let failure = main_call_failed(ctx, CheckId::Cloudtrail, &error, region);
                 if failure.region_disabled {
                     outcome.disabled.push(region);
                 }

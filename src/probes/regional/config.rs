@@ -187,7 +187,7 @@ async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcom
     let statuses = match statuses {
         Ok(output) => output.configuration_recorders_status.unwrap_or_default(),
         Err(error) => {
-            let failure = main_call_failed(CheckId::Config, &error, region);
+            let failure = main_call_failed(ctx, CheckId::Config, &error, region);
             outcome.state = failure.state;
             outcome.findings.extend(failure.finding);
             return outcome;

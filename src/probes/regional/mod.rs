@@ -27,7 +27,8 @@ pub struct RegionalProbes {
 
 /// Probes every checked region for the requested connections.
 pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
-    let regions = ctx.request.regions();
+    let regions = ctx.regions.listed.clone();
+    let probed = ctx.regions.probed();
     let auditing = ctx
         .request
         .connections
@@ -39,18 +40,18 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
     let (trails, hubs, configs) = tokio::join!(
         async {
             match auditing {
-                true => Some(cloudtrail::probe(ctx, &regions).await),
+                true => Some(cloudtrail::probe(ctx, &probed).await),
                 false => None,
             }
         },
         join_all(
-            regions
+            probed
                 .iter()
                 .filter(|_| configuration)
                 .map(|&region| security_hub::probe(ctx, region))
         ),
         join_all(
-            regions
+            probed
                 .iter()
                 .filter(|_| configuration)
                 .map(|&region| config::probe(ctx, region))
@@ -62,7 +63,8 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         .map(|probe| (probe.outcome, probe.global))
         .unzip();
     let mut report = Report::default();
-    let mut disabled: Vec<Region> = Vec::new();
+    // Regions AWS lists as not enabled, then those whose calls said so.
+    let mut disabled: Vec<Region> = ctx.regions.not_enabled.keys().copied().collect();
     disabled.extend(
         hubs.iter()
             .filter(|o| o.state == SecurityHubState::RegionDisabled)
@@ -142,6 +144,11 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
         .filter(|region| !disabled.contains(region))
         .collect();
     scp_region_guardrails(&mut report, &usable_regions, named);
+    // Every service of a region rejects an unusable token alike: one finding says it.
+    let mut token_regions = std::collections::BTreeSet::new();
+    report.findings.retain(|f| {
+        f.code != Code::SessionTokenRegionUnsupported || token_regions.insert(f.region.clone())
+    });
     RegionalProbes {
         report,
         usable_regions,
@@ -357,11 +364,15 @@ fn regions_check(
         } else {
             Severity::Info
         };
+        let why = match ctx.regions.not_enabled.get(&region) {
+            Some(listed) => format!("{listed}; its endpoints were not called"),
+            None => "its endpoints rejected the key that STS accepted".to_owned(),
+        };
         report.finding(
             finding(
                 Code::RegionDisabled,
                 CheckId::Regions,
-                format!("{region} is not enabled for this account; it was not checked."),
+                format!("{region} is not enabled for this account ({why}); it was not checked."),
             )
             .in_region(region)
             .with_severity(severity),

@@ -10,6 +10,7 @@ use crate::domain::Code;
 use crate::domain::{
     CheckId, CloudTrailState, ConfigState, Finding, Region, SecurityHubState, Severity,
 };
+use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 
 /// One service in one region.
@@ -30,24 +31,52 @@ pub struct RegionOutcome<S> {
 enum Failure {
     /// The region is not enabled for the account (the credentials passed identity).
     RegionDisabled,
+    /// The region is enabled, and rejects the session token (a global STS version 1 token).
+    SessionTokenUnsupported,
     /// The credentials may not make the call.
     AccessDenied,
     /// Anything else: its catalogue code.
     Other(Code),
 }
 
+/// What is known of a region and the credentials when one of its calls fails.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Standing {
+    /// Whether AWS listed the region as enabled for the account; `None` when not read.
+    pub enabled: Option<bool>,
+    /// Whether the credentials carry a session token that another STS endpoint issued.
+    pub session_token: bool,
+}
+
+impl Standing {
+    /// What `ctx` knows of `region`.
+    pub fn of(ctx: &ProbeContext<'_>, region: Region) -> Self {
+        Self {
+            enabled: ctx.regions.is_enabled(region),
+            // A role session's token comes from this service's own call to a regional STS
+            // endpoint (version 2), valid everywhere: only the caller's own token can be old.
+            session_token: ctx.request.assume_role.is_none()
+                && ctx.request.credentials.session_token.is_some(),
+        }
+    }
+}
+
 /// Reads a failed call in `region`. Identity already passed, so an invalid-token answer is
-/// never bad credentials: in an opt-in region it means the region is not enabled; a region
-/// enabled by default cannot be disabled, so there the key (or a policy) has not yet
-/// propagated to it.
-fn classify(error: &AwsError, region: Region) -> Failure {
+/// never bad credentials: a region enabled by default cannot be disabled, so there the key (or a
+/// policy) has not yet propagated to it. In an opt-in region AWS lists as enabled, a session token
+/// is one the global STS endpoint issued (version 1, valid only in default regions), and a
+/// long-term key has not yet propagated; otherwise the opt-in region is not enabled.
+fn classify(error: &AwsError, region: Region, standing: Standing) -> Failure {
     if error.code_is(&["OptInRequired", "RegionDisabledException"]) {
         return Failure::RegionDisabled;
     }
     if error.code_is(&["InvalidClientTokenId", "UnrecognizedClientException"]) {
-        return match region.is_opt_in() {
-            true => Failure::RegionDisabled,
-            false => Failure::Other(Code::CredentialsPropagating),
+        return match (region.is_opt_in(), standing.enabled, standing.session_token) {
+            (false, _, _) | (true, Some(true), false) => {
+                Failure::Other(Code::CredentialsPropagating)
+            }
+            (true, Some(true), true) => Failure::SessionTokenUnsupported,
+            (true, _, _) => Failure::RegionDisabled,
         };
     }
     if error.code_is(aws_mapping::ACCESS_DENIED) {
@@ -83,14 +112,16 @@ pub struct MainCallFailure<S> {
 /// Reads the failure of the main call of `check`'s service in `region`: one reading for every
 /// regional probe.
 pub fn main_call_failed<S: RegionalState>(
+    ctx: &ProbeContext<'_>,
     check: CheckId,
     error: &AwsError,
     region: Region,
 ) -> MainCallFailure<S> {
-    let failure = classify(error, region);
+    let failure = classify(error, region, Standing::of(ctx, region));
     let region_disabled = matches!(failure, Failure::RegionDisabled);
     let (state, finding) = match failure {
         Failure::RegionDisabled => (S::REGION_DISABLED, None),
+        Failure::SessionTokenUnsupported => (S::ERROR, Some(token_unsupported(ctx, error, region))),
         Failure::AccessDenied => (S::ACCESS_DENIED, Some(denied(check, error, region))),
         Failure::Other(code) => match S::answered_by(code) {
             Some(state) => (state, None),
@@ -144,6 +175,33 @@ impl RegionalState for CloudTrailState {
     }
 }
 
+/// The region is enabled and rejected the session token: one finding per region (the regional
+/// probes keep the first), under the regions check.
+fn token_unsupported(ctx: &ProbeContext<'_>, error: &AwsError, region: Region) -> Finding {
+    let named = ctx
+        .request
+        .named_regions
+        .as_deref()
+        .is_some_and(|named| named.contains(&region));
+    let severity = match named {
+        true => Severity::Warning,
+        false => Severity::Info,
+    };
+    finding(
+        Code::SessionTokenRegionUnsupported,
+        CheckId::Regions,
+        format!(
+            "{region} is an opt-in region that AWS lists as enabled for this account, and it \
+             rejected the session token that STS accepted ({}): a token from the global STS \
+             endpoint (version 1) is valid only in regions enabled by default.",
+            error.code.as_deref().unwrap_or("invalid token")
+        ),
+    )
+    .in_region(region)
+    .with_severity(severity)
+    .with_aws_error(error)
+}
+
 /// A denied read-only call of `check`.
 pub fn denied(check: CheckId, error: &AwsError, region: Region) -> Finding {
     finding(
@@ -157,11 +215,14 @@ pub fn denied(check: CheckId, error: &AwsError, region: Region) -> Finding {
 
 /// A failed sub-call: its own finding, at most a warning, leaving the main state as it is.
 pub fn sub_call_failed(check: CheckId, error: &AwsError, region: Region) -> Finding {
-    let found = match classify(error, region) {
+    // The main call of the region passed: the token and the region are fine there.
+    let found = match classify(error, region, Standing::default()) {
         Failure::AccessDenied => denied(check, error, region),
-        Failure::RegionDisabled => finding(Code::RegionDisabled, check, error.to_string())
-            .in_region(region)
-            .with_aws_error(error),
+        Failure::RegionDisabled | Failure::SessionTokenUnsupported => {
+            finding(Code::RegionDisabled, check, error.to_string())
+                .in_region(region)
+                .with_aws_error(error)
+        }
         Failure::Other(code) => finding(code, check, error.to_string())
             .in_region(region)
             .with_aws_error(error),

@@ -32,7 +32,7 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Secu
         })
         .await;
     if let Err(error) = hub {
-        let failure = main_call_failed(CheckId::SecurityHub, &error, region);
+        let failure = main_call_failed(ctx, CheckId::SecurityHub, &error, region);
         outcome.state = failure.state;
         outcome.findings.extend(failure.finding);
         return outcome;

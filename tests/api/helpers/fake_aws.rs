@@ -41,7 +41,7 @@ pub const ROLE_SESSION_ARN: &str = "arn:aws:sts::123456789012:assumed-role/mdca/
 /// an identity.
 #[derive(Debug, Clone)]
 pub struct FakeIdentity {
-    arn: &'static str,
+    arn: String,
     delay: Duration,
     signed_by: Option<String>,
 }
@@ -50,7 +50,7 @@ impl FakeIdentity {
     /// IAM user `mdca` ([`USER_ARN`]), the identity most tests diagnose.
     pub fn user() -> Self {
         Self {
-            arn: USER_ARN,
+            arn: USER_ARN.to_owned(),
             delay: Duration::ZERO,
             signed_by: None,
         }
@@ -59,7 +59,7 @@ impl FakeIdentity {
     /// The account's root user ([`ROOT_ARN`]).
     pub fn root() -> Self {
         Self {
-            arn: ROOT_ARN,
+            arn: ROOT_ARN.to_owned(),
             ..Self::user()
         }
     }
@@ -67,8 +67,18 @@ impl FakeIdentity {
     /// The role session an AssumeRole of role `mdca` gives ([`ROLE_SESSION_ARN`]).
     pub fn role_session() -> Self {
         Self {
-            arn: ROLE_SESSION_ARN,
+            arn: ROLE_SESSION_ARN.to_owned(),
             ..Self::user()
+        }
+    }
+
+    /// This identity with the ARN of another partition (`aws-us-gov`, `aws-cn`).
+    pub fn in_partition(self, partition: &str) -> Self {
+        Self {
+            arn: self
+                .arn
+                .replacen("arn:aws:", &format!("arn:{partition}:"), 1),
+            ..self
         }
     }
 
@@ -87,7 +97,7 @@ impl FakeIdentity {
 
     /// The STS success body.
     fn body(&self) -> String {
-        caller_identity_body(ACCOUNT_ID, self.arn)
+        caller_identity_body(ACCOUNT_ID, &self.arn)
     }
 }
 

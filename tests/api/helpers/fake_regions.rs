@@ -8,6 +8,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, header_regex, method, path};
 use wiremock::{Mock, MockBuilder, Request, Respond, ResponseTemplate};
 
+use connector_doctor::domain::{Partition, Region};
+
 use super::{FakeAws, FakeIdentity};
 
 /// Matches requests signed for `service` in `region` (the SigV4 credential scope).
@@ -194,12 +196,34 @@ pub async fn healthy_account(fake: &FakeAws) {
         Mock::given(method("POST"))
             .and(path(format!("{CLOUDWATCH}DescribeAlarms")))
             .respond_with(cbor_response(200, &[])),
+        Mock::given(method("POST"))
+            .and(path("/listRegions"))
+            .respond_with(json_response(200, commercial_regions())),
+        Mock::given(method("POST"))
+            .and(path("/getRegionOptStatus"))
+            .respond_with(json_response(200, json!({"RegionOptStatus": "DISABLED"}))),
     ];
     for mock in mocks {
         // The healthy answers yield to any fault mounted with a higher priority (lower number).
         mock.with_priority(10).mount(&fake.server).await;
     }
     fake.iam_allows_everything().await;
+}
+
+/// Account Management's `ListRegions` for an account that enabled none of the opt-in regions of
+/// the commercial partition.
+pub fn commercial_regions() -> Value {
+    let regions: Vec<Value> = Region::table()
+        .filter(|region| region.partition() == Partition::Aws)
+        .map(|region| {
+            let status = match region.is_opt_in() {
+                true => "DISABLED",
+                false => "ENABLED_BY_DEFAULT",
+            };
+            json!({"RegionName": region.name(), "RegionOptStatus": status})
+        })
+        .collect();
+    json!({"Regions": regions})
 }
 
 /// A responder that remembers when (and for which region) each request arrived and answers
