@@ -22,6 +22,9 @@ async fn main() -> std::process::ExitCode {
         }
     };
     tracing::info!(address = %application.address(), "connector-doctor listening");
+    if let Some(address) = application.metrics_address() {
+        tracing::info!(%address, "metrics listening on their own port");
+    }
     match application.run_until_stopped().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -21,7 +21,7 @@ use super::explain::{FindingExt, finding};
 use super::region_plan::RegionPlan;
 use crate::aws::AwsError;
 use crate::catalogue::aws_mapping;
-use crate::domain::{CheckId, Code, Partition, Region, RegionsSource};
+use crate::domain::{CheckId, Code, Region, RegionsSource};
 
 /// At most this many pages of `ListRegions` (50 regions a page: the whole list is one page today).
 const MAX_LIST_PAGES: usize = 4;
@@ -34,10 +34,9 @@ struct Statuses {
 
 /// Decides the regions of the diagnosis in `ctx`, reading their status from AWS where it helps.
 pub async fn plan(ctx: &ProbeContext<'_>) -> RegionPlan {
-    let partition = ctx.identity.partition;
     match &ctx.request.named_regions {
         Some(named) => named_plan(ctx, named).await,
-        None => discovered_plan(ctx, partition).await,
+        None => discovered_plan(ctx).await,
     }
 }
 
@@ -71,7 +70,8 @@ async fn named_plan(ctx: &ProbeContext<'_>, named: &[Region]) -> RegionPlan {
 }
 
 /// No named regions: the account's enabled regions, else the partition's default ones.
-async fn discovered_plan(ctx: &ProbeContext<'_>, partition: Partition) -> RegionPlan {
+async fn discovered_plan(ctx: &ProbeContext<'_>) -> RegionPlan {
+    let partition = ctx.identity.partition;
     let opt_in = partition.opt_in_regions();
     match read_statuses(ctx, &opt_in).await {
         Ok(statuses) => {

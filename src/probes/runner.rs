@@ -162,6 +162,7 @@ impl ProbeEngine {
         let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
         let calls = CallLog::default();
         let undecided = RegionPlan::default();
+        // The context while the regions are being decided; the regional probes get the plan.
         let deciding = ProbeContext {
             session: &authenticated.session,
             identity: &authenticated.identity,
@@ -174,16 +175,21 @@ impl ProbeEngine {
             calls: &calls,
             regions: &undecided,
         };
-        let plan = regions::plan(&deciding).await;
+        // The permission evidence needs no regions: it is gathered while they are decided.
+        let (evidence, (plan, regional)) = tokio::join!(permissions::collect(&deciding), async {
+            let plan = regions::plan(&deciding).await;
+            let context = ProbeContext {
+                regions: &plan,
+                ..deciding
+            };
+            let (regional, ()) =
+                tokio::join!(regional::probe(&context), service_reads::observe(&context),);
+            (plan, regional)
+        },);
         let context = ProbeContext {
             regions: &plan,
             ..deciding
         };
-        let (evidence, regional, ()) = tokio::join!(
-            permissions::collect(&context),
-            regional::probe(&context),
-            service_reads::observe(&context),
-        );
         report.merge(permissions::conclude(
             evidence,
             &calls.take(),
