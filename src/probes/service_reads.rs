@@ -56,7 +56,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
     // partition's) is read from home, and a redirect there proves nothing.
     let region = first
         .bucket_region()
-        .and_then(Region::parse)
+        .and_then(Region::find)
         .filter(|region| region.partition() == home.partition())
         .unwrap_or(home);
     let location = ctx.aws(home, "s3", "GetBucketLocation", || {

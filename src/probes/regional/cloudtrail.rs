@@ -314,7 +314,7 @@ async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<T
 fn status_region(trail: &Trail, fallback: Region) -> Region {
     trail
         .home_region()
-        .and_then(Region::parse)
+        .and_then(Region::find)
         .unwrap_or(fallback)
 }
 

@@ -162,7 +162,7 @@ pub async fn probe(ctx: &ProbeContext<'_>) -> RegionalProbes {
 /// `PERMISSION_DENIED_BY_SCP` at `error`. A restricted region's check is `skipped`: nothing in
 /// it could be looked at, and nothing in it is wrong with the connector.
 fn scp_region_guardrails(report: &mut Report, usable: &[Region], named: &[Region]) {
-    let region_of = |finding: &Finding| finding.region.as_deref().and_then(Region::parse);
+    let region_of = |finding: &Finding| finding.region.as_deref().and_then(Region::find);
     for check in [CheckId::Cloudtrail, CheckId::SecurityHub, CheckId::Config] {
         let is_scp_denial = |f: &Finding| f.check == check && f.code == Code::PermissionDeniedByScp;
         let restricted: Vec<Region> = report
@@ -198,7 +198,7 @@ fn scp_region_guardrails(report: &mut Report, usable: &[Region], named: &[Region
             *found = guardrail;
         }
         for entry in report.checks.iter_mut().filter(|c| c.id == check) {
-            let Some(region) = entry.region.as_deref().and_then(Region::parse) else {
+            let Some(region) = entry.region.as_deref().and_then(Region::find) else {
                 continue;
             };
             if restricted.contains(&region) {

@@ -41,16 +41,16 @@ enum Failure {
 
 /// What is known of a region and the credentials when one of its calls fails.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Standing {
+struct Standing {
     /// Whether AWS listed the region as enabled for the account; `None` when not read.
-    pub enabled: Option<bool>,
+    enabled: Option<bool>,
     /// Whether the credentials carry a session token that another STS endpoint issued.
-    pub session_token: bool,
+    session_token: bool,
 }
 
 impl Standing {
     /// What `ctx` knows of `region`.
-    pub fn of(ctx: &ProbeContext<'_>, region: Region) -> Self {
+    fn of(ctx: &ProbeContext<'_>, region: Region) -> Self {
         Self {
             enabled: ctx.regions.is_enabled(region),
             // A role session's token comes from this service's own call to a regional STS
