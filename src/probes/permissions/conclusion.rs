@@ -153,13 +153,18 @@ fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Finding {
         ),
     };
     // A missing action concerns only the connections that need it.
+    finding(code, CheckId::Permissions, detail).for_connections(connections_of(judged))
+}
+
+/// The connections that require any of `judged`'s actions, each once, in order.
+fn connections_of(judged: &[&Judgement]) -> Vec<Connection> {
     let mut connections: Vec<Connection> = judged
         .iter()
         .flat_map(|j| j.verdict.required_by.iter().copied())
         .collect();
     connections.sort();
     connections.dedup();
-    finding(code, CheckId::Permissions, detail).for_connections(connections)
+    connections
 }
 
 /// The actions whose decision hinges on context keys that only the portal's own calls carry.
@@ -182,12 +187,7 @@ fn conditional_finding(judgements: &[Judgement]) -> Option<Finding> {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    let mut connections: Vec<Connection> = conditional
-        .iter()
-        .flat_map(|j| j.verdict.required_by.iter().copied())
-        .collect();
-    connections.sort();
-    connections.dedup();
+    let connections = connections_of(&conditional);
     Some(
         finding(
             Code::PermissionConditional,
