@@ -10,10 +10,10 @@ use std::time::Duration;
 use connector_doctor::domain::{Code, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header_regex, method, path};
-use wiremock::{Mock, ResponseTemplate};
+use wiremock::Mock;
 
 use crate::helpers::app::{has_finding, parse_diagnosis};
-use crate::helpers::fake_aws::{GatedAws, sts_error_body};
+use crate::helpers::fake_aws::{GatedAws, sts_error_body, unknown_key};
 use crate::helpers::fake_regions::{healthy_account, json_error, signed_for};
 use crate::helpers::process::free_port;
 use crate::helpers::prometheus::{Prometheus, promtool};
@@ -407,14 +407,7 @@ async fn scripted_aws() -> FakeAws {
             "authorization",
             &format!("Credential={UNKNOWN_KEY}/"),
         ))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("content-type", "text/xml")
-                .set_body_string(sts_error_body(
-                    "InvalidClientTokenId",
-                    "The security token included in the request is invalid.",
-                )),
-        )
+        .respond_with(unknown_key())
         .with_priority(1)
         .mount(&fake.server)
         .await;

@@ -74,7 +74,7 @@ use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
 use connector_doctor::domain::PARTITIONS;
 
-use crate::helpers::fake_aws::sts_error_body;
+use crate::helpers::fake_aws::{sts_error, unknown_key};
 use crate::helpers::fake_regions::{
     CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
 };
@@ -281,9 +281,7 @@ impl Answer {
         let message = self.message.clone().unwrap_or_default();
         let response = match (&self.error, &self.json, &self.xml) {
             (Some(code), None, None) => match self.error_format() {
-                ErrorFormat::Query => ResponseTemplate::new(self.status)
-                    .insert_header("content-type", "text/xml")
-                    .set_body_string(sts_error_body(code, &message)),
+                ErrorFormat::Query => sts_error(self.status, code, &message),
                 ErrorFormat::Json => json_error(self.status, code, &message),
                 ErrorFormat::Cbor => cbor_error(self.status, code, &message),
                 ErrorFormat::S3 => s3_error(self.status, code, &message),
@@ -472,14 +470,7 @@ async fn key_unknown_outside(fake: &FakeAws, partition: &str) {
             "authorization",
             &format!("/({})/sts/aws4_request", others.join("|")),
         ))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .insert_header("content-type", "text/xml")
-                .set_body_string(sts_error_body(
-                    "InvalidClientTokenId",
-                    "The security token included in the request is invalid.",
-                )),
-        )
+        .respond_with(unknown_key())
         .with_priority(2)
         .mount(&fake.server)
         .await;

@@ -25,6 +25,22 @@ pub fn sts_error_body(code: &str, message: &str) -> String {
     )
 }
 
+/// An STS (query protocol) error response, as AWS sends it.
+pub fn sts_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "text/xml")
+        .set_body_string(sts_error_body(code, message))
+}
+
+/// STS's answer to a key it does not know (what another partition's key gets too).
+pub fn unknown_key() -> ResponseTemplate {
+    sts_error(
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    )
+}
+
 /// The account every fake identity belongs to.
 pub const ACCOUNT_ID: &str = "123456789012";
 
