@@ -198,13 +198,18 @@ impl Region {
     /// `None` for a name that is not shaped like a region name, so nothing but a host label can
     /// reach an endpoint's host.
     pub fn reported(name: &str, partition: Partition) -> Option<Self> {
-        if let Some(region) = Self::find(name) {
-            return (region.partition() == partition).then_some(region);
+        let of_partition = |region: Region| (region.partition() == partition).then_some(region);
+        if let Some(region) = Self::parse(name) {
+            return of_partition(region);
         }
         if !is_region_name(name) {
             return None;
         }
+        // Looked up and added under one lock, so two diagnoses never keep the same name twice.
         let mut discovered = DISCOVERED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&info) = discovered.iter().find(|info| info.name == name) {
+            return of_partition(Region(info));
+        }
         if discovered.len() >= MAX_DISCOVERED {
             return None;
         }
