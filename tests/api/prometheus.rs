@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use connector_doctor::domain::{Code, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, header_regex, method, path};
 use wiremock::Mock;
+use wiremock::matchers::{body_string_contains, header_regex, method, path};
 
 use crate::helpers::app::{has_finding, parse_diagnosis};
 use crate::helpers::fake_aws::{GatedAws, sts_error_body, unknown_key};
