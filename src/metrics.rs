@@ -99,6 +99,9 @@ pub struct Metrics {
     aws_throttles: IntCounterVec,
     cache_requests: IntCounterVec,
     cache_errors: IntCounterVec,
+    lookup_pages: IntCounterVec,
+    denial_events_kept: IntCounterVec,
+    budget_waits: HistogramVec,
     single_flight_joins: IntCounter,
     in_flight: IntGauge,
     rejected: IntCounterVec,
@@ -244,6 +247,24 @@ impl Metrics {
                 "Failed cache operations by backend.",
                 &["backend"],
             ),
+            lookup_pages: counter(
+                r,
+                "observed_lookup_pages_total",
+                "Pages of CloudTrail LookupEvents read for the connectors' own calls, by region.",
+                &["region"],
+            ),
+            denial_events_kept: counter(
+                r,
+                "observed_denial_events_total",
+                "Events of the connectors' own calls that CloudTrail recorded failing and the diagnoses kept, by region.",
+                &["region"],
+            ),
+            budget_waits: histogram(
+                r,
+                "aws_budget_wait_seconds",
+                "Time AWS calls waited for the per-account, per-region budget of their API, by API.",
+                &["api"],
+            ),
             rejected: counter(
                 r,
                 "rejected_requests_total",
@@ -344,6 +365,21 @@ impl Metrics {
         self.aws_duration
             .with_label_values(&[service, operation, region.name()])
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// One page of LookupEvents read in `region`, and how many of its events were kept.
+    pub fn lookup_page(&self, region: Region, kept: usize) {
+        self.lookup_pages.with_label_values(&[region.name()]).inc();
+        self.denial_events_kept
+            .with_label_values(&[region.name()])
+            .inc_by(kept as u64);
+    }
+
+    /// A call of `api` that waited `waited` for its account's budget.
+    pub fn budget_wait(&self, api: &str, waited: Duration) {
+        self.budget_waits
+            .with_label_values(&[api])
+            .observe(waited.as_secs_f64());
     }
 
     /// A fresh diagnosis of `tenant`: its connections, checks, findings, duration and connector status.

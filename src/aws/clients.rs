@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region as SdkRegion, SdkConfig};
+use aws_config::{AppName, BehaviorVersion, Region as SdkRegion, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -17,6 +17,9 @@ use aws_smithy_types::timeout::TimeoutConfig;
 
 use super::settings::AwsSettings;
 use crate::domain::{AwsCredentials, Region};
+
+/// The app name in every call's user agent.
+const APP_NAME: &str = "connector-doctor";
 
 /// Builds AWS sessions; cloned freely (it holds `Arc`s).
 #[derive(Clone)]
@@ -83,6 +86,9 @@ impl ClientBase {
         let mut builder = SdkConfig::builder()
             // Pinned so an SDK upgrade cannot silently change retries, timeouts or endpoints.
             .behavior_version(BehaviorVersion::v2026_01_12())
+            // Sent in the user agent (`app/connector-doctor`), which CloudTrail records: the
+            // diagnosis tells its own calls from the portal's, made with the same key.
+            .app_name(AppName::new(APP_NAME).expect("a valid app name"))
             .http_client(self.http_client.clone())
             .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
             .time_source(aws_smithy_async::time::SystemTimeSource::new())

@@ -152,6 +152,33 @@ impl Backend {
         }
     }
 
+    /// Takes a turn under `key` if fewer than `calls` were taken in the last `per` (`None`),
+    /// else how long until one is free.
+    pub async fn take_turn(
+        &self,
+        key: &str,
+        calls: u32,
+        per: Duration,
+    ) -> Result<Option<Duration>, StoreError> {
+        match self {
+            Backend::Memory(memory) => Ok(memory.take_turn(key, calls, per)),
+            Backend::Redis(redis) => {
+                let script = redis::Script::new(TAKE_TURN);
+                let mut invocation = script.key(key);
+                invocation
+                    .arg(calls)
+                    .arg(millis(per))
+                    .arg(hex::encode(rand::random::<[u8; 8]>()));
+                let mut connection = redis.connection().await?;
+                let wait: i64 = invocation
+                    .invoke_async(&mut connection)
+                    .await
+                    .map_err(|error| StoreError::redis("EVALSHA", &error))?;
+                Ok(u64::try_from(wait).ok().map(Duration::from_millis))
+            }
+        }
+    }
+
     /// The first `limit` items of the list at `key`.
     pub async fn list(&self, key: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         match self {
@@ -167,6 +194,26 @@ impl Backend {
         }
     }
 }
+
+/// The turn a sliding window of `per` admits under `KEYS[1]`: the clock is Redis's own, so every
+/// replica counts on the same one (`replicate_commands` lets a script write after reading the
+/// clock on Redis before 5; later versions always allow it). Returns -1 when the turn is taken,
+/// else the milliseconds until the oldest turn in the window leaves it.
+const TAKE_TURN: &str = r"
+redis.replicate_commands()
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+local calls = tonumber(ARGV[1])
+local per = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
+if redis.call('ZCARD', KEYS[1]) < calls then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], per)
+  return -1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + per - now)
+";
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis())
@@ -191,7 +238,12 @@ impl Value {
 pub struct MemoryBackend {
     entries: Mutex<HashMap<String, (Value, Instant)>>,
     capacity: usize,
+    /// The turns taken in each budget's window, oldest first.
+    turns: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
+
+/// Budgets kept in memory before the idle ones are dropped.
+const MEMORY_BUDGETS: usize = 10_000;
 
 impl MemoryBackend {
     /// At most `capacity` entries.
@@ -199,6 +251,7 @@ impl MemoryBackend {
         Self {
             entries: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
+            turns: Mutex::default(),
         }
     }
 
@@ -251,6 +304,25 @@ impl MemoryBackend {
         items.push_front(value.to_owned());
         items.truncate(cap);
         self.set(key, Value::List(items), ttl);
+    }
+
+    fn take_turn(&self, key: &str, calls: u32, per: Duration) -> Option<Duration> {
+        let now = Instant::now();
+        let mut budgets = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        if budgets.len() >= MEMORY_BUDGETS && !budgets.contains_key(key) {
+            budgets.retain(|_, turns| turns.back().is_some_and(|last| now - *last < per));
+        }
+        let turns = budgets.entry(key.to_owned()).or_default();
+        while turns.front().is_some_and(|oldest| now - *oldest >= per) {
+            turns.pop_front();
+        }
+        if turns.len() < calls as usize {
+            turns.push_back(now);
+            return None;
+        }
+        turns
+            .front()
+            .map(|oldest| (*oldest + per - now).max(Duration::from_millis(1)))
     }
 
     fn list(&self, key: &str, limit: usize) -> Vec<String> {

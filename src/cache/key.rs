@@ -59,6 +59,9 @@ pub struct CacheKey {
     /// Identifies the connector within the tenant: groups its keys in one Redis Cluster slot
     /// and keys its history and refresh floor.
     pub connector: String,
+    /// Identifies the connector's access key: what was read of CloudTrail's record for it
+    /// (a rotated key starts afresh).
+    pub observed: String,
 }
 
 impl CacheKey {
@@ -95,9 +98,17 @@ impl CacheKey {
         } else {
             Self::connector_key(secret, tenant, connector_id)
         };
+        let observed = secret.mac(&[
+            b"observed",
+            tenant.as_bytes(),
+            connector_id.as_bytes(),
+            credentials.access_key_id.expose().as_bytes(),
+        ])[..32]
+            .to_owned();
         Self {
             request: request_key,
             connector,
+            observed,
         }
     }
 

@@ -3,7 +3,9 @@
 //! Key layout (`P` is the configured prefix, `C` the connector key, `R` the request key):
 //! `P{C}:cache:R` (the diagnosis for an identical request, until its `expires_at`),
 //! `P{C}:refresh:R` (the refresh floor), `P{C}:lock:R` (single flight across replicas),
-//! `P{C}:history` (newest first, capped), `Preport:ID` (any diagnosis by id, for the retention).
+//! `P{C}:history` (newest first, capped), `Preport:ID` (any diagnosis by id, for the retention),
+//! `P{C}:observed:K` (what was read of CloudTrail's record for the connector's key `K`),
+//! `Pbudget:NAME` (the turns taken of one per-account AWS budget).
 //! The `{C}` hash tag puts every key of one connector in one Redis Cluster slot.
 
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use super::backend::{Backend, MemoryBackend, RedisBackend, StoreError};
 use super::entry::{HistoryItem, StoredDiagnosis};
 use super::key::CacheKey;
 use super::settings::CacheSettings;
-use crate::domain::Diagnosis;
+use crate::domain::{DenialLedger, Diagnosis};
 use crate::metrics::Metrics;
 
 /// Whether the store's backend answers.
@@ -203,6 +205,33 @@ impl DiagnosisStore {
             .iter()
             .filter_map(|item| serde_json::from_str(item).ok())
             .collect()
+    }
+
+    /// What earlier diagnoses of this connector's key read of CloudTrail's record.
+    pub async fn ledger(&self, key: &CacheKey) -> Option<DenialLedger> {
+        let name = self.connector_key(&key.connector, &format!("observed:{}", key.observed));
+        let text = self.observe(self.backend.get(&name).await)??;
+        serde_json::from_slice(&text).ok()
+    }
+
+    /// Keeps what was read of CloudTrail's record for `ttl` (the window it may still serve).
+    pub async fn keep_ledger(&self, key: &CacheKey, ledger: &DenialLedger, ttl: Duration) {
+        let name = self.connector_key(&key.connector, &format!("observed:{}", key.observed));
+        if let Ok(text) = serde_json::to_string(ledger) {
+            self.observe(self.backend.set(&name, &text, ttl).await);
+        }
+    }
+
+    /// Takes a turn of the budget `name`: `Some(None)` taken, `Some(Some(wait))` none free
+    /// for `wait`, `None` when the backend did not answer.
+    pub async fn take_turn(
+        &self,
+        name: &str,
+        calls: u32,
+        per: Duration,
+    ) -> Option<Option<Duration>> {
+        let name = format!("{}budget:{name}", self.prefix);
+        self.observe(self.backend.take_turn(&name, calls, per).await)
     }
 
     /// Claims the right to bypass the cache for this request; at most once per `floor`.

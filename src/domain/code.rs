@@ -70,6 +70,12 @@ codes! {
     /// The decision depends on a condition (caller's IP, VPC, VPC endpoint) that a diagnosis
     /// from this service cannot reproduce.
     PermissionConditional => "PERMISSION_CONDITIONAL",
+    /// CloudTrail recorded the connector's own calls of a required action denied.
+    PermissionDeniedInProduction => "PERMISSION_DENIED_IN_PRODUCTION",
+    /// CloudTrail's record of the connector's own calls could not be read.
+    ObservedDenialsUnavailable => "OBSERVED_DENIALS_UNAVAILABLE",
+    /// A bucket enforces bucket-owner ownership: `s3:PutBucketAcl` fails whatever the policy says.
+    S3AclDisabled => "S3_ACL_DISABLED",
     /// A managed policy the seed guide asks for is not attached.
     ManagedPolicyNotAttached => "MANAGED_POLICY_NOT_ATTACHED",
     /// One of the diagnosis's own read-only calls was denied.

@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Code, Connection, Partition, PolicyDocument, Severity};
+use super::{
+    Code, Connection, DenialLedger, DeniedBy, ObservedDenial, ObservedWindow, Partition,
+    PolicyDocument, Severity,
+};
 
 /// Health of a connection or of the whole diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -185,6 +188,9 @@ pub enum VerdictMethod {
     Observed,
     /// Root credentials: identity policies cannot restrict the root user.
     Root,
+    /// CloudTrail's record of the connector's own calls: evidence only, never a verdict's
+    /// method.
+    Cloudtrail,
     /// No method could run: the decision is `unknown`.
     None,
 }
@@ -202,24 +208,6 @@ pub struct Evidence {
     pub denied_by: Option<DeniedBy>,
     /// What it saw, for a person.
     pub detail: String,
-}
-
-/// The policy type that denied an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeniedBy {
-    /// A service control policy of the organization.
-    Scp,
-    /// The identity's permissions boundary.
-    PermissionsBoundary,
-    /// A policy attached to the identity.
-    IdentityPolicy,
-    /// The session policy of a role session.
-    SessionPolicy,
-    /// A resource-based policy.
-    ResourcePolicy,
-    /// A resource control policy of the organization.
-    Rcp,
 }
 
 /// One entry per required action.
@@ -418,6 +406,16 @@ pub struct Diagnosis {
     /// A policy granting exactly the missing actions; null when nothing is missing.
     #[schema(value_type = Option<PolicyDocument>, required = true)]
     pub remediation_policy: Option<serde_json::Value>,
+    /// What CloudTrail recorded of the connector's own calls failing (this service's calls
+    /// left out), per action and error code; `[]` when none; null when it was not read (a
+    /// finding says why).
+    #[serde(default)]
+    #[schema(required = true)]
+    pub observed_denials: Option<Vec<ObservedDenial>>,
+    /// The time `observed_denials` covers; null when it was not read.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub observed_window: Option<ObservedWindow>,
 }
 
 /// What the probes found about one connector: a [`Diagnosis`] before the service decides how
@@ -452,6 +450,13 @@ pub struct Examination {
     pub findings: Vec<Finding>,
     /// A policy granting exactly the missing actions, if any are missing.
     pub remediation_policy: Option<serde_json::Value>,
+    /// What CloudTrail recorded of the connector's own calls failing; `None` when not read.
+    pub observed_denials: Option<Vec<ObservedDenial>>,
+    /// The time `observed_denials` covers.
+    pub observed_window: Option<ObservedWindow>,
+    /// What was read of CloudTrail's record, for the connector's next diagnosis to go on from;
+    /// `None` when nothing was read (the one kept stays as it is).
+    pub ledger: Option<DenialLedger>,
 }
 
 impl Examination {
@@ -481,6 +486,9 @@ impl Diagnosis {
             regions,
             findings,
             remediation_policy,
+            observed_denials,
+            observed_window,
+            ledger: _,
         } = examination;
         Self {
             id,
@@ -499,6 +507,8 @@ impl Diagnosis {
             regions,
             findings,
             remediation_policy,
+            observed_denials,
+            observed_window,
         }
     }
 }

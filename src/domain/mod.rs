@@ -3,8 +3,11 @@
 mod access_key;
 mod code;
 mod connection;
+mod denial_ledger;
+mod denied_by;
 mod diagnosis;
 mod health;
+mod observed_denial;
 mod policy_schema;
 mod region;
 mod request;
@@ -15,8 +18,11 @@ mod wire;
 pub use access_key::{AccessKeyId, AwsCredentials};
 pub use code::{Code, UnknownCode};
 pub use connection::Connection;
+pub use denial_ledger::{DenialLedger, DenialTally, RegionLedger};
+pub use denied_by::DeniedBy;
 pub use diagnosis::*;
 pub use health::connection_report;
+pub use observed_denial::{ObservedDenial, ObservedRegion, ObservedWindow};
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{PARTITIONS, Partition, Region};
 pub use request::{

@@ -1,6 +1,8 @@
 //! The probe engine: diagnostic probes against AWS and the runner that orchestrates them into
 //! an examination. Imports neither the cache nor the configuration: it takes its own settings.
 
+mod budget;
+mod cloudtrail_record;
 mod context;
 mod executor;
 mod explain;
@@ -16,6 +18,7 @@ mod runner;
 mod service_reads;
 mod settings;
 
+pub use budget::{CallBudget, Rate};
 pub use executor::Executor;
 pub use identity::principal_type;
 pub use runner::{EngineFailed, ProbeEngine};

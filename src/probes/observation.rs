@@ -95,7 +95,7 @@ impl Observation {
 
 /// The IAM action name an API operation needs: the operation's own name, except where IAM named
 /// the action otherwise.
-fn action_of(service: &str, operation: &'static str) -> &'static str {
+pub fn action_of<'a>(service: &str, operation: &'a str) -> &'a str {
     match (service, operation) {
         ("s3", "ListBuckets") => "ListAllMyBuckets",
         _ => operation,

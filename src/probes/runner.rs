@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures::future::join_all;
 
+use super::budget::CallBudget;
+use super::cloudtrail_record::{self, RecordSettings};
 use super::context::{ProbeContext, within};
 use super::executor::Executor;
 use super::explain::{FindingExt, finding};
@@ -26,8 +28,9 @@ use super::{identity, permissions, regional, service_reads};
 use crate::aws::{AwsClientFactory, AwsError, AwsSession};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
-    CheckId, CheckStatus, Code, Connection, DiagnosisRequest, Examination, Finding, HealthStatus,
-    IdentityInfo, PARTITIONS, Partition, PrincipalType, Region, RegionsSource, connection_report,
+    CheckId, CheckStatus, Code, Connection, DenialLedger, DiagnosisRequest, Examination, Finding,
+    HealthStatus, IdentityInfo, ObservedDenial, ObservedWindow, PARTITIONS, Partition,
+    PrincipalType, Region, RegionsSource, connection_report,
 };
 use crate::metrics::Metrics;
 
@@ -47,6 +50,8 @@ pub struct ProbeEngine {
     deadline: Duration,
     global_calls: GlobalCallLimit,
     calls_per_service_region: usize,
+    record: RecordSettings,
+    budget: Arc<dyn CallBudget>,
     executor: Executor,
     metrics: Arc<Metrics>,
 }
@@ -85,10 +90,12 @@ struct Authenticated {
 }
 
 impl ProbeEngine {
-    /// An engine with these settings, calling AWS through `factory`.
+    /// An engine with these settings, calling AWS through `factory`, within the per-account
+    /// `budget` of the APIs AWS throttles per account.
     pub fn new(
         factory: AwsClientFactory,
         settings: &ProbeSettings,
+        budget: Arc<dyn CallBudget>,
         executor: Executor,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -97,6 +104,11 @@ impl ProbeEngine {
             deadline: settings.diagnosis_deadline,
             global_calls: GlobalCallLimit::new(settings.max_aws_calls_in_flight),
             calls_per_service_region: settings.max_aws_calls_per_service_region,
+            record: RecordSettings {
+                window_hours: settings.observed_window_hours,
+                pages_per_region: settings.observed_pages_per_region,
+            },
+            budget,
             executor,
             metrics,
         }
@@ -107,51 +119,60 @@ impl ProbeEngine {
         self.deadline
     }
 
-    /// Examines one connector on the diagnosis runtime. Every AWS problem becomes a
+    /// How long a ledger of CloudTrail's record that an examination returns may serve the
+    /// connector's next one: while any of it can be in the window (a bucket more, to be sure).
+    pub fn ledger_lifetime(&self) -> Duration {
+        cloudtrail_record::ledger_lifetime(self.record)
+    }
+
+    /// Examines one connector on the diagnosis runtime, reading CloudTrail's record of its
+    /// calls on from `ledger` (what its earlier diagnoses read). Every AWS problem becomes a
     /// finding; only a bug (a panic) is an error.
-    pub async fn run(&self, request: &DiagnosisRequest) -> Result<Examination, EngineFailed> {
+    pub async fn run(
+        &self,
+        request: &DiagnosisRequest,
+        ledger: Option<DenialLedger>,
+    ) -> Result<Examination, EngineFailed> {
         let engine = self.clone();
         let request = request.clone();
         self.executor
             .handle()
-            .spawn(async move { engine.examine(&request).await })
+            .spawn(async move { engine.examine(&request, ledger).await })
             .await
             .map_err(|error| EngineFailed(error.to_string()))
     }
 
-    async fn examine(&self, request: &DiagnosisRequest) -> Examination {
+    async fn examine(
+        &self,
+        request: &DiagnosisRequest,
+        ledger: Option<DenialLedger>,
+    ) -> Examination {
         let started = Instant::now();
         let checked_at = Utc::now();
         let deadline = tokio::time::Instant::now() + self.deadline;
         let mut report = Report::default();
-        let mut regions_source = None;
+        let mut probed = Probed::default();
         let identity = match self.authenticate(request, deadline, &mut report).await {
             Ok(authenticated) => {
-                regions_source = self
-                    .probe(request, &authenticated, deadline, &mut report)
+                probed = self
+                    .probe(request, &authenticated, ledger, deadline, &mut report)
                     .await;
                 Some(authenticated.identity)
             }
             Err(identity) => identity,
         };
-        self.assemble(
-            request,
-            report,
-            identity,
-            regions_source,
-            checked_at,
-            started,
-        )
+        self.assemble(request, report, identity, probed, checked_at, started)
     }
 
-    /// Every probe after identity, in the regions of the plan; returns where they came from.
+    /// Every probe after identity, in the regions of the plan.
     async fn probe(
         &self,
         request: &DiagnosisRequest,
         authenticated: &Authenticated,
+        ledger: Option<DenialLedger>,
         deadline: tokio::time::Instant,
         report: &mut Report,
-    ) -> Option<RegionsSource> {
+    ) -> Probed {
         let role_secrets: Vec<&str> = authenticated
             .role_secrets
             .iter()
@@ -176,16 +197,20 @@ impl ProbeEngine {
             regions: &undecided,
         };
         // The permission evidence needs no regions: it is gathered while they are decided.
-        let (evidence, (plan, regional)) = tokio::join!(permissions::collect(&deciding), async {
-            let plan = regions::plan(&deciding).await;
-            let context = ProbeContext {
-                regions: &plan,
-                ..deciding
-            };
-            let (regional, ()) =
-                tokio::join!(regional::probe(&context), service_reads::observe(&context),);
-            (plan, regional)
-        },);
+        let (evidence, (plan, regional, record)) =
+            tokio::join!(permissions::collect(&deciding), async {
+                let plan = regions::plan(&deciding).await;
+                let context = ProbeContext {
+                    regions: &plan,
+                    ..deciding
+                };
+                let (regional, (), record) = tokio::join!(
+                    regional::probe(&context),
+                    service_reads::observe(&context),
+                    cloudtrail_record::read(&context, ledger, self.record, self.budget.as_ref()),
+                );
+                (plan, regional, record)
+            });
         let context = ProbeContext {
             regions: &plan,
             ..deciding
@@ -194,11 +219,18 @@ impl ProbeEngine {
             evidence,
             &calls.take(),
             &regional.usable_regions,
+            record.denials.as_deref(),
             &context,
         ));
         report.merge(regional.report);
         report.findings.extend(plan.findings);
-        plan.source
+        report.findings.extend(record.findings);
+        Probed {
+            regions_source: plan.source,
+            denials: record.denials,
+            window: record.window,
+            ledger: record.ledger,
+        }
     }
 
     /// Verifies the credentials in the key's partition and assumes the role, if any. `Err`
@@ -381,7 +413,7 @@ impl ProbeEngine {
         request: &DiagnosisRequest,
         mut report: Report,
         identity: Option<IdentityInfo>,
-        regions_source: Option<RegionsSource>,
+        probed: Probed,
         checked_at: chrono::DateTime<Utc>,
         started: Instant,
     ) -> Examination {
@@ -410,15 +442,27 @@ impl ProbeEngine {
             duration_ms: elapsed_ms(started),
             identity,
             regions_checked: report.regions_checked,
-            regions_source,
+            regions_source: probed.regions_source,
             connections,
             checks: report.checks,
             permissions: report.permissions,
             regions: report.regions,
             findings: report.findings,
             remediation_policy: report.remediation_policy,
+            observed_denials: probed.denials,
+            observed_window: probed.window,
+            ledger: probed.ledger,
         }
     }
+}
+
+/// What the probes after identity give the examination besides the report.
+#[derive(Default)]
+struct Probed {
+    regions_source: Option<RegionsSource>,
+    denials: Option<Vec<ObservedDenial>>,
+    window: Option<ObservedWindow>,
+    ledger: Option<DenialLedger>,
 }
 
 /// One `AWS_TIMEOUT` finding per check and region, listing the calls that did not finish: past

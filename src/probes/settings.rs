@@ -1,4 +1,5 @@
-//! Settings of the probe engine: its deadline and its bounds on AWS calls.
+//! Settings of the probe engine: its deadline, its bounds on AWS calls, and how much of
+//! CloudTrail's record of the connector's calls it reads.
 
 use std::time::Duration;
 
@@ -18,4 +19,12 @@ pub struct ProbeSettings {
     /// Most AWS calls in flight across all diagnoses of the process.
     #[arg(long, default_value = "256", value_parser = positive)]
     pub max_aws_calls_in_flight: usize,
+
+    /// Hours of CloudTrail's record of the connector's own calls that a diagnosis covers (1 to 168).
+    #[arg(long, default_value = "24", value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub observed_window_hours: u32,
+
+    /// Most LookupEvents pages (50 events each) read per region in one diagnosis; later diagnoses go on from there.
+    #[arg(long, default_value = "5", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub observed_pages_per_region: u32,
 }

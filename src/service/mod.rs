@@ -7,6 +7,7 @@
 mod replica_lock;
 mod settings;
 mod single_flight;
+mod store_budget;
 mod ttl;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::probes::ProbeEngine;
 use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
 use single_flight::SingleFlight;
+pub use store_budget::StoreBudget;
 use ttl::TtlPolicy;
 
 /// How often a replica waiting on another's run looks for its result.
@@ -155,11 +157,16 @@ impl DiagnosisService {
         {
             return Ok(diagnosis);
         }
-        let examination = self
+        let ledger = self.store.ledger(key).await;
+        let mut examination = self
             .engine
-            .run(request)
+            .run(request, ledger)
             .await
             .map_err(|failed| DiagnosisFailed::Panicked(failed.0))?;
+        if let Some(ledger) = examination.ledger.take() {
+            let ttl = self.engine.ledger_lifetime();
+            self.store.keep_ledger(key, &ledger, ttl).await;
+        }
         let lifetime = self.ttl.for_examination(&examination);
         let expires_at = examination.checked_at + lifetime;
         let diagnosis = Diagnosis::fresh(examination, expires_at);

@@ -76,6 +76,7 @@ mod tests {
         CacheKey {
             request: "request".to_owned(),
             connector: "connector".to_owned(),
+            observed: "observed".to_owned(),
         }
     }
 

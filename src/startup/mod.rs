@@ -21,7 +21,7 @@ use crate::probes::{Executor, ProbeEngine};
 use crate::security::{
     ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, TlsError, TokenError, server_config,
 };
-use crate::service::DiagnosisService;
+use crate::service::{DiagnosisService, StoreBudget};
 pub use app::create_app;
 
 /// Why the service could not start.
@@ -88,19 +88,21 @@ impl Application {
         })?;
         let metrics = Arc::new(Metrics::new(metrics_settings.metrics_connector_cap));
         let executor = Executor::new().map_err(StartupError::Runtime)?;
+        let store =
+            Arc::new(DiagnosisStore::open(&cache, metrics.clone()).map_err(StartupError::Redis)?);
         let engine = ProbeEngine::new(
             AwsClientFactory::new(&aws),
             &probes,
+            Arc::new(StoreBudget::new(store.clone())),
             executor,
             metrics.clone(),
         );
-        let store = DiagnosisStore::open(&cache, metrics.clone()).map_err(StartupError::Redis)?;
         let drain = Arc::new(DrainFlag::default());
         let refusals = Arc::new(Refusals::new(metrics.clone()));
         let state = AppState {
             service: DiagnosisService::new(
                 engine,
-                Arc::new(store),
+                store,
                 KeySecret::from_settings(&cache),
                 &service,
                 metrics.clone(),

@@ -176,4 +176,12 @@ async fn assuming_a_moto_role_diagnoses_the_role_session() {
         "{}",
         identity.arn
     );
+    // A role session's calls are recorded under its temporary keys: not read, and said so.
+    assert_eq!(diagnosis.observed_denials, None);
+    assert!(
+        finding(&diagnosis, Code::ObservedDenialsUnavailable)
+            .detail
+            .contains("assumes a role"),
+        "{diagnosis:#?}"
+    );
 }

@@ -15,6 +15,7 @@ mod identity_failures;
 mod load;
 mod log_hygiene;
 mod metrics;
+mod observed;
 mod openapi_drift;
 mod permissions;
 mod prometheus;

@@ -22,7 +22,7 @@ use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, Requ
 const DASHBOARDS: [&str; 3] = ["overview.json", "aws-api.json", "service.json"];
 
 /// The metric families the service promises (README, Observability), with their types.
-const SPEC: [(&str, &str); 17] = [
+const SPEC: [(&str, &str); 20] = [
     ("connector_doctor_http_requests_total", "counter"),
     (
         "connector_doctor_http_request_duration_seconds",
@@ -43,6 +43,9 @@ const SPEC: [(&str, &str); 17] = [
     ("connector_doctor_rejected_requests_total", "counter"),
     ("connector_doctor_build_info", "gauge"),
     ("connector_doctor_connector_status", "gauge"),
+    ("connector_doctor_observed_lookup_pages_total", "counter"),
+    ("connector_doctor_observed_denial_events_total", "counter"),
+    ("connector_doctor_aws_budget_wait_seconds", "histogram"),
 ];
 
 /// Labels whose values grow with new checks, finding codes, services, regions and connectors: the

@@ -19,10 +19,25 @@
 //! [settings]                # optional: the service's settings that the state needs
 //! diagnosis_deadline_ms = 3000
 //! aws_call_timeout_ms = 1000
+//! observed_pages_per_region = 2
 //!
 //! [iam]                     # optional: the identity's policies instead of a simulator that allows all
 //! simulator = "denied"      # IAM's simulator refuses (the guide's policy does not grant it)
 //! inline_policy = "guide"   # user mdca's one inline policy: "guide" (the seed guide's JSON) or JSON text
+//!
+//! [cloudtrail]              # optional: CloudTrail's record of the key's calls (LookupEvents by key)
+//! page_size = 50            # events per LookupEvents page
+//! [[cloudtrail.event]]      # one event (or `repeat` alike, a minute apart going back)
+//! time = "now-30m"          # now, or now-<n><s|m|h>
+//! source = "s3.amazonaws.com"
+//! name = "GetBucketAcl"
+//! region = "us-east-1"      # the default
+//! error = "AccessDenied"    # optional: a failed call
+//! message = "..."
+//! resource = "arn:aws:s3:::contoso-logs"
+//! key = "other"             # optional: another key's call ("connector", the default, is the request's)
+//! agent = "own"             # optional: this service's own call ("portal", the default)
+//! repeat = 3
 //!
 //! [[answer]]                # a fault over the base; the first matching answer wins
 //! target = "CloudTrail_20131101.GetTrailStatus"  # X-Amz-Target, or action = "GetCallerIdentity",
@@ -53,6 +68,13 @@
 //! partition = "aws-cn"                            # identity.partition
 //! regions_source = "discovered"
 //! regions_checked = ["cn-north-1", "cn-northwest-1"]  # exactly these, in order
+//! observed = true                                 # whether observed_denials was read (not null)
+//! observed_actions = ["s3:GetBucketAcl AccessDenied"]  # exactly these entries ("action code")
+//! observed_complete = false                       # whether every region's read was complete
+//!
+//! [expect.observed_denials."s3:GetBucketAcl"]     # fields of one observed_denials entry
+//! count = 3
+//! denied_by = "resource_policy"
 //!
 //! [expect.permissions."s3:GetBucketAcl"]          # fields of one verdict, as the API writes them
 //! decision = "allowed"
@@ -75,11 +97,12 @@ use wiremock::{Mock, MockBuilder, ResponseTemplate};
 use connector_doctor::domain::PARTITIONS;
 
 use crate::helpers::fake_aws::{sts_error, unknown_key};
+use crate::helpers::fake_cloudtrail::{CloudTrailRecord, OWN_AGENT, RecordedEvent, relative_time};
 use crate::helpers::fake_regions::{
     CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
 };
 use crate::helpers::iam_setup::seed_policy;
-use crate::helpers::{FakeAws, FakeIdentity, RequestBody, TestApp};
+use crate::helpers::{EXAMPLE_KEY_ID, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,7 +121,93 @@ struct Scenario {
     iam: IamPart,
     #[serde(default)]
     answer: Vec<Answer>,
+    cloudtrail: Option<CloudTrailPart>,
     expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CloudTrailPart {
+    #[serde(default = "page_size")]
+    page_size: usize,
+    #[serde(default)]
+    event: Vec<EventPart>,
+}
+
+fn page_size() -> usize {
+    50
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventPart {
+    time: String,
+    source: String,
+    name: String,
+    region: Option<String>,
+    error: Option<String>,
+    message: Option<String>,
+    resource: Option<String>,
+    #[serde(default)]
+    key: KeyPart,
+    #[serde(default)]
+    agent: AgentPart,
+    #[serde(default = "one")]
+    repeat: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KeyPart {
+    /// The request's key.
+    #[default]
+    Connector,
+    /// Another key of the account.
+    Other,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AgentPart {
+    /// The portal's SDK.
+    #[default]
+    Portal,
+    /// This service's own calls.
+    Own,
+}
+
+impl CloudTrailPart {
+    /// The record the part describes.
+    fn record(&self) -> CloudTrailRecord {
+        let record = CloudTrailRecord::new(self.page_size);
+        for part in &self.event {
+            let first = relative_time(&part.time);
+            for n in 0..part.repeat {
+                let key = match part.key {
+                    KeyPart::Connector => EXAMPLE_KEY_ID,
+                    KeyPart::Other => "AKIAI44QH8DHBEXAMPLE",
+                };
+                let time = first - chrono::TimeDelta::minutes(n as i64);
+                let mut event = RecordedEvent::new(key, time, &part.source, &part.name);
+                if let Some(code) = &part.error {
+                    event = event.failed(code, part.message.as_deref().unwrap_or_default());
+                }
+                if let Some(region) = &part.region {
+                    event.region.clone_from(region);
+                }
+                event.resource.clone_from(&part.resource);
+                if let AgentPart::Own = part.agent {
+                    OWN_AGENT.clone_into(&mut event.agent);
+                }
+                record.add(event);
+            }
+        }
+        record
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -160,6 +269,7 @@ fn commercial() -> String {
 struct SettingsPart {
     diagnosis_deadline_ms: Option<u64>,
     aws_call_timeout_ms: Option<u64>,
+    observed_pages_per_region: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +320,11 @@ struct Expect {
     partition: Option<String>,
     regions_source: Option<String>,
     regions_checked: Option<Vec<String>>,
+    observed: Option<bool>,
+    observed_actions: Option<Vec<String>>,
+    observed_complete: Option<bool>,
+    #[serde(default)]
+    observed_denials: BTreeMap<String, BTreeMap<String, toml::Value>>,
 }
 
 /// Every scenario file, sorted.
@@ -445,6 +560,7 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             }
         }
     }
+    wrong.extend(observed_mismatches(expect, diagnosis));
     if let Some(regions) = &expect.regions_checked
         && diagnosis["regions_checked"] != serde_json::json!(regions)
     {
@@ -452,6 +568,66 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             "regions_checked: expected {regions:?}, got {}",
             diagnosis["regions_checked"]
         ));
+    }
+    wrong
+}
+
+/// What `observed_denials` and `observed_window` say that the scenario does not expect.
+fn observed_mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let denials = &diagnosis["observed_denials"];
+    if let Some(read) = expect.observed
+        && denials.is_null() == read
+    {
+        wrong.push(format!(
+            "observed_denials read: expected {read}, got {denials}"
+        ));
+    }
+    let entries = denials.as_array().cloned().unwrap_or_default();
+    if let Some(expected) = &expect.observed_actions {
+        let actual: Vec<String> = entries
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["action"].as_str().unwrap_or_default(),
+                    d["error_code"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        if &actual != expected {
+            wrong.push(format!(
+                "observed_denials: expected {expected:?}, got {actual:?}"
+            ));
+        }
+    }
+    if let Some(complete) = expect.observed_complete {
+        let regions = diagnosis["observed_window"]["regions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let all = !regions.is_empty() && regions.iter().all(|r| r["complete"] == true);
+        if all != complete {
+            wrong.push(format!(
+                "observed_window complete: expected {complete}, got {}",
+                diagnosis["observed_window"]
+            ));
+        }
+    }
+    for (action, fields) in &expect.observed_denials {
+        let Some(entry) = entries.iter().find(|d| d["action"] == action.as_str()) else {
+            wrong.push(format!("no observed_denials entry of {action}"));
+            continue;
+        };
+        for (field, expected) in fields {
+            let expected = serde_json::to_value(expected).expect("TOML values are JSON");
+            if entry[field] != expected {
+                wrong.push(format!(
+                    "observed {action} {field}: expected {expected}, got {}",
+                    entry[field]
+                ));
+            }
+        }
     }
     wrong
 }
@@ -500,6 +676,9 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
             .mount(&fake.server)
             .await;
     }
+    if let Some(cloudtrail) = &scenario.cloudtrail {
+        cloudtrail.record().mount(fake).await;
+    }
     key_unknown_outside(fake, &scenario.partition).await;
     // Mounted before the base: of two answers of the same priority, the first mounted wins.
     let identity = match scenario.principal {
@@ -526,6 +705,7 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
     let url = fake.url();
     let settings = &scenario.settings;
     let (deadline, call_timeout) = (settings.diagnosis_deadline_ms, settings.aws_call_timeout_ms);
+    let pages = settings.observed_pages_per_region;
     let app = TestApp::spawn(move |s| {
         s.aws.aws_endpoint_url = Some(url);
         if let Some(ms) = deadline {
@@ -533,6 +713,9 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
         }
         if let Some(ms) = call_timeout {
             s.aws.aws_call_timeout = Duration::from_millis(ms);
+        }
+        if let Some(pages) = pages {
+            s.probes.observed_pages_per_region = pages;
         }
     })
     .await;

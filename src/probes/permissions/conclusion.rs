@@ -239,6 +239,7 @@ fn summary(
                 VerdictMethod::LocalEvaluation => "local evaluation".to_owned(),
                 VerdictMethod::Observed => "observed".to_owned(),
                 VerdictMethod::Root => "root credentials".to_owned(),
+                VerdictMethod::Cloudtrail => "CloudTrail's record".to_owned(),
                 VerdictMethod::None => "no method".to_owned(),
             };
             if observed > 0 {

@@ -16,6 +16,7 @@ mod denial;
 mod local;
 mod managed;
 mod principal;
+mod production;
 mod remediation;
 mod simulate;
 mod target;
@@ -35,7 +36,9 @@ use super::context::ProbeContext;
 use super::observation::Observation;
 use super::report::Report;
 use crate::aws::AwsError;
-use crate::domain::{CheckId, Connection, Region, VerdictMethod};
+use crate::domain::{
+    CheckId, CheckStatus, Connection, Finding, ObservedDenial, Region, Severity, VerdictMethod,
+};
 use crate::policy::Context;
 use crate::requirements::{RequiredAction, Requirements};
 
@@ -74,10 +77,13 @@ pub async fn collect(ctx: &ProbeContext<'_>) -> PermissionEvidence {
 
 /// Concludes verdicts, findings and the remediation policy from the evidence and the outcomes
 /// of the diagnosis's own calls, in the checked regions enabled for the account.
+/// What CloudTrail recorded of the connector's own calls failing (`denials`) adds evidence and
+/// findings.
 pub fn conclude(
     evidence: PermissionEvidence,
     observations: &[Observation],
     usable_regions: &[Region],
+    denials: Option<&[ObservedDenial]>,
     ctx: &ProbeContext<'_>,
 ) -> Report {
     let requirements = Requirements::builtin();
@@ -87,7 +93,10 @@ pub fn conclude(
         regions: usable_regions,
         simulated_in: home_region(ctx),
     };
-    let judgements = verdicts::judge(required, &evidence.basis, &scope);
+    let mut judgements = verdicts::judge(required, &evidence.basis, &scope);
+    let in_production = denials
+        .map(|denials| production::join(&mut judgements, denials, Utc::now()))
+        .unwrap_or_default();
     let missing_managed = match &evidence.attached {
         Some(attached)
             if ctx
@@ -110,14 +119,15 @@ pub fn conclude(
         &missing_managed,
     );
 
+    let status = with_production(conclusion.status, &in_production);
     let mut report = Report::default();
     report.check(
         CheckId::Permissions,
-        conclusion.status,
+        status,
         evidence.started,
         conclusion.summary,
     );
-    for finding in conclusion.findings {
+    for finding in conclusion.findings.into_iter().chain(in_production) {
         report.finding(finding);
     }
     report.permissions = judgements
@@ -127,6 +137,17 @@ pub fn conclude(
     report.remediation_policy =
         remediation::policy(required, &evidence.targets, &report.permissions);
     report
+}
+
+/// The check's status once the record's findings count: a recent denial of the portal's calls
+/// fails it, an older one or a bucket without ACLs warns.
+fn with_production(status: CheckStatus, findings: &[Finding]) -> CheckStatus {
+    let worst = findings.iter().map(|finding| finding.severity).max();
+    match (status, worst) {
+        (CheckStatus::Pass | CheckStatus::Warn, Some(Severity::Error)) => CheckStatus::Fail,
+        (CheckStatus::Pass, Some(Severity::Warning)) => CheckStatus::Warn,
+        _ => status,
+    }
 }
 
 /// IAM is global: its endpoint, and the region its simulation is told about, is the

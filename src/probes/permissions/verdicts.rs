@@ -188,6 +188,7 @@ pub fn describe(method: VerdictMethod) -> &'static str {
         VerdictMethod::LocalEvaluation => "The evaluation of the identity's own policies",
         VerdictMethod::Observed => "A call of the diagnosis",
         VerdictMethod::Root => "Root credentials",
+        VerdictMethod::Cloudtrail => "CloudTrail's record of the connector's calls",
         VerdictMethod::None => "No method",
     }
 }
@@ -235,7 +236,7 @@ fn apply(prior: MethodVerdict, by: Option<DeniedBy>) -> MethodVerdict {
 /// The decision an AWS denial message implies when nothing else tells. Denials by session or
 /// resource policies that do not stem from a missing allow in identity policies are Deny
 /// statements; the rest read "no ... policy allows", an implicit deny.
-fn decision_of_denial(by: Option<DeniedBy>) -> Decision {
+pub fn decision_of_denial(by: Option<DeniedBy>) -> Decision {
     match by {
         Some(DeniedBy::SessionPolicy | DeniedBy::ResourcePolicy) => Decision::ExplicitDeny,
         Some(

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod binary;
 pub mod fake_aws;
+pub mod fake_cloudtrail;
 pub mod fake_regions;
 pub mod iam_setup;
 pub mod moto;

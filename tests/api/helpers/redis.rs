@@ -73,6 +73,15 @@ impl RedisServer {
                     .await
                     .unwrap();
                 items.join("\n")
+            } else if kind == "zset" {
+                let members: Vec<String> = redis::cmd("ZRANGE")
+                    .arg(&key)
+                    .arg(0)
+                    .arg(-1)
+                    .query_async(&mut connection)
+                    .await
+                    .unwrap();
+                members.join("\n")
             } else {
                 redis::cmd("GET")
                     .arg(&key)

@@ -1,0 +1,297 @@
+//! Evidence from the connector's own traffic: what CloudTrail recorded of the portal's calls
+//! failing. A simulation predicts; CloudTrail remembers calls that a bucket policy, an SCP or an
+//! RCP denied, which no model of the identity's policies can see.
+//!
+//! For an access-key connector with the auditing connection (whose policy grants
+//! `cloudtrail:LookupEvents`), the events of its access key id are read over the window, in the
+//! checked regions and the partition's home region (where global services such as IAM record).
+//! This service's own calls carry the app name `connector-doctor` in their user agent and are
+//! left out. Reading is incremental: the ledger of the connector's earlier diagnoses says up to
+//! when each region was read, so a diagnosis reads newer events (and then, with the pages left,
+//! older ones of the window), at most `pages_per_region` pages per region, within the account's
+//! LookupEvents budget and a few seconds of the deadline.
+
+mod event;
+mod ledger;
+mod pages;
+
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use futures::future::join_all;
+
+use self::ledger::{SETTLE, Window};
+use self::pages::{Reader, SpanRead, Unread, read_span};
+use super::budget::CallBudget;
+use super::context::ProbeContext;
+use super::explain::{FindingExt, finding};
+use crate::domain::{
+    CheckId, Code, Connection, DenialLedger, Finding, ObservedDenial, ObservedRegion,
+    ObservedWindow, Region, RegionLedger,
+};
+use crate::requirements::Requirements;
+
+/// How much of CloudTrail's record a diagnosis reads.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordSettings {
+    /// The window, in hours (1 to 168).
+    pub window_hours: u32,
+    /// Most LookupEvents pages per region and diagnosis.
+    pub pages_per_region: u32,
+}
+
+/// The longest a diagnosis spends reading the record: pages of a busy key wait for the
+/// account's budget (two per second and region), and the rest of the diagnosis is usually done
+/// in a second or two.
+const READ_TIME: Duration = Duration::from_secs(5);
+
+/// What the record showed.
+#[derive(Debug, Default)]
+pub struct Record {
+    /// Per action and error code; `None` when nothing could be read.
+    pub denials: Option<Vec<ObservedDenial>>,
+    /// The time they cover.
+    pub window: Option<ObservedWindow>,
+    /// What to keep for the connector's next diagnosis; `None` to keep the old one.
+    pub ledger: Option<DenialLedger>,
+    /// Why the record could not be read, in full or at all.
+    pub findings: Vec<Finding>,
+}
+
+/// How long a ledger stays useful: while any of it can be in the window, and a bucket more.
+pub fn ledger_lifetime(settings: RecordSettings) -> Duration {
+    let window = settings.window_hours;
+    Duration::from_secs(3600 * u64::from(window + window.div_ceil(24).max(1)))
+}
+
+/// What was read in one region.
+struct RegionRead {
+    region: Region,
+    ledger: RegionLedger,
+    /// Calls too recent to be kept: CloudTrail may still deliver others of their time.
+    fresh: Vec<event::FailedCall>,
+    complete: bool,
+}
+
+/// Reads the record of the connector's key, going on from `prior`.
+pub async fn read(
+    ctx: &ProbeContext<'_>,
+    prior: Option<DenialLedger>,
+    settings: RecordSettings,
+    budget: &dyn CallBudget,
+) -> Record {
+    if !ctx
+        .request
+        .connections
+        .contains(&Connection::SecurityAuditing)
+    {
+        return unavailable(
+            "Not read: only the Security auditing connection's policy grants \
+             cloudtrail:LookupEvents, and it was not requested.",
+        );
+    }
+    if ctx.request.assume_role.is_some() {
+        return unavailable(
+            "Not read: the connector assumes a role, whose calls CloudTrail records under \
+             each session's temporary key; reading them is not supported yet.",
+        );
+    }
+    let now = Utc::now()
+        .duration_trunc(TimeDelta::seconds(1))
+        .unwrap_or_else(|_| Utc::now());
+    let window = Window::new(now, settings.window_hours);
+    let mut kept = ledger::trimmed(prior, &window);
+    let key_id = ctx.request.credentials.access_key_id.expose();
+    let reader = Reader {
+        key_id,
+        required: Requirements::builtin()
+            .required_actions(&ctx.request.connections)
+            .into_iter()
+            .map(|required| required.action.to_ascii_lowercase())
+            .collect(),
+        account: &ctx.identity.account_id,
+        budget,
+        until: (tokio::time::Instant::now() + READ_TIME).min(
+            ctx.deadline
+                .checked_sub(Duration::from_secs(1))
+                .unwrap_or(ctx.deadline),
+        ),
+    };
+    let mut regions = ctx.regions.probed();
+    let home = ctx.identity.partition.sts_region();
+    if !regions.contains(&home) {
+        regions.push(home);
+    }
+    let reads = join_all(regions.iter().map(|&region| {
+        let prior = kept.regions.get(region.name()).cloned();
+        read_region(ctx, &reader, region, prior, now, &window, settings)
+    }))
+    .await;
+
+    let mut findings = Vec::new();
+    let mut read = Vec::new();
+    for (region, outcome) in regions.iter().zip(reads) {
+        match outcome {
+            Ok(region_read) => read.push(region_read),
+            Err(unread) => findings.push(unread_finding(*region, &unread)),
+        }
+    }
+    if read.is_empty() {
+        return Record {
+            findings,
+            ..Record::default()
+        };
+    }
+    let cut: Vec<&str> = read
+        .iter()
+        .filter(|r| !r.complete)
+        .map(|r| r.region.name())
+        .collect();
+    if !cut.is_empty() {
+        findings.push(
+            finding(
+                Code::ObservedDenialsUnavailable,
+                CheckId::Permissions,
+                format!(
+                    "CloudTrail's record was read only in part in {} (at most {} pages of \
+                     LookupEvents per region, within the account's budget of two requests per \
+                     second and a few seconds of the diagnosis): observed_window says from when \
+                     each region was read. The next diagnosis goes on from there.",
+                    cut.join(", "),
+                    settings.pages_per_region
+                ),
+            )
+            .for_connections(vec![Connection::SecurityAuditing]),
+        );
+    }
+    let denials = ledger::add_up(
+        read.iter().map(|r| (r.region.name(), &r.ledger)),
+        read.iter()
+            .flat_map(|r| r.fresh.iter().map(|call| (r.region.name(), call))),
+    );
+    let observed_window = ObservedWindow {
+        from: read.iter().map(|r| r.ledger.from).max().unwrap_or(now),
+        to: now,
+        regions: read
+            .iter()
+            .map(|r| ObservedRegion {
+                region: r.region.name().to_owned(),
+                from: r.ledger.from,
+                complete: r.complete,
+            })
+            .collect(),
+    };
+    for region_read in read {
+        kept.regions
+            .insert(region_read.region.name().to_owned(), region_read.ledger);
+    }
+    Record {
+        denials: Some(denials),
+        window: Some(observed_window),
+        ledger: Some(kept),
+        findings,
+    }
+}
+
+/// Reads one region: the events since the ledger's settled end (all of the window the first
+/// time), then, with the pages left, the older part of the window not read yet.
+async fn read_region(
+    ctx: &ProbeContext<'_>,
+    reader: &Reader<'_>,
+    region: Region,
+    prior: Option<RegionLedger>,
+    now: DateTime<Utc>,
+    window: &Window,
+    settings: RecordSettings,
+) -> Result<RegionRead, Unread> {
+    let mut pages_left = settings.pages_per_region;
+    let settled_before = now - SETTLE;
+    let start = prior.as_ref().map_or(window.start, |p| p.settled_to);
+    let newer = read_span(ctx, reader, region, (start, now), &mut pages_left).await?;
+    let mut ledger = match prior {
+        Some(prior) if newer.complete => prior,
+        // The first read, or a read cut short of the ledger's end: what was read is one span
+        // from `reached` to now, and the older tallies are not contiguous with it.
+        _ => RegionLedger {
+            from: if newer.complete {
+                window.start
+            } else {
+                newer.reached
+            },
+            settled_to: newer.reached,
+            tallies: Vec::new(),
+        },
+    };
+    ledger.settled_to = ledger.settled_to.max(settled_before);
+    let (settled, fresh): (Vec<_>, Vec<_>) = newer
+        .calls
+        .into_iter()
+        .partition(|call| call.time < ledger.settled_to);
+    for call in &settled {
+        ledger::count(&mut ledger, call, window);
+    }
+    let mut complete = newer.complete;
+    if newer.complete && ledger.from > window.start {
+        let end = ledger.from - TimeDelta::seconds(1);
+        match read_span(ctx, reader, region, (window.start, end), &mut pages_left).await {
+            Ok(SpanRead {
+                calls,
+                reached,
+                complete: whole,
+            }) => {
+                for call in &calls {
+                    ledger::count(&mut ledger, call, window);
+                }
+                ledger.from = if whole { window.start } else { reached };
+                complete = whole;
+            }
+            Err(_) => complete = false,
+        }
+    }
+    Ok(RegionRead {
+        region,
+        ledger,
+        fresh,
+        complete,
+    })
+}
+
+fn unavailable(detail: &str) -> Record {
+    Record {
+        findings: vec![
+            finding(
+                Code::ObservedDenialsUnavailable,
+                CheckId::Permissions,
+                detail,
+            )
+            .for_connections(vec![Connection::SecurityAuditing]),
+        ],
+        ..Record::default()
+    }
+}
+
+fn unread_finding(region: Region, unread: &Unread) -> Finding {
+    let base = finding(
+        Code::ObservedDenialsUnavailable,
+        CheckId::Permissions,
+        match unread {
+            Unread::Aws(error) => format!(
+                "CloudTrail's record of the connector's calls could not be read in {}: \
+                 LookupEvents failed ({error}).",
+                region.name()
+            ),
+            Unread::NoTurn => format!(
+                "CloudTrail's record of the connector's calls was not read in {}: the \
+                 account's LookupEvents budget (two requests per second and region, shared \
+                 with its other diagnoses) had no turn free in time.",
+                region.name()
+            ),
+        },
+    )
+    .in_region(region)
+    .for_connections(vec![Connection::SecurityAuditing]);
+    match unread {
+        Unread::Aws(error) => base.with_aws_error(error),
+        Unread::NoTurn => base,
+    }
+}
