@@ -9,9 +9,13 @@
 //! 1 + the highest depth among the calls of the same key that had ended before it started: the
 //! number of sequential waves up to it. Calls a concurrency limit made wait count as a wave too.
 //!
-//! Usage: `fake-aws [--listen 127.0.0.1:0] [--latency-ms 50] [--jitter-ms 0] [--port-file F]`
+//! Usage: `fake-aws [--listen 127.0.0.1:0] [--latency-ms 50] [--jitter-ms 0] [--lookup-pages 1] [--port-file F]`
 //!
-//! - `GET /__stats`: `{"keys":N,"calls":N,"max_depth":N,"per_key":{"AKID":{"calls":N,"max_depth":N,"span_ms":F}}}`
+//! CloudTrail LookupEvents by access key id (the record of a connector's own calls) answers
+//! `--lookup-pages` pages per read, each of 50 successful calls, the last without a `NextToken`:
+//! a busy key.
+//!
+//! - `GET /__stats`: `{"keys":N,"calls":N,"max_depth":N,"lookup_pages":N,"per_key":{"AKID":{"calls":N,"max_depth":N,"span_ms":F}}}`
 //! - `POST /__reset`: forgets every recorded call.
 
 use std::collections::HashMap;
@@ -45,6 +49,10 @@ struct KeyCalls {
 struct State {
     latency: Duration,
     jitter: Duration,
+    /// Pages of each LookupEvents read by access key id.
+    lookup_pages: u32,
+    /// Such pages served.
+    lookups: Mutex<u64>,
     keys: Mutex<HashMap<String, KeyCalls>>,
     seed: Mutex<u64>,
 }
@@ -106,10 +114,11 @@ impl State {
             ));
         }
         format!(
-            "{{\"keys\":{},\"calls\":{},\"max_depth\":{},\"latency_ms\":{},\"jitter_ms\":{},\"per_key\":{{{}}}}}\n",
+            "{{\"keys\":{},\"calls\":{},\"max_depth\":{},\"lookup_pages\":{},\"latency_ms\":{},\"jitter_ms\":{},\"per_key\":{{{}}}}}\n",
             keys.len(),
             calls,
             max_depth,
+            self.lookups.lock().unwrap(),
             self.latency.as_millis(),
             self.jitter.as_millis(),
             per_key.join(",")
@@ -430,7 +439,12 @@ async fn handle(
     };
     let body = String::from_utf8_lossy(&body);
     tokio::time::sleep(state.delay()).await;
-    let answer = if let Some(amz_target) = amz_target {
+    let answer = if amz_target.as_deref() == Some("CloudTrail_20131101.LookupEvents")
+        && body.contains("LookupAttributes")
+    {
+        *state.lookups.lock().unwrap() += 1;
+        lookup_page(&body, state.lookup_pages)
+    } else if let Some(amz_target) = amz_target {
         target(&amz_target)
     } else if method == Method::POST && path == "/" && body.contains("Action=") {
         query(&body)
@@ -439,6 +453,30 @@ async fn handle(
     };
     state.end(&key, depth);
     Ok(answer)
+}
+
+/// One page of a busy key's record: 50 successful calls, and a `NextToken` until the last page.
+fn lookup_page(body: &str, pages: u32) -> Response<Full<Bytes>> {
+    let page: u32 = body
+        .split("\"NextToken\":\"page-")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let events: Vec<String> = (0..50)
+        .map(|i| {
+            format!(
+                "{{\"EventId\":\"ev-{page}-{i}\",\"EventName\":\"DescribeTrails\",\
+                 \"EventTime\":1700000000,\"EventSource\":\"cloudtrail.amazonaws.com\"}}"
+            )
+        })
+        .collect();
+    let next = if page + 1 < pages {
+        format!(",\"NextToken\":\"page-{}\"", page + 1)
+    } else {
+        String::new()
+    };
+    json(&format!("{{\"Events\":[{}]{next}}}", events.join(",")))
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -462,6 +500,8 @@ async fn main() -> std::io::Result<()> {
     let state = Arc::new(State {
         latency: Duration::from_millis(ms("--latency-ms", 50)),
         jitter: Duration::from_millis(ms("--jitter-ms", 0)),
+        lookup_pages: u32::try_from(ms("--lookup-pages", 1)).unwrap_or(1).max(1),
+        lookups: Mutex::default(),
         keys: Mutex::default(),
         seed: Mutex::new(0x9E37_79B9_7F4A_7C15),
     });
