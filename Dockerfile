@@ -19,8 +19,10 @@ RUN mkdir src \
  && cargo build --release --locked \
  && rm -rf src
 
-# All of src/: the catalogue and requirements TOML files are compiled in with include_str!.
+# All of src/: the catalogue and requirements TOML files are compiled in with include_str!; and the
+# report page's templates, compiled in by askama.
 COPY src ./src
+COPY templates ./templates
 # COPY keeps the files' modification times, which can be older than the dummy build's: touch so that
 # cargo rebuilds the crate itself.
 RUN touch src/main.rs src/lib.rs \

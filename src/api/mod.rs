@@ -1,4 +1,5 @@
-//! The HTTP API: routes, problem bodies, request ids and the OpenAPI document.
+//! The HTTP API: routes, problem bodies, request ids, the OpenAPI document and the report
+//! pages for people.
 
 mod catalogue;
 mod diagnoses;
@@ -11,6 +12,8 @@ mod metrics;
 mod openapi;
 mod problem;
 mod refusals;
+mod report_page;
+mod report_view;
 mod request_id;
 mod requirements;
 mod routes;

@@ -28,13 +28,14 @@ use super::request_id::REQUEST_ID_HEADER;
             Authentication: every `/v1` operation needs `Authorization: Bearer <token>` when the service runs with caller \
             tokens (`--api-tokens`), which it must on any non-loopback address. A service started without tokens \
             (the loopback default, for development) serves `/v1` without the header. `/healthz`, `/readyz`, `/metrics`, \
-            `/openapi.json` and `/docs/` are always open.",
+            `/openapi.json` and `/docs/` are always open; a report page opens with its signed link.",
         license(name = "Proprietary")
     ),
     tags(
         (name = "diagnoses", description = "Diagnose AWS connectors, read a diagnosis again, read a connector's history"),
         (name = "connections", description = "What each AWS connection requires: actions, managed policies, services, the policy JSON"),
         (name = "catalogue", description = "The troubleshooting catalogue: every known failure with its cause and fix"),
+        (name = "reports", description = "Diagnoses as pages for people, opened by their signed `report_url`"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -1,12 +1,12 @@
 //! The route table: every documented route, with the `/v1` scope behind its guard.
 
-use actix_web::HttpRequest;
 use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, web};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::problem::Problem;
-use super::{catalogue, diagnoses, guard, health, metrics, requirements};
+use super::{catalogue, diagnoses, guard, health, metrics, report_page, requirements};
 
 /// Registers every documented route; `utoipa-actix-web` collects their OpenAPI paths from here.
 ///
@@ -25,6 +25,12 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(catalogue::get_catalogue_entry)
                 .wrap(from_fn(guard::guard)),
         )
+        // Not behind the guard: a report link carries its own signature.
+        .route(
+            "/reports/assets/report.js",
+            web::get().to(report_page::get_report_script),
+        )
+        .service(report_page::get_report_page)
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::metrics);

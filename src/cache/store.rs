@@ -107,6 +107,11 @@ impl DiagnosisStore {
         }
     }
 
+    /// How long things are kept.
+    pub fn retention(&self) -> &Retention {
+        &self.retention
+    }
+
     /// The backend's name.
     pub fn backend_name(&self) -> &'static str {
         self.backend.name()
@@ -189,10 +194,16 @@ impl DiagnosisStore {
 
     /// A stored diagnosis by id, if `tenant` made it and it is within retention.
     pub async fn report(&self, tenant: &str, id: &str) -> Option<Diagnosis> {
+        let stored = self.stored(id).await?;
+        (stored.tenant == tenant).then_some(stored.diagnosis)
+    }
+
+    /// A stored diagnosis by id with the tenant that made it (for a signed report link, which
+    /// names no tenant).
+    pub async fn stored(&self, id: &str) -> Option<StoredDiagnosis> {
         let name = format!("{}report:{id}", self.prefix);
         let text = self.observe(self.backend.get(&name).await)??;
-        let stored: StoredDiagnosis = serde_json::from_slice(&text).ok()?;
-        (stored.tenant == tenant).then_some(stored.diagnosis)
+        serde_json::from_slice(&text).ok()
     }
 
     /// A connector's history, newest first.

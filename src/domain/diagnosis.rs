@@ -7,21 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    Code, Connection, DenialLedger, DeniedBy, ObservedDenial, ObservedWindow, Partition,
-    PolicyDocument, Severity,
+    Changes, Code, Connection, Decision, DenialLedger, DeniedBy, HealthStatus, ObservedDenial,
+    ObservedWindow, Partition, PolicyDocument, Severity,
 };
-
-/// Health of a connection or of the whole diagnosis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HealthStatus {
-    /// Everything required works.
-    Healthy,
-    /// Works partly, or a check could not be completed.
-    Degraded,
-    /// Does not work: at least one finding of severity `error`.
-    Unhealthy,
-}
 
 /// The checks a diagnosis runs.
 #[derive(
@@ -160,20 +148,6 @@ pub struct Check {
     pub duration_ms: u64,
     /// One sentence for a person.
     pub summary: String,
-}
-
-/// The verdict on one required action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Allowed.
-    Allowed,
-    /// No statement allows it.
-    ImplicitDeny,
-    /// A statement denies it.
-    ExplicitDeny,
-    /// Could not be decided (conditions, or no way to check).
-    Unknown,
 }
 
 /// How a permission verdict was reached.
@@ -383,8 +357,10 @@ pub struct Diagnosis {
     pub duration_ms: u64,
     /// Whether this answer came from the cache.
     pub cached: bool,
-    /// Until when this result may be served from the cache.
-    pub expires_at: DateTime<Utc>,
+    /// Until when this result may be served from the cache; null only from the command line,
+    /// which caches nothing.
+    #[schema(required = true)]
+    pub expires_at: Option<DateTime<Utc>>,
     /// Who the credentials are; null when identity failed.
     pub identity: Option<IdentityInfo>,
     /// The regions the regional checks covered.
@@ -416,6 +392,19 @@ pub struct Diagnosis {
     #[serde(default)]
     #[schema(required = true)]
     pub observed_window: Option<ObservedWindow>,
+    /// What changed since the connector's previous fresh diagnosis; null when there is none
+    /// (or no `connector_id`). Stored with the diagnosis: a cache hit returns it unchanged.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub changes: Option<Changes>,
+    /// A signed link to this diagnosis as a page for people, valid while the report is kept:
+    /// `/reports/{id}?exp=<unix seconds>&sig=<hex>`; null from the command line.
+    #[serde(default)]
+    #[schema(
+        required = true,
+        example = "/reports/dgn_0193b2a4c5d67e8f9a0b1c2d3e4f5a6b?exp=1764700000&sig=9f2c..."
+    )]
+    pub report_url: Option<String>,
 }
 
 /// What the probes found about one connector: a [`Diagnosis`] before the service decides how
@@ -469,8 +458,9 @@ impl Examination {
 }
 
 impl Diagnosis {
-    /// A fresh answer from an examination, servable from the cache until `expires_at`.
-    pub fn fresh(examination: Examination, expires_at: DateTime<Utc>) -> Self {
+    /// A fresh answer from an examination, servable from the cache until `expires_at` (`None`:
+    /// never cached); `changes` and `report_url` are the service's to add.
+    pub fn fresh(examination: Examination, expires_at: Option<DateTime<Utc>>) -> Self {
         let Examination {
             id,
             connector_id,
@@ -509,6 +499,8 @@ impl Diagnosis {
             remediation_policy,
             observed_denials,
             observed_window,
+            changes: None,
+            report_url: None,
         }
     }
 }

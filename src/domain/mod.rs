@@ -1,12 +1,15 @@
 //! Request and response types of the service, and newtypes that parse rather than validate.
 
 mod access_key;
+mod changes;
 mod code;
 mod connection;
+mod decision;
 mod denial_ledger;
 mod denied_by;
 mod diagnosis;
 mod health;
+mod health_status;
 mod observed_denial;
 mod policy_schema;
 mod region;
@@ -16,12 +19,15 @@ mod severity;
 mod wire;
 
 pub use access_key::{AccessKeyId, AwsCredentials};
+pub use changes::{Changes, FindingKey, PermissionChange, StatusChange};
 pub use code::{Code, UnknownCode};
 pub use connection::Connection;
+pub use decision::Decision;
 pub use denial_ledger::{DenialLedger, DenialTally, RegionLedger};
 pub use denied_by::DeniedBy;
 pub use diagnosis::*;
 pub use health::connection_report;
+pub use health_status::HealthStatus;
 pub use observed_denial::{ObservedDenial, ObservedRegion, ObservedWindow};
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{PARTITIONS, Partition, Region};

@@ -1,14 +1,16 @@
 //! The pieces of the front door: caller tokens, rate limits, TLS (the `/v1` guard that uses
-//! them is `api::guard`).
+//! them is `api::guard`), and the signed links that open report pages without a token.
 
 mod connections;
 mod rate_limit;
+mod report_links;
 mod settings;
 mod tls;
 mod tokens;
 
 pub use connections::{ConnectionCaps, ConnectionLimits, ConnectionSlot, OverCap};
 pub use rate_limit::RateLimiter;
+pub use report_links::ReportLinks;
 pub use settings::SecuritySettings;
 pub use tls::{TlsError, server_config};
 pub use tokens::{ApiTokens, TokenError};

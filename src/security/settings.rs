@@ -27,4 +27,8 @@ pub struct SecuritySettings {
     /// Requests a caller may make at once before the sustained rate applies.
     #[arg(long, default_value = "60", value_parser = positive)]
     pub rate_limit_burst: usize,
+
+    /// Secret the report links are signed with (HMAC-SHA256); the same on every replica. [default: unset, a random one per process]
+    #[arg(long)]
+    pub report_link_secret: Option<Secret>,
 }

@@ -4,6 +4,7 @@
 //! Handlers call [`DiagnosisService::diagnose`], [`DiagnosisService::report`] and
 //! [`DiagnosisService::history`], and nothing below them.
 
+mod changes;
 mod replica_lock;
 mod settings;
 mod single_flight;
@@ -18,9 +19,10 @@ use chrono::Utc;
 use tokio::sync::Semaphore;
 
 use crate::cache::{CacheKey, CacheStatus, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
-use crate::domain::{Diagnosis, DiagnosisRequest};
+use crate::domain::{Changes, Diagnosis, DiagnosisRequest};
 use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
+use crate::security::ReportLinks;
 use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
 use single_flight::SingleFlight;
@@ -66,15 +68,19 @@ pub struct DiagnosisService {
     lock_ttl: Duration,
     /// Places for cold diagnoses; none left means shed (cache hits never need one).
     cold: Arc<Semaphore>,
+    /// Signs each diagnosis's `report_url`.
+    links: ReportLinks,
     metrics: Arc<Metrics>,
 }
 
 impl DiagnosisService {
-    /// The service running `engine`, keeping results in `store` under keys derived with `secret`.
+    /// The service running `engine`, keeping results in `store` under keys derived with `secret`,
+    /// each with a report link signed by `links`.
     pub fn new(
         engine: ProbeEngine,
         store: Arc<DiagnosisStore>,
         secret: KeySecret,
+        links: ReportLinks,
         settings: &ServiceSettings,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -87,6 +93,7 @@ impl DiagnosisService {
             flights: Arc::default(),
             refresh_floor: settings.refresh_floor,
             cold: Arc::new(Semaphore::new(settings.max_cold_diagnoses)),
+            links,
             metrics,
         }
     }
@@ -131,6 +138,26 @@ impl DiagnosisService {
         self.store.report(tenant, id).await
     }
 
+    /// The diagnosis a report link opens, with its connector's history: `None` for a missing,
+    /// bad or expired signature and for an unknown id alike. The link is the capability: its
+    /// signature is checked before the id is looked up.
+    pub async fn report_for_link(
+        &self,
+        id: &str,
+        exp: &str,
+        sig: &str,
+    ) -> Option<(Diagnosis, Vec<HistoryItem>)> {
+        if !self.links.verify(id, exp, sig, Utc::now()) {
+            return None;
+        }
+        let stored = self.store.stored(id).await?;
+        let history = match &stored.diagnosis.connector_id {
+            Some(connector_id) => self.history(&stored.tenant, connector_id).await,
+            None => Vec::new(),
+        };
+        Some((stored.diagnosis, history))
+    }
+
     /// The last diagnoses of `tenant`'s connector, newest first.
     pub async fn history(&self, tenant: &str, connector_id: &str) -> Vec<HistoryItem> {
         let connector = CacheKey::connector_key(&self.secret, tenant, connector_id);
@@ -169,12 +196,33 @@ impl DiagnosisService {
         }
         let lifetime = self.ttl.for_examination(&examination);
         let expires_at = examination.checked_at + lifetime;
-        let diagnosis = Diagnosis::fresh(examination, expires_at);
+        let mut diagnosis = Diagnosis::fresh(examination, Some(expires_at));
+        let kept_until = diagnosis.checked_at + self.store.retention().reports;
+        diagnosis.report_url = Some(self.links.link(&diagnosis.id, kept_until));
+        diagnosis.changes = self.changes_since_previous(tenant, key, &diagnosis).await;
         self.metrics.diagnosis(tenant, &diagnosis);
         let remaining = (expires_at - Utc::now()).to_std().unwrap_or_default();
         self.store.keep(tenant, key, &diagnosis, remaining).await;
         lock.release().await;
         Ok(diagnosis)
+    }
+
+    /// What changed since the connector's previous fresh diagnosis, if it has one still kept.
+    async fn changes_since_previous(
+        &self,
+        tenant: &str,
+        key: &CacheKey,
+        diagnosis: &Diagnosis,
+    ) -> Option<Changes> {
+        diagnosis.connector_id.as_ref()?;
+        let previous = self
+            .store
+            .history(&key.connector)
+            .await
+            .into_iter()
+            .next()?;
+        let previous = self.store.report(tenant, &previous.id).await?;
+        Some(changes::between(&previous, diagnosis))
     }
 
     /// Another replica runs this request: its result, if it comes within the lock's lifetime.

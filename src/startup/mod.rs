@@ -19,7 +19,8 @@ use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::probes::{Executor, ProbeEngine};
 use crate::security::{
-    ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, TlsError, TokenError, server_config,
+    ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, ReportLinks, TlsError, TokenError,
+    server_config,
 };
 use crate::service::{DiagnosisService, StoreBudget};
 pub use app::create_app;
@@ -104,6 +105,10 @@ impl Application {
                 engine,
                 store,
                 KeySecret::from_settings(&cache),
+                ReportLinks::new(
+                    security.report_link_secret.as_ref(),
+                    cache.redis_url.is_some(),
+                ),
                 &service,
                 metrics.clone(),
             ),

@@ -21,5 +21,6 @@ mod permissions;
 mod prometheus;
 mod regional;
 mod regional_faults;
+mod reports;
 mod scenarios;
 mod security;
