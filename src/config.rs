@@ -53,7 +53,10 @@ pub enum ConfigError {
     name = "connector-doctor",
     version,
     about = "Diagnoses AWS connectors of a security portal: why a connector works or not, and how to fix it.",
-    long_about = None
+    long_about = None,
+    after_help = "Runs the service (also as `connector-doctor serve`). Other subcommands:\n  \
+                  diagnose  one diagnosis on this machine with the AWS SDK's credential chain (connector-doctor diagnose --help)\n  \
+                  explain   the catalogue entries that explain an error text"
 )]
 pub struct Settings {
     /// A TOML file with any of these settings (names with underscores).

@@ -9,6 +9,7 @@ pub mod api;
 pub mod aws;
 pub mod cache;
 pub mod catalogue;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod metrics;

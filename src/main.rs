@@ -1,16 +1,31 @@
-//! The connector-doctor binary: settings, logging, then the service until SIGTERM.
+//! The connector-doctor binary: `diagnose` and `explain` for people at a terminal; otherwise
+//! (no subcommand, or `serve`) settings, logging, then the service until SIGTERM.
 
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use connector_doctor::cli;
 use connector_doctor::config::Settings;
 use connector_doctor::startup::Application;
 use connector_doctor::telemetry;
 
-#[actix_web::main]
-async fn main() -> std::process::ExitCode {
-    let settings = match Settings::load(std::env::args_os()) {
+fn main() -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if cli::names_a_tool(&args) {
+        return cli::run(args);
+    }
+    if args.get(1).is_some_and(|arg| arg == "serve") {
+        args.remove(1);
+    }
+    actix_web::rt::System::new().block_on(serve(args))
+}
+
+async fn serve(args: Vec<OsString>) -> ExitCode {
+    let settings = match Settings::load(args) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("connector-doctor: {error}");
-            return std::process::ExitCode::from(2);
+            return ExitCode::from(2);
         }
     };
     let _logs = telemetry::init(&settings.log);
@@ -18,7 +33,7 @@ async fn main() -> std::process::ExitCode {
         Ok(application) => application,
         Err(error) => {
             tracing::error!(%error, "cannot start");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     };
     tracing::info!(address = %application.address(), "connector-doctor listening");
@@ -26,10 +41,10 @@ async fn main() -> std::process::ExitCode {
         tracing::info!(%address, "metrics listening on their own port");
     }
     match application.run_until_stopped().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "server failed");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

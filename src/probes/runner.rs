@@ -20,6 +20,7 @@ use super::executor::Executor;
 use super::explain::{FindingExt, finding};
 use super::limits::{CallLimits, GlobalCallLimit};
 use super::observation::CallLog;
+use super::progress::{Progress, Unwatched};
 use super::region_plan::RegionPlan;
 use super::regions;
 use super::report::{NOT_NEEDED, Report, elapsed_ms};
@@ -52,6 +53,7 @@ pub struct ProbeEngine {
     calls_per_service_region: usize,
     record: RecordSettings,
     budget: Arc<dyn CallBudget>,
+    progress: Arc<dyn Progress>,
     executor: Executor,
     metrics: Arc<Metrics>,
 }
@@ -109,9 +111,15 @@ impl ProbeEngine {
                 pages_per_region: settings.observed_pages_per_region,
             },
             budget,
+            progress: Arc::new(Unwatched),
             executor,
             metrics,
         }
+    }
+
+    /// The same engine, telling `progress` each step as it begins.
+    pub fn watched_by(self, progress: Arc<dyn Progress>) -> Self {
+        Self { progress, ..self }
     }
 
     /// The overall deadline of one examination.
@@ -152,6 +160,7 @@ impl ProbeEngine {
         let deadline = tokio::time::Instant::now() + self.deadline;
         let mut report = Report::default();
         let mut probed = Probed::default();
+        self.progress.step("Verifying the credentials with STS");
         let identity = match self.authenticate(request, deadline, &mut report).await {
             Ok(authenticated) => {
                 probed = self
@@ -197,9 +206,16 @@ impl ProbeEngine {
             regions: &undecided,
         };
         // The permission evidence needs no regions: it is gathered while they are decided.
+        self.progress
+            .step("Deciding the regions; reading the permissions (simulation or policies)");
         let (evidence, (plan, regional, record)) =
             tokio::join!(permissions::collect(&deciding), async {
                 let plan = regions::plan(&deciding).await;
+                self.progress.step(&format!(
+                    "Checking CloudTrail, Security Hub and Config in {} region(s); reading \
+                     CloudTrail's record of the key's calls",
+                    plan.probed().len()
+                ));
                 let context = ProbeContext {
                     regions: &plan,
                     ..deciding
@@ -215,6 +231,7 @@ impl ProbeEngine {
             regions: &plan,
             ..deciding
         };
+        self.progress.step("Concluding the verdicts");
         report.merge(permissions::conclude(
             evidence,
             &calls.take(),
@@ -275,6 +292,7 @@ impl ProbeEngine {
             });
         };
         let started = Instant::now();
+        self.progress.step(&format!("Assuming {}", role.role_arn));
         let assumed = within(
             deadline,
             "sts",

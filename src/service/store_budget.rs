@@ -10,9 +10,10 @@ use futures::future::BoxFuture;
 use crate::cache::{Backend, DiagnosisStore, MemoryBackend};
 use crate::probes::{CallBudget, Rate};
 
-/// Budgets of the store, with a local stand-in for when it fails.
+/// Budgets of the store, with a local stand-in for when it fails (or when there is no store:
+/// the command line).
 pub struct StoreBudget {
-    store: Arc<DiagnosisStore>,
+    store: Option<Arc<DiagnosisStore>>,
     fallback: Backend,
 }
 
@@ -20,7 +21,15 @@ impl StoreBudget {
     /// Budgets kept in `store`.
     pub fn new(store: Arc<DiagnosisStore>) -> Self {
         Self {
-            store,
+            store: Some(store),
+            ..Self::local()
+        }
+    }
+
+    /// Budgets kept in this process only.
+    pub fn local() -> Self {
+        Self {
+            store: None,
             // It keeps turns only, never entries.
             fallback: Backend::Memory(MemoryBackend::new(1)),
         }
@@ -30,7 +39,11 @@ impl StoreBudget {
 impl CallBudget for StoreBudget {
     fn take<'a>(&'a self, key: &'a str, rate: Rate) -> BoxFuture<'a, Option<Duration>> {
         Box::pin(async move {
-            match self.store.take_turn(key, rate.calls, rate.per).await {
+            let shared = match &self.store {
+                Some(store) => store.take_turn(key, rate.calls, rate.per).await,
+                None => None,
+            };
+            match shared {
                 Some(turn) => turn,
                 // Memory never fails.
                 None => self

@@ -4,6 +4,7 @@ mod aws_error_mapping;
 mod bad_input;
 mod cache;
 mod catalogue_routes;
+mod command_line;
 mod explorer;
 mod faults;
 mod front_door;

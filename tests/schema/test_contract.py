@@ -26,6 +26,7 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
+from moto_fixture import moto  # noqa: F401  (the fixture, by name)
 from test_schemathesis import BINARY, start_listening, stop
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,6 +22,7 @@ import boto3
 import pytest
 from playwright.sync_api import sync_playwright
 
+from moto_fixture import moto  # noqa: F401  (the fixture, by name)
 from test_schemathesis import BINARY, start_listening, stop
 
 REPO = Path(__file__).resolve().parents[2]

@@ -276,8 +276,7 @@ fn unread_finding(region: Region, unread: &Unread) -> Finding {
         CheckId::Permissions,
         match unread {
             Unread::Aws(error) => format!(
-                "CloudTrail's record of the connector's calls could not be read in {}: \
-                 LookupEvents failed ({error}).",
+                "CloudTrail's record of the connector's calls could not be read in {}: {error}.",
                 region.name()
             ),
             Unread::NoTurn => format!(

@@ -1,4 +1,5 @@
-"""Fixtures the contract and report-page tests share: moto's server as AWS."""
+"""The fixture the contract and report-page tests share: moto's server as AWS (imported by name
+into each test module; not a conftest.py, whose module name tests/deploy already takes)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,83 @@
+//! The command line's subcommands and flags (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::AwsSettings;
+use crate::probes::ProbeSettings;
+
+/// The tools of the binary; the service itself is `serve` (the default), read by `config`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "connector-doctor",
+    version,
+    about = "Diagnoses AWS connectors of a security portal: why a connector works or not, and how to fix it."
+)]
+pub struct Tool {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ToolCommand,
+}
+
+/// The subcommands besides `serve`.
+#[derive(Debug, Subcommand)]
+pub enum ToolCommand {
+    /// Run one diagnosis on this machine with the AWS SDK's credential chain (environment,
+    /// shared config and credentials files, profiles, SSO, process credentials). Exit status:
+    /// 0 healthy, 1 degraded, 2 unhealthy, 3 no diagnosis possible, 64 usage, 70 internal.
+    Diagnose(DiagnoseArgs),
+    /// Print the catalogue entries that explain an error text, best first (exit 1 when none does).
+    Explain(ExplainArgs),
+}
+
+/// How the diagnosis is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// A report for people (colour on a terminal, never with `NO_COLOR`).
+    Text,
+    /// A Diagnosis of the API's schema.
+    Json,
+}
+
+/// `connector-doctor diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Regions to check, comma-separated. [default: the account's enabled regions]
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+
+    /// Connections to check, comma-separated: security_auditing, security_configuration. [default: both]
+    #[arg(long, value_delimiter = ',')]
+    pub connections: Vec<String>,
+
+    /// A role to assume first (with the chain's credentials).
+    #[arg(long)]
+    pub role_arn: Option<String>,
+
+    /// The external id the role's trust policy requires.
+    #[arg(long, requires = "role_arn")]
+    pub external_id: Option<String>,
+
+    /// The profile of the shared config and credentials files. [default: AWS_PROFILE, else `default`]
+    #[arg(long)]
+    pub profile: Option<String>,
+
+    /// How to print the diagnosis.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: Output,
+
+    /// The AWS clients.
+    #[command(flatten)]
+    pub aws: AwsSettings,
+
+    /// The probe engine.
+    #[command(flatten)]
+    pub probes: ProbeSettings,
+}
+
+/// `connector-doctor explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error text, as the portal or AWS showed it (several words are joined).
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+}

@@ -1,0 +1,164 @@
+//! `connector-doctor diagnose`: one diagnosis on this machine, by the same engine as the
+//! service, on the credentials of the AWS SDK's chain.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use super::args::{DiagnoseArgs, Output};
+use super::credentials;
+use super::exit::Exit;
+use super::progress::Steps;
+use super::text_report;
+use crate::aws::AwsClientFactory;
+use crate::domain::{
+    AssumeRoleBody, CheckId, CheckStatus, Connection, Diagnosis, DiagnosisRequest,
+    DiagnosisRequestBody,
+};
+use crate::metrics::Metrics;
+use crate::probes::{Executor, ProbeEngine};
+use crate::service::StoreBudget;
+
+/// Runs the diagnosis `args` describe and prints it; the exit status.
+pub fn run(args: DiagnoseArgs) -> Exit {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("connector-doctor: cannot start a runtime: {error}");
+            return Exit::Internal;
+        }
+    };
+    runtime.block_on(diagnose(args))
+}
+
+async fn diagnose(args: DiagnoseArgs) -> Exit {
+    let connections = match connections(&args.connections) {
+        Ok(connections) => connections,
+        Err(unknown) => {
+            eprintln!(
+                "connector-doctor: --connections: unknown connection {unknown:?} (security_auditing, security_configuration)"
+            );
+            return Exit::Usage;
+        }
+    };
+    let steps = Arc::new(Steps::on_stderr());
+    let chain = match &args.profile {
+        Some(profile) => {
+            format!("Reading credentials of profile {profile} from the AWS SDK's chain")
+        }
+        None => "Reading credentials from the AWS SDK's chain".to_owned(),
+    };
+    crate::probes::Progress::step(steps.as_ref(), &chain);
+    let credentials = match credentials::from_chain(args.profile.as_deref()).await {
+        Ok(credentials) => credentials,
+        Err(error) => {
+            steps.finish();
+            eprintln!("connector-doctor: {error}");
+            return Exit::NoDiagnosis;
+        }
+    };
+    let body = DiagnosisRequestBody {
+        connector_id: None,
+        connections,
+        credentials,
+        assume_role: args.role_arn.clone().map(|role_arn| AssumeRoleBody {
+            role_arn,
+            external_id: args.external_id.clone(),
+        }),
+        regions: (!args.regions.is_empty()).then(|| args.regions.clone()),
+        refresh: false,
+    };
+    let request = match DiagnosisRequest::try_from(body) {
+        Ok(request) => request,
+        Err(problems) => {
+            steps.finish();
+            for problem in problems {
+                eprintln!(
+                    "connector-doctor: {}: {}",
+                    flag_of(&problem.field),
+                    problem.message
+                );
+            }
+            return Exit::Usage;
+        }
+    };
+    let Ok(executor) = Executor::new() else {
+        steps.finish();
+        eprintln!("connector-doctor: cannot start the diagnosis threads");
+        return Exit::Internal;
+    };
+    let engine = ProbeEngine::new(
+        AwsClientFactory::new(&args.aws),
+        &args.probes,
+        Arc::new(StoreBudget::local()),
+        executor,
+        Arc::new(Metrics::new(1)),
+    )
+    .watched_by(steps.clone());
+    let examination = engine.run(&request, None).await;
+    steps.finish();
+    let examination = match examination {
+        Ok(examination) => examination,
+        Err(error) => {
+            eprintln!("connector-doctor: {error}");
+            return Exit::Internal;
+        }
+    };
+    let diagnosis = Diagnosis::fresh(examination, None);
+    if let Err(error) = print(&diagnosis, args.output) {
+        eprintln!("connector-doctor: cannot print the diagnosis: {error}");
+        return Exit::Internal;
+    }
+    if identity_unreachable(&diagnosis) {
+        Exit::NoDiagnosis
+    } else {
+        Exit::of(diagnosis.status)
+    }
+}
+
+/// The connections named, both when none is.
+fn connections(names: &[String]) -> Result<Option<Vec<Connection>>, String> {
+    if names.is_empty() {
+        return Ok(None);
+    }
+    names
+        .iter()
+        .map(|name| Connection::parse(name.trim()).ok_or_else(|| name.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The flag a request field came from.
+fn flag_of(field: &str) -> String {
+    let name = field.split(['.', '[']).next().unwrap_or(field);
+    match name {
+        "regions" => "--regions".to_owned(),
+        "connections" => "--connections".to_owned(),
+        "assume_role" => "--role-arn/--external-id".to_owned(),
+        "credentials" => "the credentials of the chain".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// Whether STS could not be reached at all: no diagnosis was possible (a key STS refused is a
+/// diagnosis: unhealthy).
+fn identity_unreachable(diagnosis: &Diagnosis) -> bool {
+    diagnosis.identity.is_none()
+        && diagnosis
+            .checks
+            .iter()
+            .any(|check| check.id == CheckId::Identity && check.status == CheckStatus::Error)
+}
+
+fn print(diagnosis: &Diagnosis, output: Output) -> std::io::Result<()> {
+    match output {
+        Output::Json => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, diagnosis)?;
+            writeln!(out)
+        }
+        Output::Text => text_report::write(&mut anstream::stdout(), diagnosis),
+    }
+}

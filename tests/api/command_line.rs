@@ -1,0 +1,334 @@
+//! `connector-doctor diagnose` and `explain` as child processes, with the AWS SDK's credential
+//! chain read from an environment of their own: against the scripted fake AWS for a healthy
+//! account and against moto for a broken one, the same verdicts as the API; exit statuses;
+//! text and JSON output; colour only on a terminal and never with `NO_COLOR`; progress on
+//! standard error, inside a pseudo-terminal too.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+
+use connector_doctor::domain::{Connection, Diagnosis, wire_word};
+use serde_json::Value;
+
+use crate::helpers::fake_regions::healthy_account;
+use crate::helpers::iam_setup::seed_policy_without;
+use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, Moto, RequestBody, TestApp};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_connector-doctor");
+
+/// An environment with nothing of this machine's AWS set-up in it: the credentials are
+/// `credentials` (in the environment) or none.
+fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("HOME".to_owned(), home.display().to_string()),
+        ("PATH".to_owned(), std::env::var("PATH").unwrap_or_default()),
+        (
+            "AWS_CONFIG_FILE".to_owned(),
+            home.join("config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+            home.join("credentials").display().to_string(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+    ];
+    if let Some((id, secret)) = credentials {
+        env.push(("AWS_ACCESS_KEY_ID".to_owned(), id.to_owned()));
+        env.push(("AWS_SECRET_ACCESS_KEY".to_owned(), secret.to_owned()));
+    }
+    env
+}
+
+async fn run(args: &[&str], env: &[(String, String)]) -> Output {
+    tokio::process::Command::new(BINARY)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .await
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn has_colour(text: &str) -> bool {
+    // An SGR sequence: ESC [ digits and semicolons, then `m`.
+    text.split('\u{1b}').skip(1).any(|rest| {
+        rest.strip_prefix('[').is_some_and(|rest| {
+            let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+            end.is_some_and(|end| rest[end..].starts_with('m'))
+        })
+    })
+}
+
+/// What a diagnosis concludes: status, connections, finding codes by region, decisions.
+fn verdicts(diagnosis: &Diagnosis) -> (String, Vec<String>, Vec<String>, BTreeMap<String, String>) {
+    let mut findings: Vec<String> = diagnosis
+        .findings
+        .iter()
+        .map(|f| format!("{} {:?}", f.code, f.region))
+        .collect();
+    findings.sort();
+    let connections = diagnosis
+        .connections
+        .iter()
+        .map(|(c, r)| format!("{}={}", c.as_str(), wire_word(&r.status)))
+        .collect();
+    let decisions = diagnosis
+        .permissions
+        .iter()
+        .map(|p| (p.action.clone(), wire_word(&p.decision)))
+        .collect();
+    (
+        wire_word(&diagnosis.status),
+        connections,
+        findings,
+        decisions,
+    )
+}
+
+#[tokio::test]
+async fn a_healthy_account_exits_0_with_the_apis_verdicts_as_json_and_as_text() {
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), Some((EXAMPLE_KEY_ID, EXAMPLE_SECRET)));
+    let url = fake.url();
+    let common = [
+        "--aws-endpoint-url",
+        url.as_str(),
+        "--regions",
+        "us-east-1",
+        "--connections",
+        "security_auditing",
+    ];
+
+    let json = run(
+        &[&["diagnose", "--output", "json"], &common[..]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let value: Value = serde_json::from_slice(&json.stdout).expect("JSON on standard output");
+    for field in ["report_url", "changes", "expires_at"] {
+        assert!(value[field].is_null(), "{field}: {}", value[field]);
+    }
+    assert_eq!(value["cached"], false);
+    let from_cli: Diagnosis =
+        serde_json::from_value(value).expect("a Diagnosis of the API's schema");
+    // Progress went to standard error, as plain lines (not a terminal).
+    let progress = text(&json.stderr);
+    assert!(progress.contains("Verifying the credentials"), "{progress}");
+
+    let app = TestApp::with_aws(&url).await;
+    let body = RequestBody::new()
+        .regions(&["us-east-1"])
+        .connections(&[Connection::SecurityAuditing])
+        .build();
+    let from_api = app.diagnosis(&body).await;
+    assert_eq!(verdicts(&from_cli), verdicts(&from_api));
+
+    let report = run(&[&["diagnose"], &common[..]].concat(), &env).await;
+    assert_eq!(report.status.code(), Some(0));
+    let report = text(&report.stdout);
+    assert!(
+        report.contains("HEALTHY") && report.contains("arn:aws:iam::123456789012:user/mdca"),
+        "{report}"
+    );
+    assert!(report.contains("Findings"), "{report}");
+    assert!(!has_colour(&report), "no colour into a pipe: {report:?}");
+}
+
+#[tokio::test]
+async fn a_broken_moto_account_exits_2_with_the_apis_verdicts() {
+    let moto = Moto::start().await;
+    let key = moto
+        .user_with_inline_policy("mdca", &seed_policy_without("s3:PutBucketAcl"))
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), Some((&key.id, &key.secret)));
+    let common = [
+        "--aws-endpoint-url",
+        moto.url.as_str(),
+        "--regions",
+        "us-east-1,eu-west-1",
+    ];
+
+    let json = run(
+        &[&["diagnose", "--output", "json"], &common[..]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(json.status.code(), Some(2), "{}", text(&json.stderr));
+    let from_cli: Diagnosis = serde_json::from_slice(&json.stdout).expect("a Diagnosis");
+    let app = TestApp::with_aws(&moto.url).await;
+    let body = RequestBody::new()
+        .credentials(&key.id, &key.secret)
+        .regions(&["us-east-1", "eu-west-1"])
+        .build();
+    let from_api = app.diagnosis(&body).await;
+    assert_eq!(verdicts(&from_cli), verdicts(&from_api));
+
+    let report = run(&[&["diagnose"], &common[..]].concat(), &env).await;
+    assert_eq!(report.status.code(), Some(2));
+    let report = text(&report.stdout);
+    assert!(
+        report.contains("UNHEALTHY") && report.contains("s3:PutBucketAcl"),
+        "{report}"
+    );
+    assert!(
+        report.contains("SECURITY_HUB_NOT_ENABLED [eu-west-1]"),
+        "{report}"
+    );
+    assert!(report.contains("Remediation policy"), "{report}");
+}
+
+#[tokio::test]
+async fn a_profile_of_the_shared_files_is_used_and_its_absence_is_no_diagnosis() {
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("credentials"),
+        format!("[support]\naws_access_key_id = {EXAMPLE_KEY_ID}\naws_secret_access_key = {EXAMPLE_SECRET}\n"),
+    )
+    .unwrap();
+    let env = isolated(home.path(), None);
+    let url = fake.url();
+    let args = [
+        "diagnose",
+        "--profile",
+        "support",
+        "--aws-endpoint-url",
+        url.as_str(),
+        "--regions",
+        "us-east-1",
+    ];
+    let with_profile = run(&args, &env).await;
+    assert_eq!(
+        with_profile.status.code(),
+        Some(0),
+        "{}",
+        text(&with_profile.stderr)
+    );
+
+    let without = run(&["diagnose", "--aws-endpoint-url", url.as_str()], &env).await;
+    assert_eq!(
+        without.status.code(),
+        Some(3),
+        "no credentials in the chain"
+    );
+    let said = text(&without.stderr);
+    assert!(said.contains("no AWS credentials"), "{said}");
+    assert!(!said.contains(EXAMPLE_SECRET));
+}
+
+#[tokio::test]
+async fn usage_errors_exit_64_and_help_exits_0() {
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), Some((EXAMPLE_KEY_ID, EXAMPLE_SECRET)));
+    for args in [
+        &["diagnose", "--bogus"][..],
+        &["diagnose", "--output", "xml"],
+        &["diagnose", "--external-id", "x"],
+        &["diagnose", "--connections", "security_everything"],
+        &[
+            "diagnose",
+            "--regions",
+            "mars-north-1",
+            "--aws-endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+        &["explain"],
+    ] {
+        let output = run(args, &env).await;
+        assert_eq!(
+            output.status.code(),
+            Some(64),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    let help = run(&["diagnose", "--help"], &env).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("--profile"));
+}
+
+#[tokio::test]
+async fn explain_prints_the_entries_that_explain_a_text_best_first() {
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), None);
+    let found = run(
+        &[
+            "explain",
+            "InvalidClientTokenId: The security token included in the request is invalid",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(found.status.code(), Some(0));
+    let said = text(&found.stdout);
+    assert!(said.starts_with("CREDENTIALS_INVALID_KEY_ID"), "{said}");
+    let nothing = run(&["explain", "qwzxv"], &env).await;
+    assert_eq!(nothing.status.code(), Some(1));
+}
+
+/// Runs `args` inside a pseudo-terminal (util-linux `script`); everything the terminal showed.
+async fn in_a_terminal(args: &[&str], env: &[(String, String)]) -> (Option<i32>, String) {
+    let command = std::iter::once(BINARY)
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{arg}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = tokio::process::Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("TERM", "xterm-256color")
+        .output()
+        .await
+        .expect("script (util-linux) runs");
+    (output.status.code(), text(&output.stdout))
+}
+
+#[tokio::test]
+async fn in_a_terminal_progress_shows_and_the_report_follows_in_colour_unless_no_color() {
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), Some((EXAMPLE_KEY_ID, EXAMPLE_SECRET)));
+    let url = fake.url();
+    let args = [
+        "diagnose",
+        "--aws-endpoint-url",
+        url.as_str(),
+        "--regions",
+        "us-east-1",
+    ];
+
+    let (code, shown) = in_a_terminal(&args, &env).await;
+    assert_eq!(code, Some(0), "{shown}");
+    let progress = shown
+        .find("Verifying the credentials")
+        .expect("the step shows");
+    let report = shown.find("Findings").expect("the report shows");
+    assert!(
+        progress < report,
+        "progress first, then the report: {shown}"
+    );
+    assert!(
+        has_colour(&shown[report..]),
+        "colour on a terminal: {shown:?}"
+    );
+
+    let mut no_color = env.clone();
+    no_color.push(("NO_COLOR".to_owned(), "1".to_owned()));
+    let (code, shown) = in_a_terminal(&args, &no_color).await;
+    assert_eq!(code, Some(0));
+    let report = shown.find("Findings").expect("the report shows");
+    assert!(!has_colour(&shown[report..]), "NO_COLOR: {shown:?}");
+}
