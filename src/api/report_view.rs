@@ -2,7 +2,9 @@
 //! template only lays them out.
 
 use crate::cache::HistoryItem;
-use crate::domain::{CheckStatus, Decision, Diagnosis, Finding, HealthStatus, Severity, wire_word};
+use crate::domain::{
+    CheckStatus, Decision, Diagnosis, Finding, HealthStatus, Severity, Tone, wire_word,
+};
 
 /// A status word and its tone; the tone colours the word, never replaces it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,21 +16,19 @@ pub struct Badge {
 }
 
 impl Badge {
-    fn of(word: &str) -> Self {
-        let tone = match word {
-            "healthy" | "pass" | "enabled" | "recording" | "logging" | "allowed" => "good",
-            "degraded" | "warn" | "warning" | "not_enabled" | "not_recording" | "not_logging"
-            | "no_recorder" | "no_trail" | "unknown" | "access_denied" | "region_disabled" => {
-                "warn"
-            }
-            "unhealthy" | "fail" | "error" | "implicit_deny" | "explicit_deny" => "bad",
-            _ => "neutral",
-        };
+    /// The badge of `value`'s contract word.
+    fn of(value: &impl serde::Serialize) -> Self {
+        let word = wire_word(value);
         Self {
+            tone: Tone::of(&word).name(),
             word: word.replace('_', " "),
-            tone,
         }
     }
+}
+
+/// A contract word as a person reads it: `implicit_deny` is `implicit deny`.
+fn words(value: &impl serde::Serialize) -> String {
+    wire_word(value).replace('_', " ")
 }
 
 /// One row of the region grid.
@@ -173,7 +173,7 @@ impl ReportView {
                 .clone()
                 .unwrap_or_else(|| diagnosis.id.clone()),
             id: diagnosis.id.clone(),
-            status: Badge::of(&wire_word(&diagnosis.status)),
+            status: Badge::of(&diagnosis.status),
             sentence: sentence(diagnosis, &findings),
             checked: format!(
                 "{} in {} ms",
@@ -194,7 +194,7 @@ impl ReportView {
             connections: diagnosis
                 .connections
                 .iter()
-                .map(|(c, r)| (c.as_str().replace('_', " "), Badge::of(&wire_word(&r.status))))
+                .map(|(c, r)| (c.as_str().replace('_', " "), Badge::of(&r.status)))
                 .collect(),
             grid: diagnosis
                 .regions
@@ -202,9 +202,9 @@ impl ReportView {
                 .map(|(region, state)| GridRow {
                     region: region.clone(),
                     cells: [
-                        Badge::of(&wire_word(&state.cloudtrail)),
-                        Badge::of(&wire_word(&state.security_hub)),
-                        Badge::of(&wire_word(&state.config)),
+                        Badge::of(&state.cloudtrail),
+                        Badge::of(&state.security_hub),
+                        Badge::of(&state.config),
                     ],
                 })
                 .collect(),
@@ -213,14 +213,14 @@ impl ReportView {
                 .into_iter()
                 .map(|p| PermissionView {
                     action: p.action.clone(),
-                    decision: Badge::of(&wire_word(&p.decision)),
-                    method: wire_word(&p.method).replace('_', " "),
+                    decision: Badge::of(&p.decision),
+                    method: words(&p.method),
                     evidence: p
                         .evidence
                         .iter()
                         .map(|e| {
                             let region = e.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default();
-                            format!("{}{region}: {} ({})", wire_word(&e.method).replace('_', " "), e.detail, wire_word(&e.decision).replace('_', " "))
+                            format!("{}{region}: {} ({})", words(&e.method), e.detail, words(&e.decision))
                         })
                         .collect(),
                 })
@@ -241,7 +241,7 @@ impl ReportView {
                         resource: d.example_resource.clone().unwrap_or_default(),
                         denied_by: d
                             .denied_by
-                            .map_or_else(|| "not named".to_owned(), |by| wire_word(&by).replace('_', " ")),
+                            .map_or_else(|| "not named".to_owned(), |by| words(&by)),
                     })
                     .collect()
             }),
@@ -254,7 +254,7 @@ impl ReportView {
                 .rev()
                 .map(|item| HistoryView {
                     checked_at: item.checked_at.format(TIME).to_string(),
-                    status: Badge::of(&wire_word(&item.status)),
+                    status: Badge::of(&item.status),
                     codes: item
                         .finding_codes
                         .iter()
@@ -271,8 +271,8 @@ impl ReportView {
                 };
                 ChangesView {
                     previous_id: c.previous_id.clone(),
-                    from: Badge::of(&wire_word(&c.status.from)),
-                    to: Badge::of(&wire_word(&c.status.to)),
+                    from: Badge::of(&c.status.from),
+                    to: Badge::of(&c.status.to),
                     added: c.findings_added.iter().map(key).collect(),
                     resolved: c.findings_resolved.iter().map(key).collect(),
                     permissions: c
@@ -282,8 +282,8 @@ impl ReportView {
                             format!(
                                 "{}: {} → {}",
                                 p.action,
-                                wire_word(&p.from).replace('_', " "),
-                                wire_word(&p.to).replace('_', " ")
+                                words(&p.from),
+                                words(&p.to)
                             )
                         })
                         .collect(),
@@ -346,11 +346,7 @@ fn capitalised(word: &str) -> String {
 fn finding_view(finding: &Finding) -> FindingView {
     FindingView {
         code: finding.code.to_string(),
-        severity: Badge::of(match finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }),
+        severity: Badge::of(&finding.severity),
         title: finding.title.clone(),
         region: finding
             .region

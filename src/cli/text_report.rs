@@ -6,17 +6,18 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Color, Style};
 
-use crate::domain::{Decision, Diagnosis, HealthStatus, Severity, wire_word};
+use crate::domain::{Decision, Diagnosis, HealthStatus, Tone, wire_word};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::BrightBlack)));
 
+/// The style of a contract word: bold, in its tone's colour.
 fn tone(word: &str) -> Style {
-    let colour = match word {
-        "healthy" | "pass" | "enabled" | "recording" | "logging" | "allowed" => AnsiColor::Green,
-        "unhealthy" | "fail" | "error" | "implicit_deny" | "explicit_deny" => AnsiColor::Red,
-        "skipped" | "info" => AnsiColor::BrightBlack,
-        _ => AnsiColor::Yellow,
+    let colour = match Tone::of(word) {
+        Tone::Good => AnsiColor::Green,
+        Tone::Warn => AnsiColor::Yellow,
+        Tone::Bad => AnsiColor::Red,
+        Tone::Neutral => AnsiColor::BrightBlack,
     };
     Style::new().bold().fg_color(Some(Color::Ansi(colour)))
 }
@@ -67,11 +68,7 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
         writeln!(out, "  none")?;
     }
     for finding in findings {
-        let severity = match finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        };
+        let severity = wire_word(&finding.severity);
         let region = finding
             .region
             .as_deref()
@@ -80,7 +77,7 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
         writeln!(
             out,
             "\n  {} {BOLD}{}{BOLD:#}{region}: {}",
-            badge(severity),
+            badge(&severity),
             finding.code,
             finding.title
         )?;

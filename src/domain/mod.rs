@@ -16,6 +16,7 @@ mod region;
 mod request;
 mod secret;
 mod severity;
+mod tone;
 mod wire;
 
 pub use access_key::{AccessKeyId, AwsCredentials};
@@ -36,4 +37,5 @@ pub use request::{
 };
 pub use secret::Secret;
 pub use severity::Severity;
+pub use tone::Tone;
 pub use wire::wire_word;

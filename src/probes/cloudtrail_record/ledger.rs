@@ -81,17 +81,22 @@ pub fn count(region: &mut RegionLedger, call: &FailedCall, window: &Window) {
                 tally.message.clone_from(&call.message);
             }
         }
-        None => region.tallies.push(DenialTally {
-            bucket,
-            action: call.action.clone(),
-            error_code: call.error_code.clone(),
-            count: 1,
-            first_seen: call.time,
-            last_seen: call.time,
-            example_resource: call.resource.clone(),
-            denied_by: call.denied_by,
-            message: call.message.clone(),
-        }),
+        None => region.tallies.push(tally_of(call, bucket)),
+    }
+}
+
+/// A tally of `call` alone, in `bucket`.
+fn tally_of(call: &FailedCall, bucket: DateTime<Utc>) -> DenialTally {
+    DenialTally {
+        bucket,
+        action: call.action.clone(),
+        error_code: call.error_code.clone(),
+        count: 1,
+        first_seen: call.time,
+        last_seen: call.time,
+        example_resource: call.resource.clone(),
+        denied_by: call.denied_by,
+        message: call.message.clone(),
     }
 }
 
@@ -135,20 +140,7 @@ pub fn add_up<'a>(
         }
     }
     for (region, call) in fresh {
-        add(
-            region,
-            DenialTally {
-                bucket: call.time,
-                action: call.action.clone(),
-                error_code: call.error_code.clone(),
-                count: 1,
-                first_seen: call.time,
-                last_seen: call.time,
-                example_resource: call.resource.clone(),
-                denied_by: call.denied_by,
-                message: call.message.clone(),
-            },
-        );
+        add(region, tally_of(call, call.time));
     }
     denials.into_values().collect()
 }

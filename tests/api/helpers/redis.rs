@@ -64,8 +64,9 @@ impl RedisServer {
                 .query_async(&mut connection)
                 .await
                 .unwrap();
-            let value = if kind == "list" {
-                let items: Vec<String> = redis::cmd("LRANGE")
+            let value = if kind == "list" || kind == "zset" {
+                let read = if kind == "list" { "LRANGE" } else { "ZRANGE" };
+                let items: Vec<String> = redis::cmd(read)
                     .arg(&key)
                     .arg(0)
                     .arg(-1)
@@ -73,15 +74,6 @@ impl RedisServer {
                     .await
                     .unwrap();
                 items.join("\n")
-            } else if kind == "zset" {
-                let members: Vec<String> = redis::cmd("ZRANGE")
-                    .arg(&key)
-                    .arg(0)
-                    .arg(-1)
-                    .query_async(&mut connection)
-                    .await
-                    .unwrap();
-                members.join("\n")
             } else {
                 redis::cmd("GET")
                     .arg(&key)
