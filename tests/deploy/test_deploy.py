@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -321,6 +322,33 @@ def test_the_grace_period_must_outlast_the_diagnosis_deadline_and_the_drain(helm
 
 
 # ---------------------------------------------------------------- the chart: what it renders
+
+
+# The kinds the chart renders that Kubernetes itself does not define (the Prometheus operator's);
+# their own schemas are not Kubernetes'.
+OPERATOR_KINDS = {"ServiceMonitor", "PrometheusRule"}
+KUBERNETES = kubernetes_validate.latest_version()
+
+
+def test_every_rendered_manifest_validates_strictly_against_the_kubernetes_schemas(
+        default_render, full_render):
+    validated = set()
+    for manifest in default_render + full_render:
+        if manifest["kind"] in OPERATOR_KINDS:
+            continue
+        # strict: a field the schema does not know (a typo in a template) fails.
+        kubernetes_validate.validate(manifest, KUBERNETES, strict=True)
+        validated.add(manifest["kind"])
+    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+            "NetworkPolicy", "Secret"} <= validated, validated
+
+
+def test_a_misspelt_template_field_fails_the_schema_check(full_render):
+    deployment = copy.deepcopy(next(m for m in full_render if m["kind"] == "Deployment"))
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["readinesProbe"] = container.pop("readinessProbe")
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES, strict=True)
 
 
 def test_probes_use_healthz_and_readyz_on_the_api_port(default_render):
