@@ -6,6 +6,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+use super::budget::CallBudget;
 use super::limits::CallLimits;
 use super::observation::CallLog;
 use super::region_plan::RegionPlan;
@@ -29,6 +30,8 @@ pub struct ProbeContext<'a> {
     pub deadline: Instant,
     /// Bounds on calls in flight.
     pub limits: &'a CallLimits,
+    /// The per-account budget of the APIs AWS throttles per account and region.
+    pub budget: &'a dyn CallBudget,
     /// Where calls are counted.
     pub metrics: &'a Metrics,
     /// Where every call's outcome is recorded for the permission verdicts.

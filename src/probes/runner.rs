@@ -201,6 +201,7 @@ impl ProbeEngine {
             assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
             deadline,
             limits: &limits,
+            budget: self.budget.as_ref(),
             metrics: &self.metrics,
             calls: &calls,
             regions: &undecided,
@@ -223,7 +224,7 @@ impl ProbeEngine {
                 let (regional, (), record) = tokio::join!(
                     regional::probe(&context),
                     service_reads::observe(&context),
-                    cloudtrail_record::read(&context, ledger, self.record, self.budget.as_ref()),
+                    cloudtrail_record::read(&context, ledger, self.record),
                 );
                 (plan, regional, record)
             });

@@ -22,7 +22,6 @@ use futures::future::join_all;
 
 use self::ledger::{SETTLE, Window};
 use self::pages::{Reader, SpanRead, Unread, read_span};
-use super::budget::CallBudget;
 use super::context::ProbeContext;
 use super::explain::{FindingExt, finding};
 use crate::domain::{
@@ -78,7 +77,6 @@ pub async fn read(
     ctx: &ProbeContext<'_>,
     prior: Option<DenialLedger>,
     settings: RecordSettings,
-    budget: &dyn CallBudget,
 ) -> Record {
     if !ctx
         .request
@@ -110,7 +108,6 @@ pub async fn read(
             .map(|required| required.action.to_ascii_lowercase())
             .collect(),
         account: &ctx.identity.account_id,
-        budget,
         until: (tokio::time::Instant::now() + READ_TIME).min(
             ctx.deadline
                 .checked_sub(Duration::from_secs(1))

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::event::{self, FailedCall, Reading};
 use crate::aws::{AwsError, AwsErrorKind, in_region};
 use crate::domain::Region;
-use crate::probes::budget::{self, CallBudget, LOOKUP_EVENTS};
+use crate::probes::budget::{self, LOOKUP_EVENTS};
 use crate::probes::context::ProbeContext;
 
 /// LookupEvents's largest page.
@@ -25,8 +25,6 @@ pub struct Reader<'a> {
     pub required: BTreeSet<String>,
     /// The account, for its budget.
     pub account: &'a str,
-    /// The per-account budget.
-    pub budget: &'a dyn CallBudget,
     /// No page is asked for after this.
     pub until: Instant,
 }
@@ -68,15 +66,9 @@ pub async fn read_span(
             break false;
         }
         let turn = (reader.account, "cloudtrail:LookupEvents", region);
-        if budget::wait_turn(
-            reader.budget,
-            ctx.metrics,
-            turn,
-            LOOKUP_EVENTS,
-            reader.until,
-        )
-        .await
-        .is_err()
+        if budget::wait_turn(ctx.budget, ctx.metrics, turn, LOOKUP_EVENTS, reader.until)
+            .await
+            .is_err()
         {
             if pages == 0 {
                 return Err(Unread::NoTurn);

@@ -1,15 +1,14 @@
-//! CloudTrail's record of an account's calls, as LookupEvents serves it for a lookup by access
-//! key id: only that key's events, of the region the call is signed for, within its StartTime and
-//! EndTime, newest first, in pages with a `NextToken`. Every such call is recorded (when it
-//! arrived, its region, key and span), so tests can state properties of the calls the service
-//! made.
+//! CloudTrail's record of an account's calls, as LookupEvents serves it: the events of the region
+//! the call is signed for (only the key's, for a lookup by access key id) within its StartTime and
+//! EndTime, newest first, in pages with a `NextToken`. Every call is recorded (when it arrived, its
+//! region and span), so tests can state properties of the calls the service made.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, header, method};
+use wiremock::matchers::{header, method};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use super::FakeAws;
@@ -110,13 +109,15 @@ impl RecordedEvent {
     }
 }
 
-/// One LookupEvents call by access key id, as the fake received it.
+/// One LookupEvents call, as the fake received it.
 #[derive(Debug, Clone)]
 pub struct LookupCall {
     /// When it arrived.
     pub at: Instant,
     /// The region it was signed for.
     pub region: String,
+    /// The access key id looked up, if it was a lookup by key.
+    pub key: Option<String>,
     /// Its StartTime and EndTime.
     pub span: (DateTime<Utc>, DateTime<Utc>),
     /// Its `User-Agent` header.
@@ -146,14 +147,13 @@ impl CloudTrailRecord {
         self.events.lock().unwrap().push(event);
     }
 
-    /// Serves LookupEvents by access key id from `fake` (before its other answers).
+    /// Serves every LookupEvents of `fake` (before its other answers).
     pub async fn mount(&self, fake: &FakeAws) {
         Mock::given(method("POST"))
             .and(header(
                 "x-amz-target",
                 format!("{CLOUDTRAIL}LookupEvents").as_str(),
             ))
-            .and(body_string_contains("LookupAttributes"))
             .respond_with(self.clone())
             .with_priority(1)
             .mount(&fake.server)
@@ -207,16 +207,15 @@ impl Respond for CloudTrailRecord {
             .nth(2)
             .unwrap_or_default()
             .to_owned();
-        let key = body["LookupAttributes"][0]["AttributeValue"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        // Without a lookup attribute, every key's events.
+        let key = body["LookupAttributes"][0]["AttributeValue"].as_str();
         let start = seconds(&body["StartTime"]).unwrap_or(DateTime::UNIX_EPOCH);
         let end = seconds(&body["EndTime"]).unwrap_or_else(Utc::now);
         let token = body["NextToken"].as_str().map(str::to_owned);
         self.calls.lock().unwrap().push(LookupCall {
             at: Instant::now(),
             region: region.clone(),
+            key: key.map(str::to_owned),
             span: (start, end),
             agent: header_text("user-agent"),
         });
@@ -227,7 +226,7 @@ impl Respond for CloudTrailRecord {
             .iter()
             .cloned()
             .enumerate()
-            .filter(|(_, e)| e.key == key && e.region == region)
+            .filter(|(_, e)| key.is_none_or(|key| e.key == key) && e.region == region)
             .filter(|(_, e)| {
                 e.time.timestamp() >= start.timestamp() && e.time.timestamp() <= end.timestamp()
             })
