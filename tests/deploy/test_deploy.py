@@ -45,12 +45,14 @@ REQUIRED_ENV = {
     "CONNECTOR_DOCTOR_REDIS_KEY_PREFIX",
     "CONNECTOR_DOCTOR_API_TOKENS",
     "CONNECTOR_DOCTOR_CACHE_KEY_SECRET",
+    "CONNECTOR_DOCTOR_REPORT_LINK_SECRET",
 }
 ENV_NAME = re.compile(r"\b(?:CONNECTOR_DOCTOR_[A-Z0-9_]+|RUST_LOG)\b")
 
 # Every optional feature of the chart switched on (and every secret given inline).
 ALL_FEATURES = {
-    "secrets": {"apiTokens": "portal-eu:token-eu,portal-us:token-us", "cacheKeySecret": "k" * 48},
+    "secrets": {"apiTokens": "portal-eu:token-eu,portal-us:token-us", "cacheKeySecret": "k" * 48,
+                "reportLinkSecret": "r" * 48},
     "redis": {"url": "rediss://:redis-password@redis.example.com:6380/0"},
     "serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
     "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
@@ -435,9 +437,11 @@ def test_secrets_reach_the_pods_only_through_secret_references(full_render):
     data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     assert data == {"api-tokens": ALL_FEATURES["secrets"]["apiTokens"],
                     "cache-key-secret": ALL_FEATURES["secrets"]["cacheKeySecret"],
+                    "report-link-secret": ALL_FEATURES["secrets"]["reportLinkSecret"],
                     "redis-url": ALL_FEATURES["redis"]["url"]}
     for name, key in [("CONNECTOR_DOCTOR_API_TOKENS", "api-tokens"),
                       ("CONNECTOR_DOCTOR_CACHE_KEY_SECRET", "cache-key-secret"),
+                      ("CONNECTOR_DOCTOR_REPORT_LINK_SECRET", "report-link-secret"),
                       ("CONNECTOR_DOCTOR_REDIS_URL", "redis-url")]:
         ref = env[name]["valueFrom"]["secretKeyRef"]
         assert (ref["name"], ref["key"]) == (secret["metadata"]["name"], key)
@@ -450,8 +454,12 @@ def test_secrets_reach_the_pods_only_through_secret_references(full_render):
 
 def test_one_generated_cache_key_is_shared_by_all_replicas_by_default(default_render):
     # Replicas only share cache entries when they hash keys with the same secret: one Secret, one key.
+    # Likewise a report link opens on every replica only when they sign with the same secret.
     secret = the(default_render, "Secret")
     assert len(base64.b64decode(secret["data"]["cache-key-secret"])) >= 32
+    assert len(base64.b64decode(secret["data"]["report-link-secret"])) >= 32
+    links = env_of(default_render)["CONNECTOR_DOCTOR_REPORT_LINK_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert (links["name"], links["key"]) == (secret["metadata"]["name"], "report-link-secret")
     assert "api-tokens" not in secret["data"], "no tokens given: the optional key stays absent"
     ref = env_of(default_render)["CONNECTOR_DOCTOR_CACHE_KEY_SECRET"]["valueFrom"]["secretKeyRef"]
     assert ref["name"] == secret["metadata"]["name"] and not ref.get("optional")
@@ -465,9 +473,10 @@ def test_existing_secrets_are_used_as_named(helm):
     env = env_of(objects)
     refs = {n: (env[n]["valueFrom"]["secretKeyRef"]["name"], env[n]["valueFrom"]["secretKeyRef"]["key"])
             for n in ("CONNECTOR_DOCTOR_API_TOKENS", "CONNECTOR_DOCTOR_CACHE_KEY_SECRET",
-                      "CONNECTOR_DOCTOR_REDIS_URL")}
+                      "CONNECTOR_DOCTOR_REPORT_LINK_SECRET", "CONNECTOR_DOCTOR_REDIS_URL")}
     assert refs == {"CONNECTOR_DOCTOR_API_TOKENS": ("doctor-secrets", "api-tokens"),
                     "CONNECTOR_DOCTOR_CACHE_KEY_SECRET": ("doctor-secrets", "cache-key-secret"),
+                    "CONNECTOR_DOCTOR_REPORT_LINK_SECRET": ("doctor-secrets", "report-link-secret"),
                     "CONNECTOR_DOCTOR_REDIS_URL": ("elasticache", "url")}
 
 
