@@ -104,6 +104,7 @@ pub struct Metrics {
     budget_waits: HistogramVec,
     single_flight_joins: IntCounter,
     in_flight: IntGauge,
+    waiting: IntGauge,
     rejected: IntCounterVec,
     connector_status: IntGaugeVec,
     /// Tenant and connector id of each status series, and when each was last seen.
@@ -152,6 +153,14 @@ impl Metrics {
         .unwrap_or_else(|error| panic!("metric malformed: {error}"));
         let in_flight = IntGauge::with_opts(
             Opts::new("diagnoses_in_flight", "Cold diagnoses running now.").namespace(NAMESPACE),
+        )
+        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
+        let waiting = IntGauge::with_opts(
+            Opts::new(
+                "diagnoses_waiting",
+                "Cold diagnoses admitted and waiting in line for a place to run.",
+            )
+            .namespace(NAMESPACE),
         )
         .unwrap_or_else(|error| panic!("metric malformed: {error}"));
         let diagnosis_duration = Histogram::with_opts(
@@ -262,7 +271,7 @@ impl Metrics {
             budget_waits: histogram(
                 r,
                 "aws_budget_wait_seconds",
-                "Time AWS calls waited for the per-account, per-region budget of their API, by API.",
+                "Time AWS calls waited for the per-account, per-region budget of their API, by bucket of APIs AWS counts together.",
                 &["api"],
             ),
             rejected: counter(
@@ -273,6 +282,7 @@ impl Metrics {
             ),
             single_flight_joins: register(r, single_flight_joins),
             in_flight: register(r, in_flight),
+            waiting: register(r, waiting),
             diagnosis_duration: register(r, diagnosis_duration),
             connector_status: register(r, connector_status),
             connectors: Mutex::new(HashMap::new()),
@@ -465,6 +475,12 @@ impl Metrics {
         self.in_flight.inc();
         InFlight(&self.in_flight)
     }
+
+    /// Counts a cold diagnosis as waiting in line until the returned guard is dropped.
+    pub fn diagnosis_waiting(&self) -> InFlight<'_> {
+        self.waiting.inc();
+        InFlight(&self.waiting)
+    }
 }
 
 /// Decrements the in-flight gauge when dropped (also when the request is cancelled).
@@ -480,6 +496,7 @@ impl Drop for InFlight<'_> {
 pub fn error_class(error: &AwsError) -> &'static str {
     match error.kind {
         AwsErrorKind::Timeout => return "timeout",
+        AwsErrorKind::NoTurn => return "no_turn",
         AwsErrorKind::Unreachable => return "unreachable",
         AwsErrorKind::MalformedResponse => return "service_error",
         AwsErrorKind::Construction => return "client_error",

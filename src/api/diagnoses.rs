@@ -48,13 +48,14 @@ pub async fn create_diagnosis(
         .diagnose(&tenant, &request)
         .await
         .map_err(|error| match error {
-            DiagnosisFailed::Overloaded => {
+            DiagnosisFailed::Overloaded { retry_after } => {
                 // Shedding is a refusal: counted, and logged once per tenant and interval.
                 http.extensions_mut().insert(Refused);
                 state.refusals.count(&tenant, Rejection::Overloaded);
                 Problem::unavailable(
-                    "Too many diagnoses are running; retry after the given delay.",
-                    1,
+                    "Too many diagnoses are ahead to answer this one in time; retry after the \
+                     given delay.",
+                    retry_after.as_secs().max(1),
                 )
             }
             DiagnosisFailed::Panicked(_) => {

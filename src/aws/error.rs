@@ -23,6 +23,9 @@ pub enum AwsErrorKind {
     MalformedResponse,
     /// The request could not be built (a bug or bad input).
     Construction,
+    /// Not made: the account's budget of calls had no turn for it in time (other diagnoses of
+    /// the same account were using the share of AWS's rate that connector-doctor takes).
+    NoTurn,
 }
 
 impl AwsErrorKind {
@@ -34,6 +37,7 @@ impl AwsErrorKind {
             AwsErrorKind::Unreachable => "unreachable",
             AwsErrorKind::MalformedResponse => "an unreadable answer",
             AwsErrorKind::Construction => "a request that could not be built",
+            AwsErrorKind::NoTurn => "not made in time: the account's call budget was in use",
         }
     }
 }
@@ -117,6 +121,17 @@ impl AwsError {
             operation,
             AwsErrorKind::Timeout,
             "the call did not finish before the diagnosis deadline",
+        )
+    }
+
+    /// The call was not made: no turn of the account's budget came in time.
+    pub fn no_turn(service: &'static str, operation: &'static str) -> Self {
+        Self::without_response(
+            service,
+            operation,
+            AwsErrorKind::NoTurn,
+            "no turn of the account's AWS call budget came in time (other diagnoses of the \
+             account were using it)",
         )
     }
 

@@ -47,7 +47,7 @@ pub const ACCESS_DENIED: &[&str] = &[
 /// The catalogue code explaining `error`, judged at time `now`.
 pub fn code_for(error: &AwsError, now: DateTime<Utc>) -> Code {
     match error.kind {
-        AwsErrorKind::Timeout => return Code::AwsTimeout,
+        AwsErrorKind::Timeout | AwsErrorKind::NoTurn => return Code::AwsTimeout,
         AwsErrorKind::Unreachable => return Code::AwsUnreachable,
         AwsErrorKind::MalformedResponse => return Code::AwsServiceError,
         AwsErrorKind::Construction => return Code::InternalError,

@@ -24,7 +24,7 @@ pub enum ToolCommand {
     /// Run one diagnosis on this machine with the AWS SDK's credential chain (environment,
     /// shared config and credentials files, profiles, SSO, process credentials). Exit status:
     /// 0 healthy, 1 degraded, 2 unhealthy, 3 no diagnosis possible, 64 usage, 70 internal.
-    Diagnose(DiagnoseArgs),
+    Diagnose(Box<DiagnoseArgs>),
     /// Print the catalogue entries that explain an error text, best first (exit 1 when none does).
     Explain(ExplainArgs),
 }

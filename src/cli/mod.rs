@@ -40,7 +40,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         }
     };
     match tool.command {
-        ToolCommand::Diagnose(args) => diagnose::run(args).into(),
+        ToolCommand::Diagnose(args) => diagnose::run(*args).into(),
         ToolCommand::Explain(args) => explain::run(&args).into(),
     }
 }

@@ -1,7 +1,8 @@
-//! The per-account budget of AWS calls: AWS throttles some APIs per account and region
-//! (CloudTrail's LookupEvents: two requests per second), across every caller of the account, so
-//! the bound must hold across every diagnosis of every replica. The probes ask for a turn; the
-//! budget itself (shared through Redis, or in memory) is given to the engine from above.
+//! The per-account budget of AWS calls: AWS throttles its APIs per account and region (CloudTrail's
+//! LookupEvents: two requests per second), across every caller of the account, so the bound must
+//! hold across every diagnosis of every replica. Every call asks for a turn (`ProbeContext::aws`);
+//! the budget itself (shared through Redis, or in memory) is given to the engine from above, the
+//! rates come from `aws_rates`.
 
 use std::time::Duration;
 
@@ -20,14 +21,6 @@ pub struct Rate {
     pub per: Duration,
 }
 
-/// LookupEvents: AWS allows two requests per second per account and region. The period is
-/// 10 % longer, so that two calls granted a period apart still arrive more than a second apart
-/// when the first one's request leaves a little later than the second's.
-pub const LOOKUP_EVENTS: Rate = Rate {
-    calls: 2,
-    per: Duration::from_millis(1100),
-};
-
 /// Turns to call an API of an account in a region, shared by whoever shares the budget.
 pub trait CallBudget: Send + Sync {
     /// Takes a turn under `key` if `rate` has one free now (`None`), else says how long to wait
@@ -39,24 +32,24 @@ pub trait CallBudget: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PastDeadline;
 
-/// Waits for a turn to call `api` of `account` in `region`, counting the wait; gives up when the
+/// Waits for a turn of `bucket` of `account` in `region`, counting the wait; gives up when the
 /// turn would come after `until`.
 pub async fn wait_turn(
     budget: &dyn CallBudget,
     metrics: &Metrics,
-    (account, api, region): (&str, &'static str, Region),
+    (account, bucket, region): (&str, &'static str, Region),
     rate: Rate,
     until: Instant,
 ) -> Result<(), PastDeadline> {
-    let key = format!("{account}:{api}:{}", region.name());
+    let key = format!("{account}:{bucket}:{}", region.name());
     let started = Instant::now();
     while let Some(wait) = budget.take(&key, rate).await {
         if Instant::now() + wait >= until {
-            metrics.budget_wait(api, started.elapsed());
+            metrics.budget_wait(bucket, started.elapsed());
             return Err(PastDeadline);
         }
         tokio::time::sleep(wait).await;
     }
-    metrics.budget_wait(api, started.elapsed());
+    metrics.budget_wait(bucket, started.elapsed());
     Ok(())
 }

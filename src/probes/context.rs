@@ -6,7 +6,8 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use super::budget::CallBudget;
+use super::aws_rates::{self, RateShare};
+use super::budget::{self, CallBudget};
 use super::limits::CallLimits;
 use super::observation::CallLog;
 use super::region_plan::RegionPlan;
@@ -30,8 +31,13 @@ pub struct ProbeContext<'a> {
     pub deadline: Instant,
     /// Bounds on calls in flight.
     pub limits: &'a CallLimits,
-    /// The per-account budget of the APIs AWS throttles per account and region.
+    /// The per-account budget of AWS calls, per API bucket and region.
     pub budget: &'a dyn CallBudget,
+    /// The share of AWS's rates the budget allows.
+    pub rate_share: RateShare,
+    /// No call waits for a turn of the budget past this (at most the deadline): a probe with a
+    /// time limit of its own sets it in a copy of the context.
+    pub turns_until: Instant,
     /// Where calls are counted.
     pub metrics: &'a Metrics,
     /// Where every call's outcome is recorded for the permission verdicts.
@@ -42,9 +48,10 @@ pub struct ProbeContext<'a> {
 
 impl ProbeContext<'_> {
     /// Runs the AWS call that `call` starts, of `service` in `region`: within the call
-    /// bounds, cut off at the diagnosis deadline (waiting for a place counts against it too),
-    /// its SDK error kept structured without secrets, its outcome and duration counted, and what
-    /// it proves about its action's permission recorded.
+    /// bounds and at a turn of the account's budget, cut off at the diagnosis deadline (waiting
+    /// for a place or a turn counts against it too), its SDK error kept structured without
+    /// secrets, its outcome and duration counted, and what it proves about its action's
+    /// permission recorded. No turn before `turns_until`: an error of kind `NoTurn`, no call.
     pub async fn aws<T, E, F>(
         &self,
         region: Region,
@@ -59,17 +66,31 @@ impl ProbeContext<'_> {
         let secrets = self.secrets;
         let metrics = self.metrics;
         let calls = self.calls;
-        let timed = self.limits.run(service, region, async move {
+        let limits = self.limits;
+        let bucket = aws_rates::bucket(service, operation);
+        let turn = (self.identity.account_id.as_str(), bucket.name, region);
+        let rate = self.rate_share.of(bucket);
+        let until = self.turns_until.min(self.deadline);
+        let timed = async move {
+            let _local = limits.local(service, region).await;
+            // The turn before the process's place: a call waiting for its account's turn must
+            // not hold a place other accounts' calls could use.
+            budget::wait_turn(self.budget, metrics, turn, rate, until)
+                .await
+                .map_err(|_| AwsError::no_turn(service, operation))?;
+            let _global = limits.global().await;
             let started = std::time::Instant::now();
             // An SDK call's future is tens of KiB. Built only once admitted, and on the heap,
             // so the calls that wait for a place (hundreds under load) cost almost nothing.
             let result = Box::pin(call())
                 .await
                 .map_err(|error| AwsError::from_sdk(service, operation, &error, secrets));
-            metrics.aws_call(service, operation, region, &result, started.elapsed());
+            let took = started.elapsed();
+            limits.made(took);
+            metrics.aws_call(service, operation, region, &result, took);
             calls.record(service, operation, region, &result);
             result
-        });
+        };
         within(self.deadline, service, operation, timed).await
     }
 }

@@ -7,28 +7,58 @@
 //! (and latency) without sparing any single throttle.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::call_load::{CallLoad, CallStats};
 use crate::domain::Region;
 
-/// The process-wide bound, shared by every diagnosis.
+/// A place for one call, given back when dropped.
+pub type Place = Option<OwnedSemaphorePermit>;
+
+/// The process-wide bound, shared by every diagnosis, and what its calls were observed to take.
 #[derive(Clone)]
-pub struct GlobalCallLimit(Arc<Semaphore>);
+pub struct GlobalCallLimit {
+    places: Arc<Semaphore>,
+    bound: usize,
+    stats: Arc<CallStats>,
+}
 
 impl GlobalCallLimit {
     /// At most `calls` AWS calls in flight across the process.
     pub fn new(calls: usize) -> Self {
-        Self(Arc::new(Semaphore::new(calls.max(1))))
+        Self {
+            places: Arc::new(Semaphore::new(calls.max(1))),
+            bound: calls.max(1),
+            stats: Arc::default(),
+        }
+    }
+
+    /// The bound and the calls' observed latency and number per diagnosis.
+    pub fn load(&self) -> CallLoad {
+        self.stats.load(self.bound)
     }
 }
 
-/// The bounds one diagnosis runs under.
+/// The bounds one diagnosis runs under; its calls are counted into the process's averages when
+/// it ends.
 pub struct CallLimits {
     global: GlobalCallLimit,
     per_service_region: usize,
     local: Mutex<HashMap<(&'static str, Region), Arc<Semaphore>>>,
+    made: AtomicUsize,
+}
+
+impl Drop for CallLimits {
+    fn drop(&mut self) {
+        let made = self.made.load(Ordering::Relaxed);
+        if made > 0 {
+            self.global.stats.diagnosis(made);
+        }
+    }
 }
 
 impl CallLimits {
@@ -39,21 +69,26 @@ impl CallLimits {
             global: global.clone(),
             per_service_region: per_service_region.max(1),
             local: Mutex::default(),
+            made: AtomicUsize::new(0),
         }
     }
 
-    /// Runs `call` of `service` in `region` once both bounds admit it.
-    pub async fn run<T>(
-        &self,
-        service: &'static str,
-        region: Region,
-        call: impl Future<Output = T>,
-    ) -> T {
-        let local = self.semaphore(service, region);
-        // Local first: a diagnosis waiting on its own bound holds no global permit.
-        let _local = local.acquire().await;
-        let _global = self.global.0.acquire().await;
-        call.await
+    /// A call of this diagnosis was made and took `took`.
+    pub fn made(&self, took: Duration) {
+        self.made.fetch_add(1, Ordering::Relaxed);
+        self.global.stats.call(took);
+    }
+
+    /// A place for a call of `service` in `region` within this diagnosis. Taken first: a
+    /// diagnosis waiting on its own bound holds no place of the process's.
+    pub async fn local(&self, service: &'static str, region: Region) -> Place {
+        // Never closed: the place is always given.
+        self.semaphore(service, region).acquire_owned().await.ok()
+    }
+
+    /// A place among the process's calls in flight.
+    pub async fn global(&self) -> Place {
+        self.global.places.clone().acquire_owned().await.ok()
     }
 
     fn semaphore(&self, service: &'static str, region: Region) -> Arc<Semaphore> {

@@ -1,7 +1,9 @@
 //! The probe engine: diagnostic probes against AWS and the runner that orchestrates them into
 //! an examination. Imports neither the cache nor the configuration: it takes its own settings.
 
+mod aws_rates;
 mod budget;
+mod call_load;
 mod cloudtrail_record;
 mod context;
 mod executor;
@@ -20,6 +22,7 @@ mod service_reads;
 mod settings;
 
 pub use budget::{CallBudget, Rate};
+pub use call_load::CallLoad;
 pub use executor::Executor;
 pub use identity::principal_type;
 pub use progress::Progress;

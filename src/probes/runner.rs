@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures::future::join_all;
 
+use super::aws_rates::RateShare;
 use super::budget::CallBudget;
+use super::call_load::CallLoad;
 use super::cloudtrail_record::{self, RecordSettings};
 use super::context::{ProbeContext, within};
 use super::executor::Executor;
@@ -53,6 +55,7 @@ pub struct ProbeEngine {
     calls_per_service_region: usize,
     record: RecordSettings,
     budget: Arc<dyn CallBudget>,
+    rate_share: RateShare,
     progress: Arc<dyn Progress>,
     executor: Executor,
     metrics: Arc<Metrics>,
@@ -93,7 +96,7 @@ struct Authenticated {
 
 impl ProbeEngine {
     /// An engine with these settings, calling AWS through `factory`, within the per-account
-    /// `budget` of the APIs AWS throttles per account.
+    /// `budget` of AWS calls.
     pub fn new(
         factory: AwsClientFactory,
         settings: &ProbeSettings,
@@ -111,6 +114,7 @@ impl ProbeEngine {
                 pages_per_region: settings.observed_pages_per_region,
             },
             budget,
+            rate_share: RateShare::percent(settings.aws_rate_share_percent),
             progress: Arc::new(Unwatched),
             executor,
             metrics,
@@ -125,6 +129,11 @@ impl ProbeEngine {
     /// The overall deadline of one examination.
     pub fn deadline(&self) -> Duration {
         self.deadline
+    }
+
+    /// The AWS calls' bound in flight and what the calls were observed to take, for admission.
+    pub fn load(&self) -> CallLoad {
+        self.global_calls.load()
     }
 
     /// How long a ledger of CloudTrail's record that an examination returns may serve the
@@ -202,6 +211,8 @@ impl ProbeEngine {
             deadline,
             limits: &limits,
             budget: self.budget.as_ref(),
+            rate_share: self.rate_share,
+            turns_until: deadline,
             metrics: &self.metrics,
             calls: &calls,
             regions: &undecided,

@@ -20,6 +20,10 @@ pub struct ProbeSettings {
     #[arg(long, default_value = "256", value_parser = positive)]
     pub max_aws_calls_in_flight: usize,
 
+    /// Percent of AWS's published request rates (per account, region and API) that diagnoses take, across every replica sharing the Redis (1 to 100); the rest is left to the account's own tools.
+    #[arg(long, default_value = "50", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub aws_rate_share_percent: u32,
+
     /// Hours of CloudTrail's record of the connector's own calls that a diagnosis covers (1 to 168).
     #[arg(long, default_value = "24", value_parser = clap::value_parser!(u32).range(1..=168))]
     pub observed_window_hours: u32,

@@ -1,9 +1,11 @@
-//! The diagnosis service: the one path of a diagnosis request, in order. Admission (the bound
-//! on cold diagnoses), the cache look-up, single flight in this process and across replicas,
-//! the probe engine, the lifetime by outcome, storing, history and the diagnosis metrics.
+//! The diagnosis service: the one path of a diagnosis request, in order. The cache look-up,
+//! admission (a line of cold diagnoses that sheds what could not answer in time), single flight
+//! in this process and across replicas, the probe engine, the lifetime by outcome, storing,
+//! history and the diagnosis metrics.
 //! Handlers call [`DiagnosisService::diagnose`], [`DiagnosisService::report`] and
 //! [`DiagnosisService::history`], and nothing below them.
 
+mod admission;
 mod changes;
 mod replica_lock;
 mod settings;
@@ -16,13 +18,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::Utc;
-use tokio::sync::Semaphore;
 
 use crate::cache::{CacheKey, CacheStatus, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
 use crate::domain::{Changes, Diagnosis, DiagnosisRequest};
 use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
 use crate::security::ReportLinks;
+use admission::Admission;
 use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
 use single_flight::SingleFlight;
@@ -50,9 +52,12 @@ pub enum DiagnosisFailed {
     /// The probes' task panicked: a bug, reported as a 500 with the request id.
     #[error("the diagnosis task failed: {0}")]
     Panicked(String),
-    /// Too many cold diagnoses in flight: shed at once with a 503.
+    /// Too many cold diagnoses ahead to answer in time: shed at once with a 503.
     #[error("too many diagnoses in flight")]
-    Overloaded,
+    Overloaded {
+        /// When the line will have drained enough to try again.
+        retry_after: Duration,
+    },
 }
 
 /// Diagnoses through the cache; cloned into every worker (it holds `Arc`s).
@@ -66,8 +71,8 @@ pub struct DiagnosisService {
     refresh_floor: Duration,
     /// How long a run may hold the cross-replica lock.
     lock_ttl: Duration,
-    /// Places for cold diagnoses; none left means shed (cache hits never need one).
-    cold: Arc<Semaphore>,
+    /// The line of cold diagnoses (cache hits never join it).
+    admission: Arc<Admission>,
     /// Signs each diagnosis's `report_url`.
     links: ReportLinks,
     metrics: Arc<Metrics>,
@@ -86,13 +91,17 @@ impl DiagnosisService {
     ) -> Self {
         Self {
             lock_ttl: engine.deadline() + LOCK_MARGIN,
+            admission: Arc::new(Admission::new(
+                settings.max_cold_diagnoses,
+                engine.load().in_flight_bound,
+                engine.deadline(),
+            )),
             engine,
             store,
             secret,
             ttl: TtlPolicy::new(settings),
             flights: Arc::default(),
             refresh_floor: settings.refresh_floor,
-            cold: Arc::new(Semaphore::new(settings.max_cold_diagnoses)),
             links,
             metrics,
         }
@@ -171,11 +180,12 @@ impl DiagnosisService {
         request: &DiagnosisRequest,
         bypass: bool,
     ) -> Result<Diagnosis, DiagnosisFailed> {
-        // Shed at once rather than queue without bound: the caller retries after a second.
-        let Ok(_place) = self.cold.try_acquire() else {
-            return Err(DiagnosisFailed::Overloaded);
-        };
-        let _running = self.metrics.diagnosis_started();
+        // Shed at once what could not answer in time, rather than queue without bound.
+        let ticket = self.admission.admit(self.engine.load()).map_err(|shed| {
+            DiagnosisFailed::Overloaded {
+                retry_after: shed.retry_after,
+            }
+        })?;
         // Released on every way out of this function, a panic or an early return included.
         let lock = ReplicaLock::take(self.store.clone(), key.clone(), self.lock_ttl).await;
         if lock.outcome() == LockOutcome::HeldElsewhere
@@ -184,6 +194,15 @@ impl DiagnosisService {
         {
             return Ok(diagnosis);
         }
+        let _place = {
+            let _waiting = self.metrics.diagnosis_waiting();
+            ticket.place(|| self.engine.load()).await.map_err(|shed| {
+                DiagnosisFailed::Overloaded {
+                    retry_after: shed.retry_after,
+                }
+            })?
+        };
+        let _running = self.metrics.diagnosis_started();
         let ledger = self.store.ledger(key).await;
         let mut examination = self
             .engine

@@ -23,7 +23,7 @@ pub struct ServiceSettings {
     #[arg(long, default_value = "10s", value_parser = duration)]
     pub refresh_floor: Duration,
 
-    /// Most cold (uncached) diagnoses in flight; beyond it requests get 503 at once.
+    /// Most cold (uncached) diagnoses admitted, running or waiting in line; beyond it (or when the line could not answer in time) requests get 503 with Retry-After at once.
     #[arg(long, default_value = "64", value_parser = positive)]
     pub max_cold_diagnoses: usize,
 }

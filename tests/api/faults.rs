@@ -21,7 +21,7 @@ use crate::helpers::fake_regions::{
     CLOUDTRAIL, CONFIG, healthy_account, json_error, json_response, target,
 };
 use crate::helpers::redis::RedisServer;
-use crate::helpers::{EXAMPLE_SECRET, FakeAws, RequestBody, TestApp};
+use crate::helpers::{EXAMPLE_SECRET, FakeAws, RequestBody, TestApp, generated};
 
 fn request(connector: &str) -> Value {
     RequestBody::new().connector(connector).build()
@@ -362,6 +362,9 @@ async fn a_5xx_burst_is_retried_and_a_5xx_outage_is_an_aws_service_error() {
 #[tokio::test]
 async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panics() {
     let fake = FakeAws::start().await;
+    // Each request its own key and account: many connectors of one account would wait for its
+    // AWS budget, which is not what this test is about.
+    fake.identifies_each_key_as_its_own_account().await;
     healthy_account(&fake).await;
     let mut redis = RedisServer::start().await;
     let mut service = Binary::start(
@@ -388,7 +391,10 @@ async fn redis_killed_and_restarted_under_load_loses_no_answer_and_nothing_panic
         let requests = (0..count).map(|i| {
             let client = client.clone();
             let base = base.clone();
-            let body = request(&format!("{label}-{i}"));
+            let body = RequestBody::new()
+                .connector(&format!("{label}-{i}"))
+                .credentials(&generated("AKIA", 20), EXAMPLE_SECRET)
+                .build();
             async move {
                 let response = client
                     .post(format!("{base}/v1/diagnoses"))

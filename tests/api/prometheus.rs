@@ -22,7 +22,7 @@ use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, Requ
 const DASHBOARDS: [&str; 3] = ["overview.json", "aws-api.json", "service.json"];
 
 /// The metric families the service promises (README, Observability), with their types.
-const SPEC: [(&str, &str); 20] = [
+const SPEC: [(&str, &str); 21] = [
     ("connector_doctor_http_requests_total", "counter"),
     (
         "connector_doctor_http_request_duration_seconds",
@@ -40,6 +40,7 @@ const SPEC: [(&str, &str); 20] = [
     ("connector_doctor_cache_errors_total", "counter"),
     ("connector_doctor_single_flight_joins_total", "counter"),
     ("connector_doctor_diagnoses_in_flight", "gauge"),
+    ("connector_doctor_diagnoses_waiting", "gauge"),
     ("connector_doctor_rejected_requests_total", "counter"),
     ("connector_doctor_build_info", "gauge"),
     ("connector_doctor_connector_status", "gauge"),

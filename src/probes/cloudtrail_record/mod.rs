@@ -40,7 +40,7 @@ pub struct RecordSettings {
 }
 
 /// The longest a diagnosis spends reading the record: pages of a busy key wait for the
-/// account's budget (two per second and region), and the rest of the diagnosis is usually done
+/// account's LookupEvents budget (AWS allows two a second and region), and the rest of the diagnosis is usually done
 /// in a second or two.
 const READ_TIME: Duration = Duration::from_secs(5);
 
@@ -107,7 +107,6 @@ pub async fn read(
             .into_iter()
             .map(|required| required.action.to_ascii_lowercase())
             .collect(),
-        account: &ctx.identity.account_id,
         until: (tokio::time::Instant::now() + READ_TIME).min(
             ctx.deadline
                 .checked_sub(Duration::from_secs(1))
@@ -151,8 +150,8 @@ pub async fn read(
                 CheckId::Permissions,
                 format!(
                     "CloudTrail's record was read only in part in {} (at most {} pages of \
-                     LookupEvents per region, within the account's budget of two requests per \
-                     second and a few seconds of the diagnosis): observed_window says from when \
+                     LookupEvents per region, within the account's LookupEvents budget and a few \
+                     seconds of the diagnosis): observed_window says from when \
                      each region was read. The next diagnosis goes on from there.",
                     cut.join(", "),
                     settings.pages_per_region
@@ -278,8 +277,8 @@ fn unread_finding(region: Region, unread: &Unread) -> Finding {
             ),
             Unread::NoTurn => format!(
                 "CloudTrail's record of the connector's calls was not read in {}: the \
-                 account's LookupEvents budget (two requests per second and region, shared \
-                 with its other diagnoses) had no turn free in time.",
+                 account's LookupEvents budget (a share of the two requests a second and \
+                 region AWS allows, shared with its other diagnoses) had no turn free in time.",
                 region.name()
             ),
         },

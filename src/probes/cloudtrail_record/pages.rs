@@ -11,7 +11,6 @@ use tokio::time::Instant;
 use super::event::{self, FailedCall, Reading};
 use crate::aws::{AwsError, AwsErrorKind, in_region};
 use crate::domain::Region;
-use crate::probes::budget::{self, LOOKUP_EVENTS};
 use crate::probes::context::ProbeContext;
 
 /// LookupEvents's largest page.
@@ -23,8 +22,6 @@ pub struct Reader<'a> {
     pub key_id: &'a str,
     /// The actions the connections need, in lower case.
     pub required: BTreeSet<String>,
-    /// The account, for its budget.
-    pub account: &'a str,
     /// No page is asked for after this.
     pub until: Instant,
 }
@@ -57,6 +54,11 @@ pub async fn read_span(
     (start, end): (DateTime<Utc>, DateTime<Utc>),
     pages_left: &mut u32,
 ) -> Result<SpanRead, Unread> {
+    // Each page waits for its turn of the account's budget, but not past the read's own limit.
+    let ctx = &ProbeContext {
+        turns_until: reader.until,
+        ..*ctx
+    };
     let mut calls = Vec::new();
     let mut oldest: Option<DateTime<Utc>> = None;
     let mut token: Option<String> = None;
@@ -65,18 +67,11 @@ pub async fn read_span(
         if *pages_left == 0 {
             break false;
         }
-        let turn = (reader.account, "cloudtrail:LookupEvents", region);
-        if budget::wait_turn(ctx.budget, ctx.metrics, turn, LOOKUP_EVENTS, reader.until)
-            .await
-            .is_err()
-        {
-            if pages == 0 {
-                return Err(Unread::NoTurn);
-            }
-            break false;
-        }
         let page = match lookup(ctx, reader.key_id, region, (start, end), token.take()).await {
             Ok(page) => page,
+            Err(error) if pages == 0 && error.kind == AwsErrorKind::NoTurn => {
+                return Err(Unread::NoTurn);
+            }
             Err(error) if pages == 0 => return Err(Unread::Aws(error)),
             Err(_) => break false,
         };

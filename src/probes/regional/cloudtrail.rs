@@ -11,7 +11,6 @@ use super::outcome::{main_call_failed, sub_call_failed};
 use crate::aws::{AwsError, in_region};
 use crate::catalogue::aws_mapping;
 use crate::domain::{CheckId, CheckStatus, CloudTrailState, Code, Finding, Region, Severity};
-use crate::probes::budget::{self, LOOKUP_EVENTS};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 
@@ -385,14 +384,6 @@ fn records_management_events(basic: &[EventSelector], advanced: &[AdvancedEventS
 /// Whether any management event of the last seven days exists in `region`. LookupEvents counts
 /// against the account's budget of two a second, like the read of the key's record.
 async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, AwsError> {
-    let turn = (
-        ctx.identity.account_id.as_str(),
-        "cloudtrail:LookupEvents",
-        region,
-    );
-    budget::wait_turn(ctx.budget, ctx.metrics, turn, LOOKUP_EVENTS, ctx.deadline)
-        .await
-        .map_err(|_| AwsError::deadline("cloudtrail", "LookupEvents"))?;
     let since = chrono::Utc::now() - EVENT_WINDOW;
     let request = ctx
         .session

@@ -184,6 +184,18 @@ impl FakeAws {
         .await;
     }
 
+    /// Answers GetCallerIdentity as user `mdca` of an account of the signing key's own (a number
+    /// derived from the key id), mounted before any other identity: connectors of distinct
+    /// accounts, as connectors are, for tests whose subject is not the per-account AWS budget.
+    pub async fn identifies_each_key_as_its_own_account(&self) {
+        Mock::given(method("POST"))
+            .and(body_string_contains("Action=GetCallerIdentity"))
+            .respond_with(OwnAccount)
+            .with_priority(4)
+            .mount(&self.server)
+            .await;
+    }
+
     /// Answers a query-protocol `Action` with an XML body and status.
     pub async fn on_action(&self, action: &str, status: u16, body: String) {
         self.on_action_delayed(action, status, body, Duration::ZERO)
@@ -222,6 +234,30 @@ impl FakeAws {
             .iter()
             .filter(|request| String::from_utf8_lossy(&request.body).contains(&needle))
             .count()
+    }
+}
+
+/// GetCallerIdentity's answer for the account of the signing key.
+struct OwnAccount;
+
+impl wiremock::Respond for OwnAccount {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        use std::hash::{Hash, Hasher};
+        let key = request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split("Credential=").nth(1))
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let account = format!("{:012}", hasher.finish() % 1_000_000_000_000);
+        let arn = format!("arn:aws:iam::{account}:user/mdca");
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/xml")
+            .insert_header("x-amzn-requestid", "4b1d0f6c-0000-4000-8000-000000000001")
+            .set_body_string(caller_identity_body(&account, &arn))
     }
 }
 
