@@ -22,6 +22,7 @@ mod permissions;
 mod prometheus;
 mod regional;
 mod regional_faults;
+mod replicas;
 mod reports;
 mod scenarios;
 mod security;

@@ -85,6 +85,12 @@ impl Binary {
         self.logs()
     }
 
+    /// Kills the process with SIGKILL, as a crash or an evicted node would: nothing is drained.
+    pub fn kill(&mut self) {
+        // Dropping the guard kills the child and reaps it.
+        self.child = None;
+    }
+
     /// What it wrote so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap()

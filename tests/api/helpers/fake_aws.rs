@@ -224,6 +224,26 @@ impl FakeAws {
             .await;
     }
 
+    /// How many requests signed with `key_id` asked for `action`.
+    pub async fn calls_signed_by(&self, action: &str, key_id: &str) -> usize {
+        let needle = format!("Action={action}");
+        let credential = format!("Credential={key_id}/");
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|request| String::from_utf8_lossy(&request.body).contains(&needle))
+            .filter(|request| {
+                request
+                    .headers
+                    .get("authorization")
+                    .and_then(|value| value.to_str().ok())
+                    .is_some_and(|value| value.contains(&credential))
+            })
+            .count()
+    }
+
     /// How many requests asked for `action`.
     pub async fn calls_of(&self, action: &str) -> usize {
         let needle = format!("Action={action}");

@@ -6,6 +6,7 @@ pub mod binary;
 pub mod fake_aws;
 pub mod fake_cloudtrail;
 pub mod fake_regions;
+pub mod haproxy;
 pub mod iam_setup;
 pub mod moto;
 pub mod process;
