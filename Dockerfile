@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # connector-doctor: a small non-root image of the release binary.
-#   docker build -t connector-doctor:0.1.0 .
+#   docker build -t connector-doctor:0.1.0 .     (podman without a registry: scripts/build-image)
 # Guide: docs/deployment.md. Linted by hadolint in tests/deploy.
 
 # ---- build: the official Rust image (Debian bookworm, with gcc, which aws-lc-sys needs) ----
@@ -30,8 +30,7 @@ RUN touch src/main.rs src/lib.rs \
  && install -D -m 0755 target/release/connector-doctor /out/connector-doctor
 
 # ---- runtime: distroless glibc image (CA certificates, no shell, no package manager) ----
-FROM gcr.io/distroless/cc-debian12:nonroot
-COPY --from=builder /out/connector-doctor /usr/local/bin/connector-doctor
+FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
 
 # A numeric non-root user, so that Kubernetes' runAsNonRoot can verify it (the chart runs as 10001 too).
 USER 10001:10001
@@ -45,3 +44,13 @@ EXPOSE 8080 9090
 
 # No HEALTHCHECK: the image has no shell or curl; Kubernetes probes /healthz and /readyz instead.
 ENTRYPOINT ["/usr/local/bin/connector-doctor"]
+
+# ---- prebuilt: the runtime around a binary built outside, at prebuilt/connector-doctor in the
+# context (`--target prebuilt`): the tests run the image of the binary they built, without
+# compiling in a container. The builder stage is not built then.
+FROM runtime AS prebuilt
+COPY prebuilt/connector-doctor /usr/local/bin/connector-doctor
+
+# ---- the image (the default target): the runtime with the builder's release binary ----
+FROM runtime
+COPY --from=builder /out/connector-doctor /usr/local/bin/connector-doctor

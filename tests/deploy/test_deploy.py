@@ -209,8 +209,14 @@ def test_the_image_is_a_multi_stage_locked_release_build_with_a_cached_dependenc
     steps = dockerfile_instructions()
     froms = [args for instruction, args in steps if instruction == "FROM"]
     assert len(froms) >= 2 and froms[0].startswith("rust:") and "bookworm" in froms[0]
-    # A minimal glibc runtime of the same Debian release (bookworm = Debian 12).
-    assert froms[-1].startswith(("gcr.io/distroless/cc-debian12", "debian:bookworm-slim")), froms[-1]
+    # A minimal glibc runtime of the same Debian release (bookworm = Debian 12), through stage names.
+    bases: dict[str, str] = {}
+    for args in froms:
+        image, *alias = re.split(r"\s+as\s+", args, flags=re.I)
+        base = bases.get(image, image)
+        if alias:
+            bases[alias[0]] = base
+    assert base.startswith(("gcr.io/distroless/cc-debian12", "debian:bookworm-slim")), base
     runs = [args for instruction, args in steps if instruction == "RUN"]
     assert sum("cargo build --release --locked" in run for run in runs) == 2, "dependency build + real build"
     copies = [args for instruction, args in steps if instruction == "COPY"]
