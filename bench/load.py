@@ -3,7 +3,10 @@
 
   load.py body KEY_ID [CONNECTOR_ID]          a POST /v1/diagnoses body (both connections, default regions)
   load.py cold URL FAKE_URL KEY_ID LATENCY_MS one cold diagnosis: wall time against the fake's critical path
-  load.py concurrent URL N PREFIX             N distinct connectors at once: diagnoses/s, errors
+  load.py concurrent URL N PREFIX [URL...]    N distinct connectors at once (spread over the URLs):
+                                              diagnoses/s, 503s with Retry-After, errors
+  load.py bound FAKE_URL SHARE_PERCENT        the most calls of one account's API bucket and region that
+                                              reached the fake in any second and in any budget period
   load.py wrk FILE                            requests/s, p50, p99, errors of a `wrk --latency` output
 """
 import json
@@ -26,18 +29,27 @@ def post(url, data):
     request = urllib.request.Request(url + "/v1/diagnoses", data=data.encode(),
                                      headers={"content-type": "application/json"}, method="POST")
     started = time.perf_counter()
+    retry_after = None
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             payload = response.read()
             code = response.status
     except urllib.error.HTTPError as error:
         payload, code = error.read(), error.code
+        retry_after = error.headers.get("retry-after")
     wall = time.perf_counter() - started
     try:
         diagnosis = json.loads(payload)
     except ValueError:
         diagnosis = {}
+    if retry_after is not None:
+        diagnosis["__retry_after"] = retry_after
     return code, wall, diagnosis
+
+
+def shed(code, diagnosis):
+    """A 503 with a Retry-After of whole seconds: an honest refusal, not an error."""
+    return code == 503 and str(diagnosis.get("__retry_after", "")).isdigit()
 
 
 def problems(code, diagnosis):
@@ -70,20 +82,74 @@ def cold(url, fake_url, key_id, latency_ms):
     }))
 
 
-def concurrent(url, n, prefix):
+def concurrent(urls, n, prefix):
+    """N connectors at once, spread over the replicas' URLs; a 503 with Retry-After is counted as
+    shed, not as an error. Throughput is over the answered diagnoses, until the last one."""
     keys = [f"{prefix}{i:0{20 - len(prefix)}d}" for i in range(n)]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=n) as pool:
-        results = list(pool.map(lambda key: post(url, body(key)), keys))
+        results = list(pool.map(lambda ik: post(urls[ik[0] % len(urls)], body(ik[1])), enumerate(keys)))
     wall = time.perf_counter() - started
-    errors = [p for p in (problems(code, d) for code, _, d in results) if p]
-    latencies = sorted(w for _, w, _ in results)
+    answered = [(code, w, d) for code, w, d in results if not shed(code, d)]
+    errors = [p for p in (problems(code, d) for code, _, d in answered) if p]
+    sheds = [int(d["__retry_after"]) for code, _, d in results if shed(code, d)]
+    latencies = sorted(w for _, w, _ in answered) or [0]
+    last = latencies[-1]
     print(json.dumps({
-        "diagnoses": n, "wall_s": round(wall, 2), "per_second": round(n / wall, 1),
+        "diagnoses": n, "answered": len(answered), "shed": len(sheds),
+        "retry_after_s": [min(sheds), max(sheds)] if sheds else None,
+        "wall_s": round(wall, 2), "answered_until_s": round(last, 2),
+        "per_second": round(len(answered) / last, 1) if last else 0,
         "errors": len(errors), "first_errors": errors[:3],
         "p50_ms": round(latencies[len(latencies) // 2] * 1000),
-        "max_ms": round(latencies[-1] * 1000),
+        "max_ms": round(last * 1000),
     }))
+
+
+# The buckets of src/probes/aws_rates.rs, by SigV4 service (CloudWatch signs as `monitoring`):
+# (service, operation) -> (bucket, AWS's calls per second).
+def bucket(service, operation):
+    if service == "cloudtrail":
+        return ("cloudtrail:LookupEvents", 2) if operation == "LookupEvents" else ("cloudtrail:read", 10)
+    if service == "securityhub":
+        return ("securityhub:GetFindings", 3) if operation == "GetFindings" else ("securityhub:read", 10)
+    if service == "monitoring":
+        return ("cloudwatch:DescribeAlarms", 9)
+    return (f"{service}:read", 10)
+
+
+def most_within(times, span_ms):
+    times = sorted(times)
+    most, first = 0, 0
+    for last in range(len(times)):
+        while times[last] - times[first] >= span_ms:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def bound(fake_url, share):
+    with urllib.request.urlopen(fake_url + "/__arrivals", timeout=30) as response:
+        arrivals = json.load(response)["arrivals"]
+    period_ms = 1100 * 100 / share
+    by = {}
+    for account, service, operation, region, at in arrivals:
+        name, rate = bucket(service, operation)
+        by.setdefault((account, name, region, rate), []).append(at)
+    rows = {}
+    for (account, name, region, rate), times in by.items():
+        row = rows.setdefault(name, {"bucket": name, "aws_per_s": rate, "calls": 0,
+                                     "most_in_1s": 0, "most_in_period": 0, "mean_per_s": 0})
+        row["calls"] += len(times)
+        row["most_in_1s"] = max(row["most_in_1s"], most_within(times, 1000))
+        row["most_in_period"] = max(row["most_in_period"], most_within(times, period_ms))
+        # The long-run rate, where the calls outlast one burst: the calls after the first
+        # second's worth, over the time from the first to the last.
+        span_s = (max(times) - min(times)) / 1000
+        if len(times) > 2 * rate and span_s > 0:
+            row["mean_per_s"] = max(row["mean_per_s"], round((len(times) - rate) / span_s, 2))
+    print(json.dumps({"period_ms": period_ms, "accounts": len({a for a, *_ in by}),
+                      "buckets": sorted(rows.values(), key=lambda r: r["bucket"])}))
 
 
 def wrk(path):
@@ -113,7 +179,9 @@ if __name__ == "__main__":
     elif command == "cold":
         cold(args[0], args[1], args[2], int(args[3]))
     elif command == "concurrent":
-        concurrent(args[0], int(args[1]), args[2])
+        concurrent([args[0], *args[3:]], int(args[1]), args[2])
+    elif command == "bound":
+        bound(args[0], float(args[1]))
     elif command == "wrk":
         wrk(args[0])
     else:

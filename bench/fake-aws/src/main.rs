@@ -9,13 +9,20 @@
 //! 1 + the highest depth among the calls of the same key that had ended before it started: the
 //! number of sequential waves up to it. Calls a concurrency limit made wait count as a wave too.
 //!
-//! Usage: `fake-aws [--listen 127.0.0.1:0] [--latency-ms 50] [--jitter-ms 0] [--lookup-pages 1] [--port-file F]`
+//! Usage: `fake-aws [--listen 127.0.0.1:0] [--latency-ms 50] [--jitter-ms 0] [--lookup-pages 1] [--one-account] [--port-file F]`
+//!
+//! Each access key is its own account (a connector is an account; the account id is derived from
+//! the key), unless `--one-account`: every key then belongs to account 123456789012, as the keys of
+//! one organization's connectors share its per-account throttles.
 //!
 //! CloudTrail LookupEvents by access key id (the record of a connector's own calls) answers
 //! `--lookup-pages` pages per read, each of 50 successful calls, the last without a `NextToken`:
 //! a busy key.
 //!
 //! - `GET /__stats`: `{"keys":N,"calls":N,"max_depth":N,"lookup_pages":N,"per_key":{"AKID":{"calls":N,"max_depth":N,"span_ms":F}}}`
+//! - `GET /__arrivals`: `{"arrivals":[["ACCOUNT","service","Operation","region",MS],...]}`, when each
+//!   call arrived (milliseconds since the fake started), its account, its SigV4 scope's service and
+//!   region, and its operation: what a per-account budget must bound.
 //! - `POST /__reset`: forgets every recorded call.
 
 use std::collections::HashMap;
@@ -34,7 +41,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 const ACCOUNT: &str = "123456789012";
-const USER_ARN: &str = "arn:aws:iam::123456789012:user/mdca";
 
 #[derive(Default)]
 struct KeyCalls {
@@ -47,6 +53,10 @@ struct KeyCalls {
 }
 
 struct State {
+    started: Instant,
+    one_account: bool,
+    /// (account, service, operation, region, ms since start) of every call.
+    arrivals: Mutex<Vec<(String, String, String, String, f64)>>,
     latency: Duration,
     jitter: Duration,
     /// Pages of each LookupEvents read by access key id.
@@ -96,6 +106,29 @@ impl State {
         self.latency + Duration::from_nanos(*seed % (nanos + 1))
     }
 
+    /// The account of access key `key`: its own, unless every key is one account's.
+    fn account_of(&self, key: &str) -> String {
+        if self.one_account {
+            return ACCOUNT.to_owned();
+        }
+        // FNV-1a: a stable 12-digit account per key, no dependency.
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{:012}", hash % 1_000_000_000_000)
+    }
+
+    fn arrivals(&self) -> String {
+        let arrivals = self.arrivals.lock().unwrap();
+        let items: Vec<String> = arrivals
+            .iter()
+            .map(|(account, service, operation, region, at)| {
+                format!("[\"{account}\",\"{service}\",\"{operation}\",\"{region}\",{at:.1}]")
+            })
+            .collect();
+        format!("{{\"arrivals\":[{}]}}\n", items.join(","))
+    }
+
     fn stats(&self) -> String {
         let keys = self.keys.lock().unwrap();
         let mut calls = 0;
@@ -126,16 +159,33 @@ impl State {
     }
 }
 
-/// The access key id of a SigV4 `Authorization` header.
-fn access_key(request: &Request<Incoming>) -> String {
-    request
+/// The access key id, region and service of a SigV4 `Authorization` header's credential scope
+/// (`Credential=AKID/DATE/REGION/SERVICE/aws4_request`).
+fn credential_scope(request: &Request<Incoming>) -> (String, String, String) {
+    let scope: Vec<&str> = request
         .headers()
         .get("authorization")
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split("Credential=").nth(1))
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or("unsigned")
-        .to_owned()
+        .and_then(|rest| rest.split(',').next())
+        .map(|scope| scope.split('/').collect())
+        .unwrap_or_default();
+    let part = |i: usize| scope.get(i).copied().unwrap_or("unsigned").to_owned();
+    (part(0), part(2), part(3))
+}
+
+/// The operation a call asks for: its `X-Amz-Target` or query `Action`, else its REST path.
+fn operation_of(amz_target: Option<&str>, body: &str, path: &str) -> String {
+    if let Some(target) = amz_target {
+        return target.rsplit('.').next().unwrap_or(target).to_owned();
+    }
+    if let Some(action) = form(body).into_iter().find(|(key, _)| key == "Action") {
+        return action.1;
+    }
+    match path {
+        "/findings" => "GetFindings".to_owned(),
+        other => other.trim_matches('/').replace('/', "_"),
+    }
 }
 
 fn percent_decode(text: &str) -> String {
@@ -215,8 +265,8 @@ fn iam_response(operation: &str, result: &str) -> Response<Full<Bytes>> {
     ))
 }
 
-/// A query-protocol (STS, IAM) call.
-fn query(body: &str) -> Response<Full<Bytes>> {
+/// A query-protocol (STS, IAM) call of `account`.
+fn query(body: &str, account: &str) -> Response<Full<Bytes>> {
     let fields = form(body);
     let action = fields
         .iter()
@@ -226,8 +276,8 @@ fn query(body: &str) -> Response<Full<Bytes>> {
     match action {
         "GetCallerIdentity" => xml(format!(
             "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-             <GetCallerIdentityResult><Arn>{USER_ARN}</Arn><UserId>AIDAEXAMPLE</UserId>\
-             <Account>{ACCOUNT}</Account></GetCallerIdentityResult>\
+             <GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/mdca</Arn>\
+             <UserId>AIDAEXAMPLE</UserId><Account>{account}</Account></GetCallerIdentityResult>\
              <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>\
              </GetCallerIdentityResponse>"
         )),
@@ -416,8 +466,12 @@ async fn handle(
         ("GET", "/__stats") => {
             return Ok(response(StatusCode::OK, "application/json", state.stats()));
         }
+        ("GET", "/__arrivals") => {
+            return Ok(response(StatusCode::OK, "application/json", state.arrivals()));
+        }
         ("POST", "/__reset") => {
             state.keys.lock().unwrap().clear();
+            state.arrivals.lock().unwrap().clear();
             return Ok(response(
                 StatusCode::OK,
                 "application/json",
@@ -426,7 +480,8 @@ async fn handle(
         }
         _ => {}
     }
-    let key = access_key(&request);
+    let (key, region, service) = credential_scope(&request);
+    let arrived = state.started.elapsed().as_secs_f64() * 1000.0;
     let amz_target = request
         .headers()
         .get("x-amz-target")
@@ -438,6 +493,13 @@ async fn handle(
         Err(_) => Bytes::new(),
     };
     let body = String::from_utf8_lossy(&body);
+    let account = state.account_of(&key);
+    let operation = operation_of(amz_target.as_deref(), &body, &path);
+    state
+        .arrivals
+        .lock()
+        .unwrap()
+        .push((account.clone(), service, operation, region, arrived));
     tokio::time::sleep(state.delay()).await;
     let answer = if amz_target.as_deref() == Some("CloudTrail_20131101.LookupEvents")
         && body.contains("LookupAttributes")
@@ -447,7 +509,7 @@ async fn handle(
     } else if let Some(amz_target) = amz_target {
         target(&amz_target)
     } else if method == Method::POST && path == "/" && body.contains("Action=") {
-        query(&body)
+        query(&body, &account)
     } else {
         rest(&method, &path, &uri_query)
     };
@@ -498,6 +560,9 @@ async fn main() -> std::io::Result<()> {
             .unwrap_or(default)
     };
     let state = Arc::new(State {
+        started: Instant::now(),
+        one_account: args.iter().any(|arg| arg == "--one-account"),
+        arrivals: Mutex::default(),
         latency: Duration::from_millis(ms("--latency-ms", 50)),
         jitter: Duration::from_millis(ms("--jitter-ms", 0)),
         lookup_pages: u32::try_from(ms("--lookup-pages", 1)).unwrap_or(1).max(1),
