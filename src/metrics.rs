@@ -129,6 +129,14 @@ fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Hi
     )
 }
 
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    register(
+        registry,
+        IntGauge::with_opts(Opts::new(name, help).namespace(NAMESPACE))
+            .unwrap_or_else(|error| panic!("metric {name} is malformed: {error}")),
+    )
+}
+
 fn register<M: prometheus::core::Collector + Clone + 'static>(registry: &Registry, metric: M) -> M {
     // Names are fixed in this file and registered once per registry: a clash is a bug
     // that every test run would show at once.
@@ -147,18 +155,6 @@ impl Metrics {
             Opts::new(
                 "single_flight_joins_total",
                 "Requests that joined an identical diagnosis already running instead of starting one.",
-            )
-            .namespace(NAMESPACE),
-        )
-        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        let in_flight = IntGauge::with_opts(
-            Opts::new("diagnoses_in_flight", "Cold diagnoses running now.").namespace(NAMESPACE),
-        )
-        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        let waiting = IntGauge::with_opts(
-            Opts::new(
-                "diagnoses_waiting",
-                "Cold diagnoses admitted and waiting in line for a place to run.",
             )
             .namespace(NAMESPACE),
         )
@@ -281,8 +277,12 @@ impl Metrics {
                 &["reason"],
             ),
             single_flight_joins: register(r, single_flight_joins),
-            in_flight: register(r, in_flight),
-            waiting: register(r, waiting),
+            in_flight: gauge(r, "diagnoses_in_flight", "Cold diagnoses running now."),
+            waiting: gauge(
+                r,
+                "diagnoses_waiting",
+                "Cold diagnoses admitted and waiting in line for a place to run.",
+            ),
             diagnosis_duration: register(r, diagnosis_duration),
             connector_status: register(r, connector_status),
             connectors: Mutex::new(HashMap::new()),

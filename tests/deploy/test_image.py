@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from test_deploy import free_port
+from test_deploy import container as pod_container, free_port
 
 sys.path.insert(0, str(REPO / "tests" / "schema"))
 from moto_fixture import moto  # noqa: E402,F401  (a fixture, used by name)
@@ -76,7 +76,6 @@ def image(tmp_path_factory) -> str:
 def chart_env(helm, token: str) -> dict[str, str]:
     """The pod's environment as the chart renders it, secrets resolved from the rendered Secret."""
     objects = helm.render({"secrets": {"apiTokens": f"portal:{token}"}})
-    pod = next(o for o in objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]
     secret_data = {}
     for secret in (o for o in objects if o["kind"] == "Secret"):
         for key, value in (secret.get("data") or {}).items():
@@ -84,7 +83,7 @@ def chart_env(helm, token: str) -> dict[str, str]:
         for key, value in (secret.get("stringData") or {}).items():
             secret_data[(secret["metadata"]["name"], key)] = value
     env = {}
-    for item in pod["containers"][0]["env"]:
+    for item in pod_container(objects)["env"]:
         if "value" in item:
             env[item["name"]] = item["value"]
         else:

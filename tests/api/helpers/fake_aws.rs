@@ -226,35 +226,39 @@ impl FakeAws {
 
     /// How many requests signed with `key_id` asked for `action`.
     pub async fn calls_signed_by(&self, action: &str, key_id: &str) -> usize {
-        let needle = format!("Action={action}");
-        let credential = format!("Credential={key_id}/");
-        self.server
-            .received_requests()
+        self.requests_asking(action)
             .await
-            .unwrap_or_default()
             .iter()
-            .filter(|request| String::from_utf8_lossy(&request.body).contains(&needle))
-            .filter(|request| {
-                request
-                    .headers
-                    .get("authorization")
-                    .and_then(|value| value.to_str().ok())
-                    .is_some_and(|value| value.contains(&credential))
-            })
+            .filter(|request| signing_scope(request).0 == key_id)
             .count()
     }
 
     /// How many requests asked for `action`.
     pub async fn calls_of(&self, action: &str) -> usize {
-        let needle = format!("Action={action}");
-        self.server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .filter(|request| String::from_utf8_lossy(&request.body).contains(&needle))
-            .count()
+        self.requests_asking(action).await.len()
     }
+
+    /// The query-protocol requests that asked for `action`.
+    async fn requests_asking(&self, action: &str) -> Vec<wiremock::Request> {
+        let needle = format!("Action={action}");
+        let mut requests = self.server.received_requests().await.unwrap_or_default();
+        requests.retain(|request| String::from_utf8_lossy(&request.body).contains(&needle));
+        requests
+    }
+}
+
+/// The access key id and region of a SigV4 request's credential scope
+/// (`Authorization: ... Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...`); empty when unsigned.
+pub fn signing_scope(request: &wiremock::Request) -> (String, String) {
+    let scope: Vec<&str> = request
+        .headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split("Credential=").nth(1))
+        .map(|rest| rest.split('/').collect())
+        .unwrap_or_default();
+    let part = |i: usize| scope.get(i).copied().unwrap_or_default().to_owned();
+    (part(0), part(2))
 }
 
 /// GetCallerIdentity's answer for the account of the signing key.
@@ -263,13 +267,7 @@ struct OwnAccount;
 impl wiremock::Respond for OwnAccount {
     fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
         use std::hash::{Hash, Hasher};
-        let key = request
-            .headers
-            .get("authorization")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split("Credential=").nth(1))
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_default();
+        let (key, _) = signing_scope(request);
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         key.hash(&mut hasher);
         let account = format!("{:012}", hasher.finish() % 1_000_000_000_000);

@@ -12,6 +12,7 @@ use wiremock::matchers::{header, method};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use super::FakeAws;
+use super::fake_aws::signing_scope;
 use super::fake_regions::{CLOUDTRAIL, json_response};
 
 /// The user agent this service's own calls carry (its SDK's, with the app name).
@@ -201,12 +202,7 @@ impl Respond for CloudTrailRecord {
                 .unwrap_or_default()
                 .to_owned()
         };
-        // `Credential=KEY/DATE/REGION/cloudtrail/aws4_request`
-        let region = header_text("authorization")
-            .split('/')
-            .nth(2)
-            .unwrap_or_default()
-            .to_owned();
+        let (_, region) = signing_scope(request);
         // Without a lookup attribute, every key's events.
         let key = body["LookupAttributes"][0]["AttributeValue"].as_str();
         let start = seconds(&body["StartTime"]).unwrap_or(DateTime::UNIX_EPOCH);

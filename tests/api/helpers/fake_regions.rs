@@ -10,6 +10,7 @@ use wiremock::{Mock, MockBuilder, Request, Respond, ResponseTemplate};
 
 use connector_doctor::domain::{Partition, Region};
 
+use super::fake_aws::signing_scope;
 use super::{FakeAws, FakeIdentity};
 
 /// Matches requests signed for `service` in `region` (the SigV4 credential scope).
@@ -291,14 +292,7 @@ impl InFlightRecorder {
 
 impl Respond for InFlightRecorder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        // SigV4: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.
-        let region = request
-            .headers
-            .get("authorization")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split('/').nth(2))
-            .unwrap_or_default()
-            .to_owned();
+        let (_, region) = signing_scope(request);
         self.arrivals.lock().unwrap().push((region, Instant::now()));
         self.response.clone().set_delay(self.delay)
     }
