@@ -11,7 +11,7 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-use crate::aws::{AwsError, AwsErrorKind};
+use crate::aws::{AwsError, AwsErrorKind, AwsService};
 use crate::catalogue::aws_mapping;
 use crate::catalogue::aws_mapping::ACCESS_DENIED;
 use crate::domain::{
@@ -20,9 +20,6 @@ use crate::domain::{
 
 /// The cache backends, as the `backend` label names them.
 const CACHE_BACKENDS: [&str; 2] = ["memory", "redis"];
-
-/// The AWS services the probes call, as the `service` label names them.
-const AWS_SERVICES: [&str; 5] = ["sts", "iam", "cloudtrail", "securityhub", "config"];
 
 /// Why a request was refused before any work: the `reason` label of `rejected_requests_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -308,8 +305,8 @@ impl Metrics {
                 self.cache_requests.with_label_values(&[backend, result]);
             }
         }
-        for service in AWS_SERVICES {
-            self.aws_throttles.with_label_values(&[service]);
+        for service in AwsService::ALL {
+            self.aws_throttles.with_label_values(&[service.name()]);
         }
         for connection in Connection::ALL {
             for status in [

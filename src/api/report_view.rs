@@ -3,7 +3,8 @@
 
 use crate::cache::HistoryItem;
 use crate::domain::{
-    CheckStatus, Decision, Diagnosis, Finding, HealthStatus, Severity, Tone, wire_word,
+    CheckStatus, Decision, Diagnosis, Finding, HealthStatus, RegionStatus, Severity, Tone,
+    wire_word,
 };
 
 /// A status word and its tone; the tone colours the word, never replaces it.
@@ -18,9 +19,13 @@ pub struct Badge {
 impl Badge {
     /// The badge of `value`'s contract word.
     fn of(value: &impl serde::Serialize) -> Self {
-        let word = wire_word(value);
+        Self::of_word(&wire_word(value))
+    }
+
+    /// The badge of a contract word.
+    fn of_word(word: &str) -> Self {
         Self {
-            tone: Tone::of(&word).name(),
+            tone: Tone::of(word).name(),
             word: word.replace('_', " "),
         }
     }
@@ -35,8 +40,8 @@ fn words(value: &impl serde::Serialize) -> String {
 pub struct GridRow {
     /// The region.
     pub region: String,
-    /// CloudTrail, Security Hub, Config.
-    pub cells: [Badge; 3],
+    /// Each regional check's state, in the order of [`ReportView::grid_columns`].
+    pub cells: Vec<Badge>,
 }
 
 /// One finding, for a person.
@@ -135,7 +140,9 @@ pub struct ReportView {
     pub regions: String,
     /// Each requested connection's status.
     pub connections: Vec<(String, Badge)>,
-    /// Regions × services.
+    /// The regional checks, as the grid's columns.
+    pub grid_columns: Vec<&'static str>,
+    /// Regions × regional checks.
     pub grid: Vec<GridRow>,
     /// Findings, errors first.
     pub findings: Vec<FindingView>,
@@ -196,16 +203,17 @@ impl ReportView {
                 .iter()
                 .map(|(c, r)| (c.as_str().replace('_', " "), Badge::of(&r.status)))
                 .collect(),
+            grid_columns: RegionStatus::default()
+                .cells()
+                .iter()
+                .map(|(check, _)| check.title())
+                .collect(),
             grid: diagnosis
                 .regions
                 .iter()
                 .map(|(region, state)| GridRow {
                     region: region.clone(),
-                    cells: [
-                        Badge::of(&state.cloudtrail),
-                        Badge::of(&state.security_hub),
-                        Badge::of(&state.config),
-                    ],
+                    cells: state.cells().iter().map(|(_, word)| Badge::of_word(word)).collect(),
                 })
                 .collect(),
             findings: findings.into_iter().map(finding_view).collect(),

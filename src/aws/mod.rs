@@ -2,8 +2,10 @@
 
 mod clients;
 mod error;
+mod service;
 mod settings;
 
 pub use clients::{AwsClientFactory, AwsSession, in_region};
 pub use error::{AwsError, AwsErrorKind, scrub};
+pub use service::{AwsService, Endpoint};
 pub use settings::AwsSettings;

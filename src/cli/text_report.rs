@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Color, Style};
 
-use crate::domain::{Decision, Diagnosis, HealthStatus, Tone, wire_word};
+use crate::domain::{Decision, Diagnosis, HealthStatus, RegionStatus, Tone, wire_word};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::BrightBlack)));
@@ -133,18 +133,15 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     }
 
     if !diagnosis.regions.is_empty() {
-        writeln!(
-            out,
-            "\n{BOLD}Regions{BOLD:#}: CloudTrail / Security Hub / Config"
-        )?;
+        let columns: Vec<&str> = RegionStatus::default()
+            .cells()
+            .iter()
+            .map(|(check, _)| check.title())
+            .collect();
+        writeln!(out, "\n{BOLD}Regions{BOLD:#}: {}", columns.join(" / "))?;
         for (region, state) in &diagnosis.regions {
-            writeln!(
-                out,
-                "  {region:<16} {} / {} / {}",
-                badge(&wire_word(&state.cloudtrail)),
-                badge(&wire_word(&state.security_hub)),
-                badge(&wire_word(&state.config))
-            )?;
+            let cells: Vec<String> = state.cells().iter().map(|(_, word)| badge(word)).collect();
+            writeln!(out, "  {region:<16} {}", cells.join(" / "))?;
         }
     }
     if let Some(denials) = &diagnosis.observed_denials

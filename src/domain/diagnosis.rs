@@ -7,55 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{
-    Changes, Code, Connection, Decision, DenialLedger, DeniedBy, HealthStatus, ObservedDenial,
-    ObservedWindow, Partition, PolicyDocument, Severity,
+    Changes, CheckId, Code, Connection, Decision, DenialLedger, DeniedBy, HealthStatus,
+    ObservedDenial, ObservedWindow, Partition, PolicyDocument, RegionStatus, Severity,
 };
-
-/// The checks a diagnosis runs.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckId {
-    /// `sts:GetCallerIdentity` with the given credentials.
-    Identity,
-    /// `sts:AssumeRole` into the requested role.
-    AssumeRole,
-    /// A verdict for every required action.
-    Permissions,
-    /// CloudTrail trails and their status.
-    Cloudtrail,
-    /// Security Hub in each region.
-    SecurityHub,
-    /// AWS Config in each region.
-    Config,
-    /// Which regions were checked and which are disabled.
-    Regions,
-}
-
-impl CheckId {
-    /// Every check, in the order a diagnosis runs them.
-    pub const ALL: [CheckId; 7] = [
-        CheckId::Identity,
-        CheckId::AssumeRole,
-        CheckId::Permissions,
-        CheckId::Cloudtrail,
-        CheckId::SecurityHub,
-        CheckId::Config,
-        CheckId::Regions,
-    ];
-
-    /// The connections whose health this check decides.
-    pub fn connections(self) -> &'static [Connection] {
-        match self {
-            CheckId::Identity | CheckId::AssumeRole | CheckId::Permissions | CheckId::Regions => {
-                &Connection::ALL
-            }
-            CheckId::Cloudtrail => &[Connection::SecurityAuditing],
-            CheckId::SecurityHub | CheckId::Config => &[Connection::SecurityConfiguration],
-        }
-    }
-}
 
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -214,73 +168,6 @@ pub struct PermissionVerdict {
     /// Information for people: it never changes a status by itself.
     #[serde(default)]
     pub scp_visible: bool,
-}
-
-/// Security Hub state in one region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SecurityHubState {
-    /// Enabled.
-    Enabled,
-    /// Not enabled.
-    NotEnabled,
-    /// The region is disabled for the account.
-    RegionDisabled,
-    /// The credentials may not look.
-    AccessDenied,
-    /// Could not be determined.
-    Error,
-    /// Not checked.
-    Skipped,
-}
-
-/// AWS Config state in one region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConfigState {
-    /// A recorder is recording.
-    Recording,
-    /// A recorder exists but is stopped.
-    NotRecording,
-    /// No recorder exists.
-    NoRecorder,
-    /// The region is disabled for the account.
-    RegionDisabled,
-    /// The credentials may not look.
-    AccessDenied,
-    /// Could not be determined.
-    Error,
-    /// Not checked.
-    Skipped,
-}
-
-/// CloudTrail coverage of one region.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CloudTrailState {
-    /// A logging trail covers the region.
-    Logging,
-    /// A trail covers it but is not logging.
-    NotLogging,
-    /// No trail covers it.
-    NoTrail,
-    /// The credentials may not look.
-    AccessDenied,
-    /// Could not be determined.
-    Error,
-    /// Not checked.
-    Skipped,
-}
-
-/// The state of each service in one region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct RegionStatus {
-    /// Security Hub.
-    pub security_hub: SecurityHubState,
-    /// AWS Config.
-    pub config: ConfigState,
-    /// CloudTrail.
-    pub cloudtrail: CloudTrailState,
 }
 
 /// The AWS error behind a finding, as AWS returned it (secrets scrubbed).

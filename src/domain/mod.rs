@@ -2,6 +2,7 @@
 
 mod access_key;
 mod changes;
+mod checks;
 mod code;
 mod connection;
 mod decision;
@@ -21,6 +22,10 @@ mod wire;
 
 pub use access_key::{AccessKeyId, AwsCredentials};
 pub use changes::{Changes, FindingKey, PermissionChange, StatusChange};
+pub use checks::{
+    CheckId, CloudTrailState, CloudTrailWord, ConfigState, ConfigWord, RegionState, RegionStatus,
+    RegionWords, SecurityHubState, SecurityHubWord,
+};
 pub use code::{Code, UnknownCode};
 pub use connection::Connection;
 pub use decision::Decision;

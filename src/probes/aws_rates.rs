@@ -3,15 +3,12 @@
 //! that many diagnoses of one account (a portal re-testing a large organization, on any number of
 //! replicas) leave the rest of the rate to the customer's own tools.
 //!
-//! Published by AWS: CloudTrail (LookupEvents 2 per second, other get, describe and list APIs 10;
-//! "Quotas in AWS CloudTrail"), Security Hub (GetFindings 3 per second, every other operation 10;
-//! the Security Hub API reference's introduction), CloudWatch (DescribeAlarms 9; "CloudWatch
-//! service quotas"). Not published (IAM, AWS Config, S3's bucket reads, Account Management):
-//! assumed 10 per second, a rate the SDK's own retries keep well under.
+//! The rates themselves are facts of each service, in [`AwsService`].
 
 use std::time::Duration;
 
 use super::budget::Rate;
+use crate::aws::AwsService;
 
 /// Every rate's period: a second and 10 %, so that two calls granted a period apart still
 /// arrive more than a second apart when the first one's request leaves a little later.
@@ -28,20 +25,8 @@ pub struct Bucket {
 }
 
 /// The bucket `operation` of `service` counts against.
-pub fn bucket(service: &str, operation: &str) -> Bucket {
-    let (name, aws_per_second) = match (service, operation) {
-        ("cloudtrail", "LookupEvents") => ("cloudtrail:LookupEvents", 2),
-        ("cloudtrail", _) => ("cloudtrail:read", 10),
-        ("securityhub", "GetFindings") => ("securityhub:GetFindings", 3),
-        ("securityhub", _) => ("securityhub:read", 10),
-        ("cloudwatch", _) => ("cloudwatch:DescribeAlarms", 9),
-        ("config", _) => ("config:read", 10),
-        ("iam", _) => ("iam:read", 10),
-        ("s3", _) => ("s3:read", 10),
-        ("account", _) => ("account:read", 10),
-        ("sts", _) => ("sts:read", 10),
-        _ => ("other", 10),
-    };
+pub fn bucket(service: AwsService, operation: &str) -> Bucket {
+    let (name, aws_per_second) = service.rate_bucket(operation);
     Bucket {
         name,
         aws_per_second,
@@ -73,38 +58,31 @@ impl RateShare {
 mod tests {
     use super::*;
 
+    use crate::aws::AwsService::{CloudTrail, SecurityHub};
+
     #[test]
     fn apis_that_aws_counts_apart_have_their_own_bucket() {
         assert_eq!(
-            bucket("cloudtrail", "LookupEvents").name,
+            bucket(CloudTrail, "LookupEvents").name,
             "cloudtrail:LookupEvents"
         );
+        assert_eq!(bucket(CloudTrail, "DescribeTrails").name, "cloudtrail:read");
+        assert_eq!(bucket(CloudTrail, "GetTrailStatus").name, "cloudtrail:read");
         assert_eq!(
-            bucket("cloudtrail", "DescribeTrails").name,
-            "cloudtrail:read"
-        );
-        assert_eq!(
-            bucket("cloudtrail", "GetTrailStatus").name,
-            "cloudtrail:read"
-        );
-        assert_eq!(
-            bucket("securityhub", "GetFindings").name,
+            bucket(SecurityHub, "GetFindings").name,
             "securityhub:GetFindings"
         );
-        assert_eq!(
-            bucket("securityhub", "DescribeHub").name,
-            "securityhub:read"
-        );
+        assert_eq!(bucket(SecurityHub, "DescribeHub").name, "securityhub:read");
     }
 
     #[test]
     fn a_share_spreads_a_second_of_aws_calls_over_a_longer_period() {
-        let lookups = bucket("cloudtrail", "LookupEvents");
+        let lookups = bucket(CloudTrail, "LookupEvents");
         let whole = RateShare::percent(100).of(lookups);
         assert_eq!((whole.calls, whole.per), (2, Duration::from_millis(1100)));
         let half = RateShare::percent(50).of(lookups);
         assert_eq!((half.calls, half.per), (2, Duration::from_millis(2200)));
-        let tenth = RateShare::percent(10).of(bucket("securityhub", "DescribeHub"));
+        let tenth = RateShare::percent(10).of(bucket(SecurityHub, "DescribeHub"));
         assert_eq!(
             (tenth.calls, tenth.per),
             (10, Duration::from_millis(11_000))

@@ -20,6 +20,7 @@ mod report;
 mod runner;
 mod service_reads;
 mod settings;
+mod timeouts;
 
 pub use budget::{CallBudget, Rate};
 pub use call_load::CallLoad;

@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use crate::aws::AwsError;
+use crate::aws::{AwsError, AwsService};
 use crate::catalogue::aws_mapping;
 use crate::domain::{DeniedBy, Region};
 
@@ -43,7 +43,7 @@ impl CallLog {
     /// Records what the call of `service`'s `operation` in `region` says, if anything.
     pub fn record<T>(
         &self,
-        service: &'static str,
+        service: AwsService,
         operation: &'static str,
         region: Region,
         result: &Result<T, AwsError>,
@@ -56,9 +56,9 @@ impl CallLog {
             Err(_) => return,
         };
         let observation = Observation {
-            service,
-            action: action_of(service, operation),
-            region: (!is_global(service)).then_some(region),
+            service: service.name(),
+            action: action_of(service.name(), operation),
+            region: (!service.authorizes_per_account()).then_some(region),
             outcome,
         };
         self.0
@@ -78,10 +78,10 @@ impl CallLog {
     }
 }
 
-/// Whether AWS authorizes `service`'s calls once for the account rather than per region
-/// (IAM is global; S3's bucket listing is, and a bucket's own reads go where the bucket is).
-pub fn is_global(service: &str) -> bool {
-    matches!(service, "account" | "iam" | "s3" | "sts" | "organizations")
+/// Whether AWS authorizes the actions of the service with IAM prefix `prefix` once for the
+/// account rather than per region (see [`AwsService::authorizes_per_account`]).
+pub fn is_global(prefix: &str) -> bool {
+    AwsService::find(prefix).is_some_and(AwsService::authorizes_per_account)
 }
 
 impl Observation {
@@ -125,13 +125,13 @@ mod tests {
         let log = CallLog::default();
         let region = Region::parse("eu-west-1").unwrap();
         log.record(
-            "securityhub",
+            AwsService::SecurityHub,
             "DescribeHub",
             region,
             &Ok::<(), AwsError>(()),
         );
         log.record(
-            "securityhub",
+            AwsService::SecurityHub,
             "DescribeHub",
             region,
             &Err::<(), _>(denied(
@@ -139,12 +139,17 @@ mod tests {
             )),
         );
         log.record(
-            "securityhub",
+            AwsService::SecurityHub,
             "DescribeHub",
             region,
             &Err::<(), _>(AwsError::deadline("securityhub", "DescribeHub")),
         );
-        log.record("s3", "ListBuckets", region, &Ok::<(), AwsError>(()));
+        log.record(
+            AwsService::S3,
+            "ListBuckets",
+            region,
+            &Ok::<(), AwsError>(()),
+        );
         let seen = log.take();
         assert_eq!(seen.len(), 3);
         assert!(seen[0].is_of("securityhub:DescribeHub"));

@@ -19,7 +19,7 @@ use futures::future::join_all;
 use super::context::ProbeContext;
 use super::explain::{FindingExt, finding};
 use super::region_plan::RegionPlan;
-use crate::aws::AwsError;
+use crate::aws::{AwsError, AwsService};
 use crate::catalogue::aws_mapping;
 use crate::domain::{CheckId, Code, Region, RegionsSource};
 
@@ -167,7 +167,7 @@ async fn list_regions(ctx: &ProbeContext<'_>) -> Result<Vec<(Region, RegionOptSt
     for _ in 0..MAX_LIST_PAGES {
         let token = next.take();
         let page = ctx
-            .aws(home, "account", "ListRegions", || {
+            .aws(home, AwsService::Account, "ListRegions", || {
                 client
                     .list_regions()
                     .max_results(50)
@@ -200,7 +200,7 @@ async fn opt_status(
     let home = ctx.identity.partition.sts_region();
     let client = ctx.session.account(home);
     let answer = ctx
-        .aws(home, "account", "GetRegionOptStatus", || {
+        .aws(home, AwsService::Account, "GetRegionOptStatus", || {
             client
                 .get_region_opt_status()
                 .region_name(region.name())

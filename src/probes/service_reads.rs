@@ -10,7 +10,7 @@
 use futures::future::join_all;
 
 use super::context::ProbeContext;
-use crate::aws::in_region;
+use crate::aws::{AwsService, in_region};
 use crate::domain::{Connection, Region};
 
 /// Makes the observing reads that the requested connections need.
@@ -34,7 +34,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
     let home = ctx.identity.partition.sts_region();
     let client = ctx.session.s3();
     let Ok(listed) = ctx
-        .aws(home, "s3", "ListBuckets", || {
+        .aws(home, AwsService::S3, "ListBuckets", || {
             client
                 .list_buckets()
                 .max_buckets(1)
@@ -59,7 +59,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
         .and_then(Region::find)
         .filter(|region| region.partition() == home.partition())
         .unwrap_or(home);
-    let location = ctx.aws(home, "s3", "GetBucketLocation", || {
+    let location = ctx.aws(home, AwsService::S3, "GetBucketLocation", || {
         client
             .get_bucket_location()
             .bucket(bucket)
@@ -67,7 +67,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
             .config_override(in_region::s3(ctx.session, home))
             .send()
     });
-    let acl = ctx.aws(region, "s3", "GetBucketAcl", || {
+    let acl = ctx.aws(region, AwsService::S3, "GetBucketAcl", || {
         client
             .get_bucket_acl()
             .bucket(bucket)
@@ -82,7 +82,7 @@ async fn buckets(ctx: &ProbeContext<'_>) {
 async fn alarms(ctx: &ProbeContext<'_>, region: Region) {
     let client = ctx.session.cloudwatch();
     let _ = ctx
-        .aws(region, "cloudwatch", "DescribeAlarms", || {
+        .aws(region, AwsService::CloudWatch, "DescribeAlarms", || {
             client
                 .describe_alarms()
                 .max_records(1)

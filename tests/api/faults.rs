@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use connector_doctor::domain::{
-    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Diagnosis, HealthStatus,
-    SecurityHubState,
+    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Diagnosis, HealthStatus, RegionState,
+    SecurityHubState, SecurityHubWord,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -76,7 +76,7 @@ async fn a_call_slower_than_the_per_call_timeout_is_aws_timeout_and_answered() {
     );
     assert_eq!(
         region(&diagnosis, "eu-west-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
     assert_eq!(diagnosis.status, HealthStatus::Degraded);
 }

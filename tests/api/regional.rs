@@ -3,8 +3,8 @@
 //! tests show the states stay as they are.)
 
 use connector_doctor::domain::{
-    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, Diagnosis, HealthStatus,
-    RegionStatus, SecurityHubState, Severity,
+    CheckId, CheckStatus, CloudTrailState, CloudTrailWord, Code, ConfigWord, Connection, Diagnosis,
+    HealthStatus, RegionState, RegionStatus, SecurityHubState, SecurityHubWord, Severity,
 };
 use serde_json::json;
 
@@ -56,8 +56,8 @@ async fn a_logging_multi_region_trail_covers_every_checked_region() {
     assert_eq!(
         region_states(&diagnosis, |states| states.cloudtrail),
         [
-            ("eu-west-1", CloudTrailState::Logging),
-            ("us-east-1", CloudTrailState::Logging)
+            ("eu-west-1", RegionState::Is(CloudTrailWord::Logging)),
+            ("us-east-1", RegionState::Is(CloudTrailWord::Logging))
         ]
     );
     let codes = finding_codes(&diagnosis);
@@ -82,7 +82,7 @@ async fn a_stopped_trail_is_not_logging() {
 
     assert_eq!(
         region(&diagnosis, "eu-west-1").cloudtrail,
-        CloudTrailState::NotLogging
+        RegionState::Is(CloudTrailWord::NotLogging)
     );
     assert!(finding_codes(&diagnosis).contains(&Code::CloudtrailNotLogging));
     assert_eq!(
@@ -100,7 +100,7 @@ async fn no_trail_makes_auditing_unhealthy() {
 
     assert_eq!(
         region(&diagnosis, "eu-west-1").cloudtrail,
-        CloudTrailState::NoTrail
+        RegionState::Is(CloudTrailWord::NoTrail)
     );
     assert!(finding_codes(&diagnosis).contains(&Code::CloudtrailNoTrail));
     assert_eq!(
@@ -124,11 +124,17 @@ async fn security_hub_on_in_one_of_two_named_regions_degrades_configuration() {
         [
             (
                 "eu-west-1",
-                (SecurityHubState::NotEnabled, ConfigState::Recording)
+                (
+                    RegionState::Is(SecurityHubWord::NotEnabled),
+                    RegionState::Is(ConfigWord::Recording)
+                )
             ),
             (
                 "us-east-1",
-                (SecurityHubState::Enabled, ConfigState::Recording)
+                (
+                    RegionState::Is(SecurityHubWord::Enabled),
+                    RegionState::Is(ConfigWord::Recording)
+                )
             ),
         ]
     );
@@ -169,9 +175,9 @@ async fn recorders_are_reported_as_missing_stopped_or_recording() {
     assert_eq!(
         region_states(&diagnosis, |states| states.config),
         [
-            ("ap-southeast-2", ConfigState::NoRecorder),
-            ("eu-west-1", ConfigState::NotRecording),
-            ("us-east-1", ConfigState::Recording),
+            ("ap-southeast-2", RegionState::Is(ConfigWord::NoRecorder)),
+            ("eu-west-1", RegionState::Is(ConfigWord::NotRecording)),
+            ("us-east-1", RegionState::Is(ConfigWord::Recording)),
         ]
     );
     let codes = finding_codes(&diagnosis);

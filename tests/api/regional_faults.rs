@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use std::collections::BTreeMap;
 
 use connector_doctor::domain::{
-    CheckId, CheckStatus, CloudTrailState, Code, ConfigState, Connection, HealthStatus,
-    RegionStatus, SecurityHubState, Severity,
+    CheckId, CheckStatus, CloudTrailWord, Code, ConfigState, ConfigWord, Connection, HealthStatus,
+    RegionState, RegionStatus, SecurityHubState, SecurityHubWord, Severity,
 };
 use serde_json::{Value, json};
 use wiremock::Mock;
@@ -30,9 +30,9 @@ fn request(regions: &[&str]) -> Value {
 
 /// What a healthy account looks like in one region.
 const HEALTHY: RegionStatus = RegionStatus {
-    security_hub: SecurityHubState::Enabled,
-    config: ConfigState::Recording,
-    cloudtrail: CloudTrailState::Logging,
+    security_hub: RegionState::Is(SecurityHubWord::Enabled),
+    config: RegionState::Is(ConfigWord::Recording),
+    cloudtrail: RegionState::Is(CloudTrailWord::Logging),
 };
 
 #[tokio::test]
@@ -104,15 +104,15 @@ async fn a_disabled_opt_in_region_is_region_disabled_not_a_credential_failure() 
     );
     assert_eq!(
         region(&diagnosis, "af-south-1").security_hub,
-        SecurityHubState::RegionDisabled
+        RegionState::Is(SecurityHubWord::RegionDisabled)
     );
     assert_eq!(
         region(&diagnosis, "af-south-1").config,
-        ConfigState::RegionDisabled
+        RegionState::Is(ConfigWord::RegionDisabled)
     );
     assert_eq!(
         region(&diagnosis, "us-east-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
     let disabled = findings_of(&diagnosis, Code::RegionDisabled);
     assert_eq!(disabled.len(), 1, "{disabled:#?}");
@@ -148,11 +148,11 @@ async fn throttling_in_one_region_leaves_the_others_alone() {
     );
     assert_eq!(
         region(&diagnosis, "us-east-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
     assert_eq!(
         region(&diagnosis, "eu-west-1").config,
-        ConfigState::Recording
+        RegionState::Is(ConfigWord::Recording)
     );
     let throttled = findings_of(&diagnosis, Code::AwsThrottled);
     assert_eq!(throttled.len(), 1, "{throttled:#?}");
@@ -196,11 +196,11 @@ async fn a_region_hanging_past_the_deadline_times_out_alone() {
     );
     assert_eq!(
         region(&diagnosis, "us-east-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
     assert_eq!(
         region(&diagnosis, "eu-west-1").config,
-        ConfigState::Recording
+        RegionState::Is(ConfigWord::Recording)
     );
     let timeouts = findings_of(&diagnosis, Code::AwsTimeout);
     assert_eq!(timeouts.len(), 1, "{diagnosis:#?}");
@@ -231,7 +231,7 @@ async fn an_aws_5xx_in_one_service_errors_that_service_only() {
     assert_eq!(region(&diagnosis, "us-east-1").config, ConfigState::Error);
     assert_eq!(
         region(&diagnosis, "us-east-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
     assert_eq!(findings_of(&diagnosis, Code::AwsServiceError).len(), 1);
     assert_eq!(
@@ -270,11 +270,11 @@ async fn no_recent_events_and_no_cis_standard_are_their_own_findings() {
     // The sub-calls' findings leave the states as they are.
     assert_eq!(
         region(&diagnosis, "us-east-1").cloudtrail,
-        CloudTrailState::Logging
+        RegionState::Is(CloudTrailWord::Logging)
     );
     assert_eq!(
         region(&diagnosis, "us-east-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
     assert_eq!(
         check(&diagnosis, CheckId::Cloudtrail).status,
@@ -319,6 +319,6 @@ async fn calls_in_flight_never_exceed_the_bound_per_service_and_region() {
     assert!(across >= 2, "regions do run at once, saw {across}");
     assert_eq!(
         region(&diagnosis, "eu-west-1").security_hub,
-        SecurityHubState::Enabled
+        RegionState::Is(SecurityHubWord::Enabled)
     );
 }

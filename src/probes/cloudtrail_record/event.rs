@@ -8,7 +8,7 @@ use aws_sdk_cloudtrail::types::Event;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::aws::scrub;
+use crate::aws::{AwsService, scrub};
 use crate::catalogue::aws_mapping;
 use crate::domain::DeniedBy;
 use crate::probes::observation::action_of;
@@ -153,9 +153,10 @@ fn to_chrono(time: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
 
 /// The IAM service prefix of an event source (`monitoring.amazonaws.com` is CloudWatch).
 fn iam_prefix(source: &str) -> &str {
-    match source.split('.').next().unwrap_or(source) {
-        "monitoring" => "cloudwatch",
-        prefix => prefix,
+    let name = source.split('.').next().unwrap_or(source);
+    match AwsService::find(name) {
+        Some(service) => service.name(),
+        None => name,
     }
 }
 

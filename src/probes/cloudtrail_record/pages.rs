@@ -9,9 +9,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::time::Instant;
 
 use super::event::{self, FailedCall, Reading};
-use crate::aws::{AwsError, AwsErrorKind, in_region};
+use crate::aws::{AwsError, AwsErrorKind, AwsService, in_region};
 use crate::domain::Region;
-use crate::probes::context::ProbeContext;
+use crate::probes::context::{AwsDoor, ProbeContext};
 
 /// LookupEvents's largest page.
 const PAGE_SIZE: i32 = 50;
@@ -56,7 +56,10 @@ pub async fn read_span(
 ) -> Result<SpanRead, Unread> {
     // Each page waits for its turn of the account's budget, but not past the read's own limit.
     let ctx = &ProbeContext {
-        turns_until: reader.until,
+        door: AwsDoor {
+            turns_until: reader.until,
+            ..ctx.door
+        },
         ..*ctx
     };
     let mut calls = Vec::new();
@@ -140,7 +143,7 @@ async fn lookup(
         .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp()))
         .max_results(PAGE_SIZE)
         .set_next_token(token);
-    ctx.aws(region, "cloudtrail", "LookupEvents", || {
+    ctx.aws(region, AwsService::CloudTrail, "LookupEvents", || {
         request
             .customize()
             .config_override(in_region::cloudtrail(ctx.session, region))

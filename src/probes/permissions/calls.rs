@@ -4,7 +4,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws::AwsError;
+use crate::aws::{AwsError, AwsService};
 use crate::probes::context::ProbeContext;
 
 /// How many independent IAM reads run at once: IAM's request rate is low and shared by the
@@ -23,6 +23,11 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     // IAM is global: its calls go to the partition's home region.
-    ctx.aws(ctx.identity.partition.sts_region(), "iam", operation, call)
-        .await
+    ctx.aws(
+        ctx.identity.partition.sts_region(),
+        AwsService::Iam,
+        operation,
+        call,
+    )
+    .await
 }

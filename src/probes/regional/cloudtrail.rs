@@ -1,5 +1,7 @@
-//! CloudTrail: which trails cover each checked region, whether they log and deliver, and
-//! whether events of the last seven days exist (the portal ingests the seven days before connection).
+//! The CloudTrail check: which trails cover each checked region, whether they log and deliver,
+//! and whether events of the last seven days exist (the portal ingests the seven days before
+//! connection). Trails are the account's, not a region's: the check reads every region's list
+//! at once and judges them together.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -7,30 +9,92 @@ use std::time::Instant;
 use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, Trail};
 use futures::future::join_all;
 
-use super::outcome::{main_call_failed, sub_call_failed};
-use crate::aws::{AwsError, in_region};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::check::{Ran, RegionalCheck, Regions};
+use super::outcome::{Answers, main_call_failed, sub_call_failed};
+use crate::aws::{AwsError, AwsService, in_region};
 use crate::catalogue::aws_mapping;
-use crate::domain::{CheckId, CheckStatus, CloudTrailState, Code, Finding, Region, Severity};
+use crate::domain::{
+    CheckId, CheckStatus, CloudTrailState, CloudTrailWord, Code, Finding, Region, RegionState,
+    Severity,
+};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
+use crate::probes::report::Report;
 
 /// How far back the portal reads events.
 const EVENT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
+/// The CloudTrail check.
+pub struct CloudTrail;
+
+impl Answers for CloudTrailWord {
+    /// A disabled region is listed apart and its trails are not judged.
+    const DISABLED: RegionState<Self> = RegionState::Skipped;
+
+    fn answered_by(_: Code) -> Option<RegionState<Self>> {
+        None
+    }
+}
+
+impl RegionalCheck for CloudTrail {
+    fn id(&self) -> CheckId {
+        CheckId::Cloudtrail
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a ProbeContext<'a>,
+        regions: &'a [Region],
+    ) -> BoxFuture<'a, Box<dyn Ran + Send + 'a>> {
+        probe(ctx, regions)
+            .map(|outcome| Box::new(outcome) as Box<dyn Ran + Send + 'a>)
+            .boxed()
+    }
+}
+
+impl Ran for CloudTrailOutcome {
+    fn disabled(&self) -> Vec<Region> {
+        self.disabled.clone()
+    }
+
+    fn conclude(self: Box<Self>, regions: &Regions<'_>, report: &mut Report) {
+        for &region in regions.checked {
+            let state = match regions.is_disabled(region) {
+                true => CloudTrailWord::DISABLED,
+                false => self
+                    .states
+                    .get(region.name())
+                    .copied()
+                    .unwrap_or(RegionState::Skipped),
+            };
+            report
+                .regions
+                .entry(region.name().to_owned())
+                .or_default()
+                .cloudtrail = state;
+        }
+        report.check(CheckId::Cloudtrail, self.status, self.started, self.summary);
+        report.findings.extend(self.findings);
+    }
+}
+
 /// CloudTrail across the checked regions.
-pub struct CloudTrailOutcome {
+struct CloudTrailOutcome {
     /// Coverage per region name.
-    pub states: BTreeMap<&'static str, CloudTrailState>,
+    states: BTreeMap<&'static str, CloudTrailState>,
     /// Regions whose calls said the region is disabled.
-    pub disabled: Vec<Region>,
+    disabled: Vec<Region>,
     /// The `cloudtrail` check.
-    pub status: CheckStatus,
+    status: CheckStatus,
     /// Its summary.
-    pub summary: String,
+    summary: String,
     /// When the probe started.
-    pub started: Instant,
+    started: Instant,
     /// Findings.
-    pub findings: Vec<Finding>,
+    findings: Vec<Finding>,
 }
 
 /// A trail and what its status read said.
@@ -55,7 +119,7 @@ impl TrailStatus {
 }
 
 /// Probes CloudTrail for `regions`.
-pub async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutcome {
+async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutcome {
     let started = Instant::now();
     let mut outcome = CloudTrailOutcome {
         states: BTreeMap::new(),
@@ -177,16 +241,16 @@ fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
         .collect();
     let unknown = covering.iter().find_map(|t| t.status.as_ref().err());
     if covering.is_empty() {
-        CloudTrailState::NoTrail
+        RegionState::Is(CloudTrailWord::NoTrail)
     } else if covering.iter().any(|t| t.logging()) {
-        CloudTrailState::Logging
+        RegionState::Is(CloudTrailWord::Logging)
     } else if let Some(error) = unknown {
         match error.code_is(aws_mapping::ACCESS_DENIED) {
-            true => CloudTrailState::AccessDenied,
-            false => CloudTrailState::Error,
+            true => RegionState::AccessDenied,
+            false => RegionState::Error,
         }
     } else {
-        CloudTrailState::NotLogging
+        RegionState::Is(CloudTrailWord::NotLogging)
     }
 }
 
@@ -200,9 +264,9 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
             .collect()
     };
     let (no_trail, not_logging, logging) = (
-        in_state(CloudTrailState::NoTrail),
-        in_state(CloudTrailState::NotLogging),
-        in_state(CloudTrailState::Logging),
+        in_state(RegionState::Is(CloudTrailWord::NoTrail)),
+        in_state(RegionState::Is(CloudTrailWord::NotLogging)),
+        in_state(RegionState::Is(CloudTrailWord::Logging)),
     );
     let mut findings = Vec::new();
     if trails.is_empty() {
@@ -272,7 +336,7 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
     let unreadable = outcome
         .states
         .values()
-        .any(|s| matches!(s, CloudTrailState::Error | CloudTrailState::AccessDenied))
+        .any(|s| matches!(s, RegionState::Error | RegionState::AccessDenied))
         || trails.iter().any(|t| t.status.is_err());
     if unreadable && worst < Some(Severity::Error) {
         outcome.status = CheckStatus::Error;
@@ -300,7 +364,7 @@ async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<T
         .describe_trails()
         .include_shadow_trails(true);
     let output = ctx
-        .aws(region, "cloudtrail", "DescribeTrails", || {
+        .aws(region, AwsService::CloudTrail, "DescribeTrails", || {
             request
                 .customize()
                 .config_override(in_region::cloudtrail(ctx.session, region))
@@ -333,7 +397,7 @@ async fn trail_status(
     let client = ctx.session.cloudtrail();
     // The status and the selectors at once: the selectors add no wave to the diagnosis.
     let (status, selectors) = tokio::join!(
-        ctx.aws(region, "cloudtrail", "GetTrailStatus", || {
+        ctx.aws(region, AwsService::CloudTrail, "GetTrailStatus", || {
             client
                 .get_trail_status()
                 .name(name.clone())
@@ -341,7 +405,7 @@ async fn trail_status(
                 .config_override(in_region::cloudtrail(ctx.session, region))
                 .send()
         }),
-        ctx.aws(region, "cloudtrail", "GetEventSelectors", || {
+        ctx.aws(region, AwsService::CloudTrail, "GetEventSelectors", || {
             client
                 .get_event_selectors()
                 .trail_name(name.clone())
@@ -392,7 +456,7 @@ async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, A
         .start_time(aws_smithy_types::DateTime::from_secs(since.timestamp()))
         .max_results(1);
     let output = ctx
-        .aws(region, "cloudtrail", "LookupEvents", || {
+        .aws(region, AwsService::CloudTrail, "LookupEvents", || {
             request
                 .customize()
                 .config_override(in_region::cloudtrail(ctx.session, region))

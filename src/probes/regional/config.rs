@@ -1,5 +1,5 @@
-//! AWS Config in one region: whether a recorder exists and records, what it records, and whether
-//! its deliveries succeed.
+//! The AWS Config check: in each region, whether a recorder exists and records, what it records,
+//! and whether its deliveries succeed; across the regions, whether one records global resources.
 
 use std::time::Instant;
 
@@ -7,9 +7,15 @@ use aws_sdk_config::types::{
     ConfigurationRecorder, DeliveryChannelStatus, DeliveryStatus, RecorderStatus,
 };
 
-use super::outcome::{RegionOutcome, main_call_failed, sub_call_failed};
-use crate::aws::{AwsError, in_region};
-use crate::domain::{CheckId, Code, ConfigState, Region};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+
+use super::by_region::RegionByRegion;
+use super::outcome::{Answers, RegionOutcome, main_call_failed, sub_call_failed};
+use crate::aws::{AwsError, AwsService, in_region};
+use crate::domain::{
+    CheckId, CheckStatus, Code, ConfigWord, Finding, Region, RegionState, RegionStatus,
+};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 
@@ -25,40 +31,119 @@ pub enum GlobalRecording {
     Records(bool),
 }
 
-/// AWS Config in one region.
-pub struct ConfigProbe {
-    /// The state, findings and notes.
-    pub outcome: RegionOutcome<ConfigState>,
-    /// Whether it records global resource types.
-    pub global: GlobalRecording,
+/// The AWS Config check.
+pub struct Config;
+
+/// The state of a recorder that records.
+const RECORDING: RegionState<ConfigWord> = RegionState::Is(ConfigWord::Recording);
+
+impl Answers for ConfigWord {
+    const DISABLED: RegionState<Self> = RegionState::Is(ConfigWord::RegionDisabled);
+
+    /// Some SDKs answer a missing recorder with an error; it is not a failure.
+    fn answered_by(code: Code) -> Option<RegionState<Self>> {
+        (code == Code::ConfigNoRecorder).then_some(RegionState::Is(ConfigWord::NoRecorder))
+    }
+}
+
+impl RegionByRegion for Config {
+    type Words = ConfigWord;
+    type Extra = GlobalRecording;
+
+    const ID: CheckId = CheckId::Config;
+    const NAME: &'static str = "AWS Config";
+
+    fn probe<'a>(
+        ctx: &'a ProbeContext<'a>,
+        region: Region,
+    ) -> BoxFuture<'a, (RegionOutcome<ConfigWord>, GlobalRecording)> {
+        probe(ctx, region).boxed()
+    }
+
+    fn off(state: RegionState<ConfigWord>) -> Option<Code> {
+        match state {
+            RegionState::Is(ConfigWord::NotRecording) => Some(Code::ConfigNotRecording),
+            RegionState::Is(ConfigWord::NoRecorder) => Some(Code::ConfigNoRecorder),
+            _ => None,
+        }
+    }
+
+    fn status(state: RegionState<ConfigWord>) -> CheckStatus {
+        match state {
+            RegionState::Is(ConfigWord::Recording) => CheckStatus::Pass,
+            RegionState::Is(ConfigWord::NotRecording | ConfigWord::NoRecorder)
+            | RegionState::AccessDenied => CheckStatus::Fail,
+            RegionState::Error => CheckStatus::Error,
+            RegionState::Is(ConfigWord::RegionDisabled) | RegionState::Skipped => {
+                CheckStatus::Skipped
+            }
+        }
+    }
+
+    fn across(extras: &[GlobalRecording]) -> Option<Finding> {
+        global_resources_unrecorded(extras)
+    }
+
+    fn column(status: &mut RegionStatus) -> &mut RegionState<ConfigWord> {
+        &mut status.config
+    }
+}
+
+/// Global resource types (IAM) need recording in one region of the account: a finding when every
+/// region that records says it does not, and nothing when any region's answer is unknown.
+fn global_resources_unrecorded(regions: &[GlobalRecording]) -> Option<Finding> {
+    use GlobalRecording::{Records, Unknown};
+    let recording: Vec<_> = regions
+        .iter()
+        .filter(|r| matches!(r, Records(_) | Unknown))
+        .collect();
+    let none = !recording.is_empty() && recording.iter().all(|r| **r == Records(false));
+    none.then(|| {
+        finding(
+            Code::ConfigPartialRecording,
+            CheckId::Config,
+            "No checked region's recorder records global resource types (IAM users, groups, roles \
+             and policies): record them in one region of the account.",
+        )
+    })
 }
 
 /// Probes AWS Config in `region`.
-pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> ConfigProbe {
+async fn probe(
+    ctx: &ProbeContext<'_>,
+    region: Region,
+) -> (RegionOutcome<ConfigWord>, GlobalRecording) {
     let outcome = recorder_status(ctx, region).await;
-    if outcome.state != ConfigState::Recording {
-        return ConfigProbe {
-            outcome,
-            global: GlobalRecording::NotHere,
-        };
+    if outcome.state != RECORDING {
+        return (outcome, GlobalRecording::NotHere);
     }
     let mut outcome = outcome;
     let client = ctx.session.config();
     let (recorders, deliveries) = tokio::join!(
-        ctx.aws(region, "config", "DescribeConfigurationRecorders", || {
-            client
-                .describe_configuration_recorders()
-                .customize()
-                .config_override(in_region::config(ctx.session, region))
-                .send()
-        }),
-        ctx.aws(region, "config", "DescribeDeliveryChannelStatus", || {
-            client
-                .describe_delivery_channel_status()
-                .customize()
-                .config_override(in_region::config(ctx.session, region))
-                .send()
-        }),
+        ctx.aws(
+            region,
+            AwsService::Config,
+            "DescribeConfigurationRecorders",
+            || {
+                client
+                    .describe_configuration_recorders()
+                    .customize()
+                    .config_override(in_region::config(ctx.session, region))
+                    .send()
+            }
+        ),
+        ctx.aws(
+            region,
+            AwsService::Config,
+            "DescribeDeliveryChannelStatus",
+            || {
+                client
+                    .describe_delivery_channel_status()
+                    .customize()
+                    .config_override(in_region::config(ctx.session, region))
+                    .send()
+            }
+        ),
     );
     let global = match recorders {
         Ok(output) => judge_recording(&mut outcome, output.configuration_recorders(), region),
@@ -70,13 +155,13 @@ pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> ConfigProbe {
         }
     };
     judge_deliveries(&mut outcome, deliveries, region);
-    ConfigProbe { outcome, global }
+    (outcome, global)
 }
 
 /// A recorder that records a chosen subset of resource types is partial; returns whether the
 /// region records global resource types.
 fn judge_recording(
-    outcome: &mut RegionOutcome<ConfigState>,
+    outcome: &mut RegionOutcome<ConfigWord>,
     recorders: &[ConfigurationRecorder],
     region: Region,
 ) -> GlobalRecording {
@@ -109,7 +194,7 @@ fn judge_recording(
 
 /// A failed last configuration history or snapshot delivery.
 fn judge_deliveries(
-    outcome: &mut RegionOutcome<ConfigState>,
+    outcome: &mut RegionOutcome<ConfigWord>,
     deliveries: Result<aws_sdk_config::operation::describe_delivery_channel_status::DescribeDeliveryChannelStatusOutput, AwsError>,
     region: Region,
 ) {
@@ -160,13 +245,13 @@ fn judge_deliveries(
 }
 
 /// DescribeConfigurationRecorderStatus in `region`: the region's Config state.
-async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigState> {
+async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<ConfigWord> {
     let started = Instant::now();
     let client = ctx.session.config();
     let statuses = ctx
         .aws(
             region,
-            "config",
+            AwsService::Config,
             "DescribeConfigurationRecorderStatus",
             || {
                 client
@@ -179,7 +264,7 @@ async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcom
         .await;
     let mut outcome = RegionOutcome {
         region,
-        state: ConfigState::NoRecorder,
+        state: RegionState::Is(ConfigWord::NoRecorder),
         findings: Vec::new(),
         notes: Vec::new(),
         started,
@@ -198,9 +283,9 @@ async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcom
         return outcome;
     }
     outcome.state = if statuses.iter().any(|s| s.recording()) {
-        ConfigState::Recording
+        RECORDING
     } else {
-        ConfigState::NotRecording
+        RegionState::Is(ConfigWord::NotRecording)
     };
     for status in &statuses {
         let name = status.name().unwrap_or("default");

@@ -6,10 +6,7 @@ use chrono::Utc;
 
 use crate::aws::AwsError;
 use crate::catalogue::aws_mapping;
-use crate::domain::Code;
-use crate::domain::{
-    CheckId, CloudTrailState, ConfigState, Finding, Region, SecurityHubState, Severity,
-};
+use crate::domain::{CheckId, Code, Finding, Region, RegionState, RegionWords, Severity};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 
@@ -18,7 +15,7 @@ pub struct RegionOutcome<S> {
     /// The region.
     pub region: Region,
     /// The service's state there.
-    pub state: S,
+    pub state: RegionState<S>,
     /// Findings of sub-calls (and of the main call when it could not be read).
     pub findings: Vec<Finding>,
     /// Facts for the check's summary.
@@ -85,24 +82,21 @@ fn classify(error: &AwsError, region: Region, standing: Standing) -> Failure {
     Failure::Other(aws_mapping::code_for(error, Utc::now()))
 }
 
-/// A service's state in one region, as far as a failed main call can tell it.
-pub trait RegionalState: Copy {
-    /// The region is not enabled for the account.
-    const REGION_DISABLED: Self;
-    /// The credentials may not look.
-    const ACCESS_DENIED: Self;
-    /// The state could not be read.
-    const ERROR: Self;
+/// What a check's failed main call in a region can answer, beyond the shared words: each
+/// regional check implements it for its own words, in its own module.
+pub trait Answers: RegionWords {
+    /// The state of a region that is not enabled for the account.
+    const DISABLED: RegionState<Self>;
 
     /// The state a failure's code stands for when the failure is itself the answer (an API
     /// that says "not enabled" with an error), else `None`.
-    fn answered_by(code: Code) -> Option<Self>;
+    fn answered_by(code: Code) -> Option<RegionState<Self>>;
 }
 
 /// What the failure of a service's main call in a region says.
 pub struct MainCallFailure<S> {
     /// The service's state there.
-    pub state: S,
+    pub state: RegionState<S>,
     /// The finding it is worth, if any (a disabled region or an answer is none).
     pub finding: Option<Finding>,
     /// Whether it said the region is disabled.
@@ -111,7 +105,7 @@ pub struct MainCallFailure<S> {
 
 /// Reads the failure of the main call of `check`'s service in `region`: one reading for every
 /// regional probe.
-pub fn main_call_failed<S: RegionalState>(
+pub fn main_call_failed<S: Answers>(
     ctx: &ProbeContext<'_>,
     check: CheckId,
     error: &AwsError,
@@ -120,13 +114,19 @@ pub fn main_call_failed<S: RegionalState>(
     let failure = classify(error, region, Standing::of(ctx, region));
     let region_disabled = matches!(failure, Failure::RegionDisabled);
     let (state, finding) = match failure {
-        Failure::RegionDisabled => (S::REGION_DISABLED, None),
-        Failure::SessionTokenUnsupported => (S::ERROR, Some(token_unsupported(ctx, error, region))),
-        Failure::AccessDenied => (S::ACCESS_DENIED, Some(denied(check, error, region))),
+        Failure::RegionDisabled => (S::DISABLED, None),
+        Failure::SessionTokenUnsupported => (
+            RegionState::Error,
+            Some(token_unsupported(ctx, error, region)),
+        ),
+        Failure::AccessDenied => (
+            RegionState::AccessDenied,
+            Some(denied(check, error, region)),
+        ),
         Failure::Other(code) => match S::answered_by(code) {
             Some(state) => (state, None),
             None => (
-                S::ERROR,
+                RegionState::Error,
                 Some(
                     finding(code, check, error.to_string())
                         .in_region(region)
@@ -139,39 +139,6 @@ pub fn main_call_failed<S: RegionalState>(
         state,
         finding,
         region_disabled,
-    }
-}
-
-impl RegionalState for ConfigState {
-    const REGION_DISABLED: Self = ConfigState::RegionDisabled;
-    const ACCESS_DENIED: Self = ConfigState::AccessDenied;
-    const ERROR: Self = ConfigState::Error;
-
-    /// Some SDKs answer a missing recorder with an error; it is not a failure.
-    fn answered_by(code: Code) -> Option<Self> {
-        (code == Code::ConfigNoRecorder).then_some(ConfigState::NoRecorder)
-    }
-}
-
-impl RegionalState for SecurityHubState {
-    const REGION_DISABLED: Self = SecurityHubState::RegionDisabled;
-    const ACCESS_DENIED: Self = SecurityHubState::AccessDenied;
-    const ERROR: Self = SecurityHubState::Error;
-
-    /// `DescribeHub` answers a hub that is off with an error.
-    fn answered_by(code: Code) -> Option<Self> {
-        (code == Code::SecurityHubNotEnabled).then_some(SecurityHubState::NotEnabled)
-    }
-}
-
-impl RegionalState for CloudTrailState {
-    /// A disabled region is listed apart and its trails are not judged.
-    const REGION_DISABLED: Self = CloudTrailState::Skipped;
-    const ACCESS_DENIED: Self = CloudTrailState::AccessDenied;
-    const ERROR: Self = CloudTrailState::Error;
-
-    fn answered_by(_: Code) -> Option<Self> {
-        None
     }
 }
 

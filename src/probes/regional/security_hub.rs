@@ -1,29 +1,88 @@
-//! Security Hub in one region: enabled, the CIS standard, findings flowing, administrator and members.
+//! The Security Hub check: in each region, enabled, the CIS standard, findings flowing,
+//! administrator and members.
 
 use std::time::Instant;
 
 use aws_sdk_securityhub::Client;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 
-use super::outcome::{RegionOutcome, main_call_failed, sub_call_failed};
-use crate::aws::{AwsError, in_region};
-use crate::domain::Code;
-use crate::domain::{CheckId, Region, SecurityHubState};
+use super::by_region::RegionByRegion;
+use super::outcome::{Answers, RegionOutcome, main_call_failed, sub_call_failed};
+use crate::aws::{AwsError, AwsService, in_region};
+use crate::domain::{
+    CheckId, CheckStatus, Code, Finding, Region, RegionState, RegionStatus, SecurityHubWord,
+};
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
 
+/// The Security Hub check.
+pub struct SecurityHub;
+
+impl Answers for SecurityHubWord {
+    const DISABLED: RegionState<Self> = RegionState::Is(SecurityHubWord::RegionDisabled);
+
+    /// `DescribeHub` answers a hub that is off with an error.
+    fn answered_by(code: Code) -> Option<RegionState<Self>> {
+        (code == Code::SecurityHubNotEnabled)
+            .then_some(RegionState::Is(SecurityHubWord::NotEnabled))
+    }
+}
+
+impl RegionByRegion for SecurityHub {
+    type Words = SecurityHubWord;
+    type Extra = ();
+
+    const ID: CheckId = CheckId::SecurityHub;
+    const NAME: &'static str = "Security Hub";
+
+    fn probe<'a>(
+        ctx: &'a ProbeContext<'a>,
+        region: Region,
+    ) -> BoxFuture<'a, (RegionOutcome<SecurityHubWord>, ())> {
+        probe(ctx, region).map(|outcome| (outcome, ())).boxed()
+    }
+
+    fn off(state: RegionState<SecurityHubWord>) -> Option<Code> {
+        (state == RegionState::Is(SecurityHubWord::NotEnabled))
+            .then_some(Code::SecurityHubNotEnabled)
+    }
+
+    fn status(state: RegionState<SecurityHubWord>) -> CheckStatus {
+        match state {
+            RegionState::Is(SecurityHubWord::Enabled) => CheckStatus::Pass,
+            RegionState::Is(SecurityHubWord::NotEnabled) | RegionState::AccessDenied => {
+                CheckStatus::Fail
+            }
+            RegionState::Error => CheckStatus::Error,
+            RegionState::Is(SecurityHubWord::RegionDisabled) | RegionState::Skipped => {
+                CheckStatus::Skipped
+            }
+        }
+    }
+
+    fn across(_: &[()]) -> Option<Finding> {
+        None
+    }
+
+    fn column(status: &mut RegionStatus) -> &mut RegionState<SecurityHubWord> {
+        &mut status.security_hub
+    }
+}
+
 /// Probes Security Hub in `region`.
-pub async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<SecurityHubState> {
+async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<SecurityHubWord> {
     let started = Instant::now();
     let client = ctx.session.securityhub();
     let mut outcome = RegionOutcome {
         region,
-        state: SecurityHubState::Enabled,
+        state: RegionState::Is(SecurityHubWord::Enabled),
         findings: Vec::new(),
         notes: Vec::new(),
         started,
     };
     let hub = ctx
-        .aws(region, "securityhub", "DescribeHub", || {
+        .aws(region, AwsService::SecurityHub, "DescribeHub", || {
             client
                 .describe_hub()
                 .customize()
@@ -99,7 +158,7 @@ struct Subscription {
 /// The CIS standard on or not, and subscriptions that failed. `PENDING` is being enabled, not a
 /// failure; `FAILED` and `INCOMPLETE` are (`SECURITY_HUB_STANDARD_FAILED`).
 fn judge_standards(
-    outcome: &mut RegionOutcome<SecurityHubState>,
+    outcome: &mut RegionOutcome<SecurityHubWord>,
     subscriptions: &[Subscription],
     region: Region,
 ) {
@@ -153,13 +212,18 @@ async fn enabled_standards(
     client: &Client,
 ) -> Result<Vec<Subscription>, AwsError> {
     let output = ctx
-        .aws(region, "securityhub", "GetEnabledStandards", || {
-            client
-                .get_enabled_standards()
-                .customize()
-                .config_override(in_region::securityhub(ctx.session, region))
-                .send()
-        })
+        .aws(
+            region,
+            AwsService::SecurityHub,
+            "GetEnabledStandards",
+            || {
+                client
+                    .get_enabled_standards()
+                    .customize()
+                    .config_override(in_region::securityhub(ctx.session, region))
+                    .send()
+            },
+        )
         .await?;
     Ok(output
         .standards_subscriptions()
@@ -186,7 +250,7 @@ async fn any_finding(
     client: &Client,
 ) -> Result<bool, AwsError> {
     let output = ctx
-        .aws(region, "securityhub", "GetFindings", || {
+        .aws(region, AwsService::SecurityHub, "GetFindings", || {
             client
                 .get_findings()
                 .max_results(1)
@@ -204,13 +268,18 @@ async fn administrator(
     client: &Client,
 ) -> Result<Option<String>, AwsError> {
     let output = ctx
-        .aws(region, "securityhub", "GetAdministratorAccount", || {
-            client
-                .get_administrator_account()
-                .customize()
-                .config_override(in_region::securityhub(ctx.session, region))
-                .send()
-        })
+        .aws(
+            region,
+            AwsService::SecurityHub,
+            "GetAdministratorAccount",
+            || {
+                client
+                    .get_administrator_account()
+                    .customize()
+                    .config_override(in_region::securityhub(ctx.session, region))
+                    .send()
+            },
+        )
         .await?;
     Ok(output
         .administrator()
@@ -231,7 +300,7 @@ async fn member_count(
     for _ in 0..MEMBER_PAGES {
         let token = next.take();
         let output = ctx
-            .aws(region, "securityhub", "ListMembers", || {
+            .aws(region, AwsService::SecurityHub, "ListMembers", || {
                 client
                     .list_members()
                     .only_associated(true)

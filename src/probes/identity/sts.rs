@@ -1,22 +1,23 @@
-//! The identity probe: `sts:GetCallerIdentity`, and `sts:AssumeRole` when a role is requested.
+//! The identity check's calls: `sts:GetCallerIdentity`, and `sts:AssumeRole` when a role is
+//! requested, through the door every AWS call of a diagnosis takes.
 
 use aws_credential_types::Credentials;
 
-use crate::aws::{AwsError, AwsSession};
+use crate::aws::{AwsError, AwsErrorKind, AwsService};
 use crate::domain::{AssumeRole, IdentityInfo, PrincipalType, Region};
+use crate::probes::context::AwsDoor;
 
-/// Asks STS who the session's credentials are.
+/// Asks STS at `sts_region` who the door's session is.
 pub async fn caller_identity(
-    session: &AwsSession,
+    door: &AwsDoor<'_>,
     sts_region: Region,
-    secrets: &[&str],
 ) -> Result<IdentityInfo, AwsError> {
-    let output = session
-        .sts(sts_region)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|error| AwsError::from_sdk("sts", "GetCallerIdentity", &error, secrets))?;
+    let client = door.session.sts(sts_region);
+    let output = door
+        .aws(sts_region, AwsService::Sts, "GetCallerIdentity", || {
+            client.get_caller_identity().send()
+        })
+        .await?;
     let arn = output.arn.unwrap_or_default();
     Ok(IdentityInfo {
         account_id: output.account.unwrap_or_default(),
@@ -28,26 +29,26 @@ pub async fn caller_identity(
 
 /// Assumes `role` and returns the role session's credentials.
 pub async fn assume_role(
-    session: &AwsSession,
+    door: &AwsDoor<'_>,
     sts_region: Region,
     role: &AssumeRole,
-    secrets: &[&str],
 ) -> Result<Credentials, AwsError> {
-    let output = session
+    let request = door
+        .session
         .sts(sts_region)
         .assume_role()
         .role_arn(&role.role_arn)
         .role_session_name("connector-doctor")
         .set_external_id(role.external_id.as_ref().map(|id| id.expose().to_owned()))
-        .duration_seconds(900)
-        .send()
-        .await
-        .map_err(|error| AwsError::from_sdk("sts", "AssumeRole", &error, secrets))?;
+        .duration_seconds(900);
+    let output = door
+        .aws(sts_region, AwsService::Sts, "AssumeRole", || request.send())
+        .await?;
     let Some(credentials) = output.credentials else {
         return Err(AwsError::without_response(
-            "sts",
+            AwsService::Sts.name(),
             "AssumeRole",
-            crate::aws::AwsErrorKind::MalformedResponse,
+            AwsErrorKind::MalformedResponse,
             "the response carried no credentials",
         ));
     };
