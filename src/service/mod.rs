@@ -19,8 +19,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 
-use crate::cache::{CacheKey, CacheStatus, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
-use crate::domain::{Changes, Diagnosis, DiagnosisRequest};
+use crate::cache::{CacheKey, DiagnosisStore, KeySecret, LockOutcome};
+use crate::domain::{CacheStatus, Changes, Diagnosis, DiagnosisRequest, HistoryItem};
 use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
 use crate::security::ReportLinks;
