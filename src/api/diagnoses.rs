@@ -8,8 +8,7 @@ use super::problem::Problem;
 use super::refusals::Refused;
 use super::state::AppState;
 use super::tenant::Tenant;
-use crate::cache::HistoryItem;
-use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody};
+use crate::domain::{Diagnosis, DiagnosisRequest, DiagnosisRequestBody, HistoryItem};
 use crate::metrics::Rejection;
 use crate::service::{Answer, DiagnosisFailed};
 

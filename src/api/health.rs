@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::state::AppState;
-use crate::cache::CacheStatus;
+use crate::domain::CacheStatus;
 
 /// Liveness body.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,10 +1,9 @@
 //! A diagnosis arranged for the report page: words, tones and orders a person reads, so the
 //! template only lays them out.
 
-use crate::cache::HistoryItem;
 use crate::domain::{
-    CheckStatus, Decision, Diagnosis, Finding, HealthStatus, RegionStatus, Severity, Tone,
-    wire_word,
+    CheckStatus, Decision, Diagnosis, Finding, HealthStatus, HistoryItem, RegionStatus, Severity,
+    Tone, wire_word,
 };
 
 /// A status word and its tone; the tone colours the word, never replaces it.

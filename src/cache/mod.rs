@@ -9,7 +9,7 @@ mod settings;
 mod store;
 
 pub use backend::{Backend, MemoryBackend, RedisBackend, StoreError};
-pub use entry::{HistoryItem, StoredDiagnosis};
+pub use entry::StoredDiagnosis;
 pub use key::{CacheKey, KeySecret};
 pub use settings::CacheSettings;
-pub use store::{CacheStatus, DiagnosisStore, LockOutcome, Retention};
+pub use store::{DiagnosisStore, LockOutcome, Retention};

@@ -15,21 +15,11 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::backend::{Backend, MemoryBackend, RedisBackend, StoreError};
-use super::entry::{HistoryItem, StoredDiagnosis};
+use super::entry::StoredDiagnosis;
 use super::key::CacheKey;
 use super::settings::CacheSettings;
-use crate::domain::{DenialLedger, Diagnosis};
+use crate::domain::{CacheStatus, DenialLedger, Diagnosis, HistoryItem};
 use crate::metrics::Metrics;
-
-/// Whether the store's backend answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheStatus {
-    /// It answers.
-    Ok,
-    /// It failed last time: answers are served uncached until it answers again.
-    Degraded,
-}
 
 /// The answer to a request for the cross-replica lock of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,8 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::aws::AwsSettings;
-use crate::probes::ProbeSettings;
+use crate::service::UncachedSettings;
 
 /// The tools of the binary; the service itself is `serve` (the default), read by `config`.
 #[derive(Debug, Parser)]
@@ -65,13 +64,9 @@ pub struct DiagnoseArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub output: Output,
 
-    /// The AWS clients.
+    /// The AWS clients and the probe engine.
     #[command(flatten)]
-    pub aws: AwsSettings,
-
-    /// The probe engine.
-    #[command(flatten)]
-    pub probes: ProbeSettings,
+    pub engine: UncachedSettings,
 }
 
 /// `connector-doctor explain`.

@@ -1,5 +1,5 @@
-//! `connector-doctor diagnose`: one diagnosis on this machine, by the same engine as the
-//! service, on the credentials of the AWS SDK's chain.
+//! `connector-doctor diagnose`: one diagnosis on this machine, through the service (uncached)
+//! as the API's go through it, on the credentials of the AWS SDK's chain.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -9,14 +9,11 @@ use super::credentials;
 use super::exit::Exit;
 use super::progress::Steps;
 use super::text_report;
-use crate::aws::AwsClientFactory;
 use crate::domain::{
     AssumeRoleBody, CheckId, CheckStatus, Connection, Diagnosis, DiagnosisRequest,
     DiagnosisRequestBody,
 };
-use crate::metrics::Metrics;
-use crate::probes::{Executor, ProbeEngine};
-use crate::service::StoreBudget;
+use crate::service::UncachedService;
 
 /// Runs the diagnosis `args` describe and prints it; the exit status.
 pub fn run(args: DiagnoseArgs) -> Exit {
@@ -50,7 +47,7 @@ async fn diagnose(args: DiagnoseArgs) -> Exit {
         }
         None => "Reading credentials from the AWS SDK's chain".to_owned(),
     };
-    crate::probes::Progress::step(steps.as_ref(), &chain);
+    steps.step(&chain);
     let credentials = match credentials::from_chain(args.profile.as_deref()).await {
         Ok(credentials) => credentials,
         Err(error) => {
@@ -84,29 +81,24 @@ async fn diagnose(args: DiagnoseArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    let Ok(executor) = Executor::new() else {
-        steps.finish();
-        eprintln!("connector-doctor: cannot start the diagnosis threads");
-        return Exit::Internal;
+    let watcher = steps.clone();
+    let service = match UncachedService::new(&args.engine, move |what| watcher.step(what)) {
+        Ok(service) => service,
+        Err(error) => {
+            steps.finish();
+            eprintln!("connector-doctor: {error}");
+            return Exit::Internal;
+        }
     };
-    let engine = ProbeEngine::new(
-        AwsClientFactory::new(&args.aws),
-        &args.probes,
-        Arc::new(StoreBudget::local()),
-        executor,
-        Arc::new(Metrics::new(1)),
-    )
-    .watched_by(steps.clone());
-    let examination = engine.run(&request, None).await;
+    let diagnosis = service.diagnose(&request).await;
     steps.finish();
-    let examination = match examination {
-        Ok(examination) => examination,
+    let diagnosis = match diagnosis {
+        Ok(diagnosis) => diagnosis,
         Err(error) => {
             eprintln!("connector-doctor: {error}");
             return Exit::Internal;
         }
     };
-    let diagnosis = Diagnosis::fresh(examination, None);
     if let Err(error) = print(&diagnosis, args.output) {
         eprintln!("connector-doctor: cannot print the diagnosis: {error}");
         return Exit::Internal;

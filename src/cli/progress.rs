@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::probes::Progress;
-
 /// Shows the steps of one diagnosis on standard error.
 pub struct Steps {
     spinner: Option<ProgressBar>,
@@ -33,6 +31,20 @@ impl Steps {
         }
     }
 
+    /// A step began, e.g. "Verifying the credentials with STS"; the one before it ended.
+    pub fn step(&self, what: &str) {
+        self.close_current();
+        match &self.spinner {
+            Some(spinner) => spinner.set_message(what.to_owned()),
+            None => eprintln!("connector-doctor: {what}"),
+        }
+        *self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((what.to_owned(), Instant::now()));
+    }
+
     /// The last step ended; the spinner goes away.
     pub fn finish(&self) {
         self.close_current();
@@ -52,20 +64,5 @@ impl Steps {
                 started.elapsed().as_secs_f64()
             ));
         }
-    }
-}
-
-impl Progress for Steps {
-    fn step(&self, what: &str) {
-        self.close_current();
-        match &self.spinner {
-            Some(spinner) => spinner.set_message(what.to_owned()),
-            None => eprintln!("connector-doctor: {what}"),
-        }
-        *self
-            .current
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((what.to_owned(), Instant::now()));
     }
 }

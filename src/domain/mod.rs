@@ -1,6 +1,7 @@
 //! Request and response types of the service, and newtypes that parse rather than validate.
 
 mod access_key;
+mod cache_status;
 mod changes;
 mod checks;
 mod code;
@@ -11,6 +12,7 @@ mod denied_by;
 mod diagnosis;
 mod health;
 mod health_status;
+mod history_item;
 mod observed_denial;
 mod policy_schema;
 mod region;
@@ -21,6 +23,7 @@ mod tone;
 mod wire;
 
 pub use access_key::{AccessKeyId, AwsCredentials};
+pub use cache_status::CacheStatus;
 pub use changes::{Changes, FindingKey, PermissionChange, StatusChange};
 pub use checks::{
     CheckId, CloudTrailState, CloudTrailWord, ConfigState, ConfigWord, RegionState, RegionStatus,
@@ -34,6 +37,7 @@ pub use denied_by::DeniedBy;
 pub use diagnosis::*;
 pub use health::connection_report;
 pub use health_status::HealthStatus;
+pub use history_item::HistoryItem;
 pub use observed_denial::{ObservedDenial, ObservedRegion, ObservedWindow};
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{PARTITIONS, Partition, Region};

@@ -3,15 +3,18 @@
 //! in this process and across replicas, the probe engine, the lifetime by outcome, storing,
 //! history and the diagnosis metrics.
 //! Handlers call [`DiagnosisService::diagnose`], [`DiagnosisService::report`] and
-//! [`DiagnosisService::history`], and nothing below them.
+//! [`DiagnosisService::history`], and nothing below them; the command line, which caches
+//! nothing, calls [`UncachedService::diagnose`].
 
 mod admission;
 mod changes;
+mod failed;
 mod replica_lock;
 mod settings;
 mod single_flight;
 mod store_budget;
 mod ttl;
+mod uncached;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,17 +22,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 
-use crate::cache::{CacheKey, CacheStatus, DiagnosisStore, HistoryItem, KeySecret, LockOutcome};
-use crate::domain::{Changes, Diagnosis, DiagnosisRequest};
+use crate::cache::{CacheKey, DiagnosisStore, KeySecret, LockOutcome};
+use crate::domain::{CacheStatus, Changes, Diagnosis, DiagnosisRequest, HistoryItem};
 use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
 use crate::security::ReportLinks;
 use admission::Admission;
+pub use failed::DiagnosisFailed;
 use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
 use single_flight::SingleFlight;
 pub use store_budget::StoreBudget;
 use ttl::TtlPolicy;
+pub use uncached::{NoThreads, UncachedService, UncachedSettings};
 
 /// How often a replica waiting on another's run looks for its result.
 const POLL: Duration = Duration::from_millis(100);
@@ -44,20 +49,6 @@ pub enum Answer {
     Fresh(Box<Diagnosis>),
     /// From the cache: the stored Diagnosis JSON, with `cached: true`.
     Cached(Bytes),
-}
-
-/// Why a diagnosis request got no diagnosis (AWS failures are findings, never this).
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum DiagnosisFailed {
-    /// The probes' task panicked: a bug, reported as a 500 with the request id.
-    #[error("the diagnosis task failed: {0}")]
-    Panicked(String),
-    /// Too many cold diagnoses ahead to answer in time: shed at once with a 503.
-    #[error("too many diagnoses in flight")]
-    Overloaded {
-        /// When the line will have drained enough to try again.
-        retry_after: Duration,
-    },
 }
 
 /// Diagnoses through the cache; cloned into every worker (it holds `Arc`s).

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::CHECKS;
 use crate::aws::AwsError;
 use crate::catalogue::aws_mapping;
 use crate::domain::{
@@ -13,6 +12,9 @@ use crate::domain::{
 };
 use crate::probes::explain::{FindingExt, finding};
 use crate::probes::report::Report;
+
+/// The checks the identity module decides; every other check needs them passed.
+const IDENTITY_CHECKS: [CheckId; 2] = [CheckId::Identity, CheckId::AssumeRole];
 
 /// The identity check passed (a warning for the root user's keys).
 pub fn record_identity(report: &mut Report, identity: &IdentityInfo, started: Instant) {
@@ -152,7 +154,7 @@ pub fn skip_after_failure(report: &mut Report, request: &DiagnosisRequest, why: 
     } else if !report.has_check(CheckId::AssumeRole) {
         report.skip(CheckId::AssumeRole, "No role to assume was requested.");
     }
-    for id in CheckId::ALL.into_iter().filter(|id| !CHECKS.contains(id)) {
+    for id in CheckId::ALL.into_iter().filter(|id| !IDENTITY_CHECKS.contains(id)) {
         report.skip(id, summary.clone());
     }
 }

@@ -26,9 +26,6 @@ use findings::{
 
 pub use sts::principal_type;
 
-/// The checks this module decides.
-pub const CHECKS: [CheckId; 2] = [CheckId::Identity, CheckId::AssumeRole];
-
 /// STS's error code for a key it does not know: also what another partition's key gets.
 const KEY_UNKNOWN: &str = "InvalidClientTokenId";
 

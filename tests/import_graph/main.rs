@@ -1,10 +1,11 @@
-//! No import loops: neither between files nor between top-level modules.
+//! No import loops, neither between files nor between top-level modules; and (`layers.rs`)
+//! imports that run down the layers of `docs/architecture.md`.
 //!
-//! The crate is layered and its imports are meant to run one way only:
-//! `api -> service -> probes, cache, catalogue -> domain, policy`. The compiler accepts a loop
-//! between two files of one crate (`a.rs` uses `b.rs`, which uses `a.rs`), but such a loop means
-//! neither file can be read, tested or moved without the other, and it is how layering quietly
-//! erodes: one import "back up" the stack at a time. This test makes every such loop visible.
+//! The crate is layered and its imports are meant to run one way only, down the layer table of
+//! `docs/architecture.md`. The compiler accepts a loop between two files of one crate (`a.rs`
+//! uses `b.rs`, which uses `a.rs`), but such a loop means neither file can be read, tested or
+//! moved without the other, and it is how layering quietly erodes: one import "back up" the
+//! stack at a time. This test makes every such loop visible.
 //!
 //! How: every `.rs` file under `src/` is read; comments, string and char literals and
 //! `#[cfg(test)]` items are blanked out; every path that names something of this crate is
@@ -12,14 +13,16 @@
 //! multi-line, `pub`, `pub(crate)`) and qualified paths in code such as
 //! `crate::cache::TtlPolicy::default()` — and resolved to the file that *defines* the item,
 //! following re-exports (`pub use child::{Name}`, `pub use child::Name as Alias`,
-//! `pub use child::*`) out of `mod.rs` and `lib.rs`. Those are the edges of the file graph
-//! (`mod x;` declarations are not edges, nor is a file's use of itself). Merging files by their
-//! first segment under `src/` gives the module graph (`lib.rs` and `main.rs` left out). A strongly
-//! connected component of more than one node is a loop; the failure lists every component,
-//! cycles through it that cover all of its edges, and the line behind every step.
+//! `pub use child::*`) out of `mod.rs` and `lib.rs`, so a re-export hides no import (`service`
+//! re-exporting a type of `cache` still leaves its users importing `cache`). Those are the
+//! edges of the file graph (`mod x;` declarations are not edges, nor is a file's use of itself).
+//! Merging files by their first segment under `src/` gives the module graph (`lib.rs` and
+//! `main.rs` left out). A strongly connected component of more than one node is a loop; the
+//! failure lists every component, cycles through it that cover all of its edges, and the line
+//! behind every step.
 //!
 //! The graph builder works on an in-memory list of `(path, text)`, so the sanity tests at the
-//! bottom feed it small fake trees; the two real tests feed it the files on disk.
+//! bottom feed it small fake trees; the real tests feed it the files on disk.
 //!
 //! Known limitations of this deliberately small scanner (std only, not a Rust parser):
 //! - modules are found by file layout (`src/a/b.rs`, `src/a/b/mod.rs`); `#[path]` is ignored;
@@ -31,6 +34,8 @@
 //! - importing a module by name (`use super::permissions;`) is an edge to its `mod.rs` even if
 //!   only items of its children are then used (`permissions::x` paths are traced as well);
 //! - any module-level `use` in a `mod.rs` counts as a re-export (children see private imports).
+
+mod layers;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -1008,7 +1013,7 @@ fn describe_loops(graph: &Graph, kind: &str) -> Option<String> {
     }
     let mut report = format!(
         "{} import loop(s) between {kind}s; imports must run one way \
-         (api -> service -> probes, cache, catalogue -> domain, policy).\n",
+         (down the layers of docs/architecture.md).\n",
         components.len()
     );
     for (number, component) in components.iter().enumerate() {
