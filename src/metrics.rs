@@ -15,7 +15,7 @@ use crate::aws::{AwsError, AwsErrorKind, AwsService};
 use crate::catalogue::aws_mapping;
 use crate::catalogue::aws_mapping::ACCESS_DENIED;
 use crate::domain::{
-    CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus, Region, wire_word,
+    CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus, Region, Severity, wire_word,
 };
 
 /// The cache backends, as the `backend` label names them.
@@ -294,7 +294,10 @@ impl Metrics {
     }
 
     /// Creates every series of the known label sets at zero, so a dashboard shows 0 rather
-    /// than "No data" before the first event (and `rate()` sees the first one).
+    /// than "No data" before the first event (and `rate()` sees the first one). The families
+    /// labelled by route and status, by operation and region, by AWS error code or by connector
+    /// cannot be known ahead: they appear with their first event (the README's metrics table
+    /// lists them).
     fn start_at_zero(&self) {
         for reason in Rejection::ALL {
             self.rejected.with_label_values(&[reason.as_str()]);
@@ -307,6 +310,19 @@ impl Metrics {
         }
         for service in AwsService::ALL {
             self.aws_throttles.with_label_values(&[service.name()]);
+            for bucket in service.rate_buckets() {
+                self.budget_waits.with_label_values(&[bucket]);
+            }
+        }
+        for region in Region::table() {
+            self.lookup_pages.with_label_values(&[region.name()]);
+            self.denial_events_kept.with_label_values(&[region.name()]);
+        }
+        for code in Code::ALL {
+            for severity in Severity::ALL {
+                self.findings
+                    .with_label_values(&[code.as_str(), &wire_word(&severity)]);
+            }
         }
         for connection in Connection::ALL {
             for status in [

@@ -79,6 +79,16 @@ macro_rules! services {
                     })+
                 }
             }
+
+            /// Every bucket of the account's rate that the service's calls count against.
+            pub const fn rate_buckets(self) -> &'static [&'static str] {
+                match self {
+                    $(AwsService::$variant => &[
+                        concat!($name, ":read"),
+                        $(concat!($name, ":", $operation),)*
+                    ],)+
+                }
+            }
         }
     };
 }

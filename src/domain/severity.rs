@@ -16,3 +16,8 @@ pub enum Severity {
     /// The connection does not work.
     Error,
 }
+
+impl Severity {
+    /// Every severity, mildest first.
+    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Error];
+}

@@ -800,3 +800,79 @@ async fn label_problems(
     }
     problems
 }
+
+/// The families whose labels cannot be known ahead, as the README's metrics section lists them:
+/// they appear with their first event.
+fn first_event_families() -> BTreeSet<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let line = readme
+        .lines()
+        .find(|line| line.starts_with(FIRST_EVENT_LINE))
+        .unwrap_or_else(|| panic!("README.md has no line starting with {FIRST_EVENT_LINE:?}"));
+    line.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|name| format!("connector_doctor_{name}"))
+        .collect()
+}
+
+/// How the README's metrics section begins the list of families that appear with their first event.
+const FIRST_EVENT_LINE: &str = "Families that appear with their first event";
+
+#[tokio::test]
+async fn a_fresh_service_exports_every_family_from_zero_but_those_listed_as_appearing_later() {
+    let app = TestApp::spawn(|_| {}).await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let present: BTreeSet<&str> = text
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split(['{', ' ']).next())
+        .map(family_of)
+        .collect();
+    let later = first_event_families();
+
+    let mut read: BTreeSet<String> = dashboard_queries()
+        .iter()
+        .flat_map(|query| metric_names(&query.expr))
+        .collect();
+    read.extend(metric_names(
+        &std::fs::read_to_string(alerts_file()).unwrap(),
+    ));
+    let unseen: Vec<&str> = read
+        .iter()
+        .map(|name| family_of(name))
+        .filter(|family| !present.contains(family) && !later.contains(*family))
+        .collect();
+    assert!(
+        unseen.is_empty(),
+        "a dashboard or an alert reads families a fresh service does not export, and the README \
+         does not list as appearing with their first event: {unseen:?}"
+    );
+    for (family, _) in SPEC {
+        assert!(
+            present.contains(family) || later.contains(family),
+            "{family} is neither exported from zero nor listed as appearing with its first event"
+        );
+    }
+    for family in &later {
+        assert!(
+            !present.contains(family.as_str()),
+            "{family} is exported from zero: take it off the README's list"
+        );
+        assert!(
+            SPEC.iter().any(|(name, _)| name == family),
+            "the README lists {family}, which the service does not have"
+        );
+    }
+    // Families labelled by fixed tables start at zero for every value of the table.
+    for series in [
+        "connector_doctor_aws_throttles_total{service=\"cloudwatch\"} 0",
+        "connector_doctor_aws_budget_wait_seconds_count{api=\"securityhub:GetFindings\"} 0",
+        "connector_doctor_observed_lookup_pages_total{region=\"ap-east-2\"} 0",
+        "connector_doctor_observed_denial_events_total{region=\"cn-northwest-1\"} 0",
+        "connector_doctor_findings_total{code=\"CONFIG_DELIVERY_FAILING\",severity=\"info\"} 0",
+    ] {
+        assert!(text.contains(series), "missing {series} at start");
+    }
+}

@@ -154,7 +154,10 @@ pub fn skip_after_failure(report: &mut Report, request: &DiagnosisRequest, why: 
     } else if !report.has_check(CheckId::AssumeRole) {
         report.skip(CheckId::AssumeRole, "No role to assume was requested.");
     }
-    for id in CheckId::ALL.into_iter().filter(|id| !IDENTITY_CHECKS.contains(id)) {
+    for id in CheckId::ALL
+        .into_iter()
+        .filter(|id| !IDENTITY_CHECKS.contains(id))
+    {
         report.skip(id, summary.clone());
     }
 }
