@@ -149,12 +149,12 @@ pub struct AwsSession {
     shared: Arc<SharedClients>,
 }
 
-/// Builds a service client from `config` with the session's retry partition.
+/// Builds a service client for `region` that signs as the session, in its retry partition.
 macro_rules! client {
-    ($session:expr, $config:expr, $service:ident) => {
+    ($session:expr, $region:expr, $service:ident) => {
         $service::Client::from_conf(
-            $service::config::Builder::from($config)
-                .retry_partition($session.retry_partition.clone())
+            $service::config::Builder::from(&$session.sdk_config($region))
+                .retry_partition($session.retry_partition())
                 .build(),
         )
     };
@@ -182,26 +182,35 @@ impl AwsSession {
         }
     }
 
-    fn config_for(&self, region: Region) -> SdkConfig {
+    /// The configuration of a client that signs as this session in `region`. A check of a
+    /// service that has no client here builds its own from it, with [`Self::retry_partition`]:
+    /// `aws_sdk_x::Client::from_conf(aws_sdk_x::config::Builder::from(&session.sdk_config(region))
+    /// .retry_partition(session.retry_partition()).build())`.
+    pub fn sdk_config(&self, region: Region) -> SdkConfig {
         self.base
             .to_builder()
             .region(SdkRegion::new(region.name()))
             .build()
     }
 
+    /// The session's own retry partition: one throttled diagnosis never drains another's retries.
+    pub fn retry_partition(&self) -> RetryPartition {
+        self.retry_partition.clone()
+    }
+
     /// An STS client; callers pass the partition's STS region, never one a request chose.
     pub fn sts(&self, region: Region) -> aws_sdk_sts::Client {
-        client!(self, &self.config_for(region), aws_sdk_sts)
+        client!(self, region, aws_sdk_sts)
     }
 
     /// An AWS Account Management client (global per partition: pass the partition's home region).
     pub fn account(&self, region: Region) -> aws_sdk_account::Client {
-        client!(self, &self.config_for(region), aws_sdk_account)
+        client!(self, region, aws_sdk_account)
     }
 
     /// An IAM client (IAM is global: pass the partition's home region).
     pub fn iam(&self, region: Region) -> aws_sdk_iam::Client {
-        client!(self, &self.config_for(region), aws_sdk_iam)
+        client!(self, region, aws_sdk_iam)
     }
 
     /// The CloudTrail client; every call needs [`in_region::cloudtrail`].
