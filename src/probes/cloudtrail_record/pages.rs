@@ -128,7 +128,7 @@ async fn lookup(
         .build()
         .map_err(|error| {
             AwsError::without_response(
-                "cloudtrail",
+                AwsService::CloudTrail.name(),
                 "LookupEvents",
                 AwsErrorKind::Construction,
                 &error.to_string(),

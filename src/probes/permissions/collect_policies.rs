@@ -13,7 +13,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::calls::{self, CONCURRENT_READS};
 use super::principal::Principal;
-use crate::aws::{AwsError, AwsErrorKind};
+use crate::aws::{AwsError, AwsErrorKind, AwsService};
 use crate::policy::{NamedPolicy, PolicyParseError, PolicySet};
 use crate::probes::context::ProbeContext;
 
@@ -397,5 +397,10 @@ async fn managed_document(
 }
 
 fn malformed(operation: &'static str, message: &str) -> AwsError {
-    AwsError::without_response("iam", operation, AwsErrorKind::MalformedResponse, message)
+    AwsError::without_response(
+        AwsService::Iam.name(),
+        operation,
+        AwsErrorKind::MalformedResponse,
+        message,
+    )
 }
