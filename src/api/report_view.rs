@@ -2,8 +2,8 @@
 //! template only lays them out.
 
 use crate::domain::{
-    CheckStatus, Decision, Diagnosis, Finding, HealthStatus, HistoryItem, RegionStatus, Severity,
-    Tone, wire_word,
+    Changes, CheckStatus, Decision, Diagnosis, Finding, FindingKey, HealthStatus, HistoryItem,
+    ObservedDenial, PermissionVerdict, RegionStatus, Severity, Tone, wire_word,
 };
 
 /// A status word and its tone; the tone colours the word, never replaces it.
@@ -207,96 +207,124 @@ impl ReportView {
                 .iter()
                 .map(|(check, _)| check.title())
                 .collect(),
-            grid: diagnosis
-                .regions
-                .iter()
-                .map(|(region, state)| GridRow {
-                    region: region.clone(),
-                    cells: state.cells().iter().map(|(_, word)| Badge::of_word(word)).collect(),
-                })
-                .collect(),
+            grid: grid(diagnosis),
             findings: findings.into_iter().map(finding_view).collect(),
-            permissions: permissions
-                .into_iter()
-                .map(|p| PermissionView {
-                    action: p.action.clone(),
-                    decision: Badge::of(&p.decision),
-                    method: words(&p.method),
-                    evidence: p
-                        .evidence
-                        .iter()
-                        .map(|e| {
-                            let region = e.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default();
-                            format!("{}{region}: {} ({})", words(&e.method), e.detail, words(&e.decision))
-                        })
-                        .collect(),
-                })
-                .collect(),
+            permissions: permissions.into_iter().map(permission_view).collect(),
             policy: diagnosis
                 .remediation_policy
                 .as_ref()
                 .and_then(|policy| serde_json::to_string_pretty(policy).ok()),
-            denials: diagnosis.observed_denials.as_ref().map(|denials| {
-                denials
-                    .iter()
-                    .map(|d| DenialView {
-                        action: d.action.clone(),
-                        error_code: d.error_code.clone(),
-                        count: d.count,
-                        span: format!("{} to {}", d.first_seen.format(TIME), d.last_seen.format(TIME)),
-                        regions: d.regions.join(", "),
-                        resource: d.example_resource.clone().unwrap_or_default(),
-                        denied_by: d
-                            .denied_by
-                            .map_or_else(|| "not named".to_owned(), |by| words(&by)),
-                    })
-                    .collect()
-            }),
+            denials: diagnosis
+                .observed_denials
+                .as_ref()
+                .map(|denials| denials.iter().map(denial_view).collect()),
             observed_window: diagnosis.observed_window.as_ref().map_or_else(
                 || "CloudTrail's record of the connector's calls was not read (a finding says why).".to_owned(),
                 |w| format!("Read from {} to {}.", w.from.format(TIME), w.to.format(TIME)),
             ),
-            history: history
-                .iter()
-                .rev()
-                .map(|item| HistoryView {
-                    checked_at: item.checked_at.format(TIME).to_string(),
-                    status: Badge::of(&item.status),
-                    codes: item
-                        .finding_codes
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    current: item.id == diagnosis.id,
-                })
-                .collect(),
-            changes: diagnosis.changes.as_ref().map(|c| {
-                let key = |k: &crate::domain::FindingKey| match &k.region {
-                    Some(region) => format!("{} ({region})", k.code),
-                    None => k.code.to_string(),
-                };
-                ChangesView {
-                    previous_id: c.previous_id.clone(),
-                    from: Badge::of(&c.status.from),
-                    to: Badge::of(&c.status.to),
-                    added: c.findings_added.iter().map(key).collect(),
-                    resolved: c.findings_resolved.iter().map(key).collect(),
-                    permissions: c
-                        .permissions_changed
-                        .iter()
-                        .map(|p| {
-                            format!(
-                                "{}: {} → {}",
-                                p.action,
-                                words(&p.from),
-                                words(&p.to)
-                            )
-                        })
-                        .collect(),
-                }
-            }),
+            history: history_view(diagnosis, history),
+            changes: diagnosis.changes.as_ref().map(changes_view),
         }
+    }
+}
+
+/// Regions × regional checks.
+fn grid(diagnosis: &Diagnosis) -> Vec<GridRow> {
+    diagnosis
+        .regions
+        .iter()
+        .map(|(region, state)| GridRow {
+            region: region.clone(),
+            cells: state
+                .cells()
+                .iter()
+                .map(|(_, word)| Badge::of_word(word))
+                .collect(),
+        })
+        .collect()
+}
+
+/// One verdict with its evidence, for a person.
+fn permission_view(verdict: &PermissionVerdict) -> PermissionView {
+    PermissionView {
+        action: verdict.action.clone(),
+        decision: Badge::of(&verdict.decision),
+        method: words(&verdict.method),
+        evidence: verdict
+            .evidence
+            .iter()
+            .map(|e| {
+                let region = e
+                    .region
+                    .as_deref()
+                    .map(|r| format!(" in {r}"))
+                    .unwrap_or_default();
+                format!(
+                    "{}{region}: {} ({})",
+                    words(&e.method),
+                    e.detail,
+                    words(&e.decision)
+                )
+            })
+            .collect(),
+    }
+}
+
+/// One entry of CloudTrail's record of the connector's failed calls.
+fn denial_view(denial: &ObservedDenial) -> DenialView {
+    DenialView {
+        action: denial.action.clone(),
+        error_code: denial.error_code.clone(),
+        count: denial.count,
+        span: format!(
+            "{} to {}",
+            denial.first_seen.format(TIME),
+            denial.last_seen.format(TIME)
+        ),
+        regions: denial.regions.join(", "),
+        resource: denial.example_resource.clone().unwrap_or_default(),
+        denied_by: denial
+            .denied_by
+            .map_or_else(|| "not named".to_owned(), |by| words(&by)),
+    }
+}
+
+/// The connector's recent diagnoses, oldest first, the shown one marked.
+fn history_view(diagnosis: &Diagnosis, history: &[HistoryItem]) -> Vec<HistoryView> {
+    history
+        .iter()
+        .rev()
+        .map(|item| HistoryView {
+            checked_at: item.checked_at.format(TIME).to_string(),
+            status: Badge::of(&item.status),
+            codes: item
+                .finding_codes
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            current: item.id == diagnosis.id,
+        })
+        .collect()
+}
+
+/// What changed since the previous diagnosis.
+fn changes_view(changes: &Changes) -> ChangesView {
+    let key = |k: &FindingKey| match &k.region {
+        Some(region) => format!("{} ({region})", k.code),
+        None => k.code.to_string(),
+    };
+    ChangesView {
+        previous_id: changes.previous_id.clone(),
+        from: Badge::of(&changes.status.from),
+        to: Badge::of(&changes.status.to),
+        added: changes.findings_added.iter().map(key).collect(),
+        resolved: changes.findings_resolved.iter().map(key).collect(),
+        permissions: changes
+            .permissions_changed
+            .iter()
+            .map(|p| format!("{}: {} → {}", p.action, words(&p.from), words(&p.to)))
+            .collect(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Color, Style};
 
-use crate::domain::{Decision, Diagnosis, HealthStatus, RegionStatus, Tone, wire_word};
+use crate::domain::{Decision, Diagnosis, Finding, HealthStatus, RegionStatus, Tone, wire_word};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::BrightBlack)));
@@ -28,8 +28,22 @@ fn badge(word: &str) -> String {
     format!("{style}{}{style:#}", word.replace('_', " ").to_uppercase())
 }
 
-/// Writes the report of `diagnosis` to `out`.
+/// Writes the report of `diagnosis` to `out`, section by section.
 pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
+    write_header(out, diagnosis)?;
+    write_findings(out, diagnosis)?;
+    write_denied_actions(out, diagnosis)?;
+    write_regions(out, diagnosis)?;
+    write_recorded_denials(out, diagnosis)?;
+    write_remediation(out, diagnosis)?;
+    if diagnosis.status == HealthStatus::Healthy {
+        writeln!(out, "\nThe connector works: nothing to fix.")?;
+    }
+    Ok(())
+}
+
+/// The status, who the key is, the regions and each connection's status.
+fn write_header(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     let status = wire_word(&diagnosis.status);
     writeln!(out, "{BOLD}connector-doctor{BOLD:#}  {}", badge(&status))?;
     match &diagnosis.identity {
@@ -60,52 +74,66 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
             badge(&wire_word(&report.status))
         )?;
     }
+    Ok(())
+}
 
-    let mut findings: Vec<_> = diagnosis.findings.iter().collect();
+/// The findings, errors first, each with its fix, its AWS error and its links.
+fn write_findings(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
+    let mut findings: Vec<&Finding> = diagnosis.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     writeln!(out, "\n{BOLD}Findings ({}){BOLD:#}", findings.len())?;
     if findings.is_empty() {
         writeln!(out, "  none")?;
     }
     for finding in findings {
-        let severity = wire_word(&finding.severity);
-        let region = finding
-            .region
-            .as_deref()
-            .map(|region| format!(" [{region}]"))
+        write_finding(out, finding)?;
+    }
+    Ok(())
+}
+
+/// One finding.
+fn write_finding(out: &mut impl Write, finding: &Finding) -> io::Result<()> {
+    let severity = wire_word(&finding.severity);
+    let region = finding
+        .region
+        .as_deref()
+        .map(|region| format!(" [{region}]"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "\n  {} {BOLD}{}{BOLD:#}{region}: {}",
+        badge(&severity),
+        finding.code,
+        finding.title
+    )?;
+    writeln!(out, "    {}", finding.detail)?;
+    for (n, step) in finding.resolution.iter().enumerate() {
+        writeln!(out, "    {}. {step}", n + 1)?;
+    }
+    if let Some(error) = &finding.aws_error {
+        let said = [error.code.as_deref(), error.message.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(": ");
+        let status = error
+            .http_status
+            .map(|status| format!(" (HTTP {status})"))
             .unwrap_or_default();
         writeln!(
             out,
-            "\n  {} {BOLD}{}{BOLD:#}{region}: {}",
-            badge(&severity),
-            finding.code,
-            finding.title
+            "    {DIM}AWS error: {}:{}{status} {said}{DIM:#}",
+            error.service, error.operation
         )?;
-        writeln!(out, "    {}", finding.detail)?;
-        for (n, step) in finding.resolution.iter().enumerate() {
-            writeln!(out, "    {}. {step}", n + 1)?;
-        }
-        if let Some(error) = &finding.aws_error {
-            let said = [error.code.as_deref(), error.message.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(": ");
-            let status = error
-                .http_status
-                .map(|status| format!(" (HTTP {status})"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "    {DIM}AWS error: {}:{}{status} {said}{DIM:#}",
-                error.service, error.operation
-            )?;
-        }
-        for link in &finding.docs {
-            writeln!(out, "    {DIM}{link}{DIM:#}")?;
-        }
     }
+    for link in &finding.docs {
+        writeln!(out, "    {DIM}{link}{DIM:#}")?;
+    }
+    Ok(())
+}
 
+/// The required actions that are not allowed, with how that was found.
+fn write_denied_actions(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     let denied: Vec<_> = diagnosis
         .permissions
         .iter()
@@ -132,6 +160,11 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
         )?;
     }
 
+    Ok(())
+}
+
+/// Each regional check's state in each region.
+fn write_regions(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     if !diagnosis.regions.is_empty() {
         let columns: Vec<&str> = RegionStatus::default()
             .cells()
@@ -144,6 +177,11 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
             writeln!(out, "  {region:<16} {}", cells.join(" / "))?;
         }
     }
+    Ok(())
+}
+
+/// What CloudTrail recorded of the key's own calls failing.
+fn write_recorded_denials(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     if let Some(denials) = &diagnosis.observed_denials
         && !denials.is_empty()
     {
@@ -163,6 +201,11 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
             )?;
         }
     }
+    Ok(())
+}
+
+/// The policy that grants the missing actions.
+fn write_remediation(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     if let Some(policy) = &diagnosis.remediation_policy {
         writeln!(
             out,
@@ -173,9 +216,6 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
             "{}",
             serde_json::to_string_pretty(policy).unwrap_or_default()
         )?;
-    }
-    if diagnosis.status == HealthStatus::Healthy {
-        writeln!(out, "\nThe connector works: nothing to fix.")?;
     }
     Ok(())
 }

@@ -12,17 +12,17 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 
-use crate::api::{self, AppState, DrainFlag, Guard, Refusals};
-use crate::aws::AwsClientFactory;
-use crate::cache::{DiagnosisStore, KeySecret, StoreError};
+use crate::api::{self, AppState, DrainFlag, Guard, Refusals, ServerSettings};
+use crate::aws::{AwsClientFactory, AwsSettings};
+use crate::cache::{CacheSettings, DiagnosisStore, KeySecret, StoreError};
 use crate::config::Settings;
 use crate::metrics::Metrics;
-use crate::probes::{Executor, ProbeEngine};
+use crate::probes::{Executor, ProbeEngine, ProbeSettings};
 use crate::security::{
-    ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, ReportLinks, TlsError, TokenError,
-    server_config,
+    ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, ReportLinks, SecuritySettings,
+    TlsError, TokenError, server_config,
 };
-use crate::service::{DiagnosisService, StoreBudget};
+use crate::service::{DiagnosisService, ServiceSettings, StoreBudget};
 pub use app::create_app;
 
 /// Why the service could not start.
@@ -88,30 +88,10 @@ impl Application {
             source,
         })?;
         let metrics = Arc::new(Metrics::new(metrics_settings.metrics_connector_cap));
-        let executor = Executor::new().map_err(StartupError::Runtime)?;
-        let store =
-            Arc::new(DiagnosisStore::open(&cache, metrics.clone()).map_err(StartupError::Redis)?);
-        let engine = ProbeEngine::new(
-            AwsClientFactory::new(&aws),
-            &probes,
-            Arc::new(StoreBudget::new(store.clone())),
-            executor,
-            metrics.clone(),
-        );
         let drain = Arc::new(DrainFlag::default());
         let refusals = Arc::new(Refusals::new(metrics.clone()));
         let state = AppState {
-            service: DiagnosisService::new(
-                engine,
-                store,
-                KeySecret::from_settings(&cache),
-                ReportLinks::new(
-                    security.report_link_secret.as_ref(),
-                    cache.redis_url.is_some(),
-                ),
-                &service,
-                metrics.clone(),
-            ),
+            service: diagnosis_service(&aws, &probes, &service, &cache, &security, &metrics)?,
             drain: drain.clone(),
             metrics: metrics.clone(),
             refusals: refusals.clone(),
@@ -128,29 +108,15 @@ impl Application {
             Some(address) => Some(metrics_server(bind(address)?, state.clone())?),
             None => None,
         };
-        let connections = ConnectionLimits::new(ConnectionCaps {
-            total: server.max_connections,
-            per_address: server.max_connections_per_address,
-        });
-        let http = HttpServer::new(move || create_app(state.clone(), guard.clone())).on_connect(
-            move |connection, data| {
-                data.insert(connections.open(peer_address(connection)));
-            },
-        );
         // Checked when the settings were read: both files or neither.
-        let http = match server.tls().ok().flatten() {
+        let tls = match server.tls().ok().flatten() {
             Some((certificate, key)) => {
-                let config = server_config(&certificate, &key).map_err(StartupError::Tls)?;
-                http.listen_rustls_0_23(listener, config)
+                Some(server_config(&certificate, &key).map_err(StartupError::Tls)?)
             }
-            None => http.listen(listener),
+            None => None,
         };
-        let http = http
-            .map_err(|source| StartupError::Bind { address, source })?
-            // Signals are handled in `run_until_stopped`, to mark the service as draining first.
-            .disable_signals()
-            .shutdown_timeout(server.shutdown_timeout.as_secs())
-            .run();
+        let http = serve(listener, tls, state, guard, &server)
+            .map_err(|source| StartupError::Bind { address, source })?;
         Ok(Self {
             server: http,
             address,
@@ -199,6 +165,68 @@ impl Application {
         ));
         self.server.await
     }
+}
+
+/// The diagnosis service and everything it runs on: the store (memory or Redis), the per-account
+/// AWS budget kept in it, the probe engine on its own runtime.
+fn diagnosis_service(
+    aws: &AwsSettings,
+    probes: &ProbeSettings,
+    service: &ServiceSettings,
+    cache: &CacheSettings,
+    security: &SecuritySettings,
+    metrics: &Arc<Metrics>,
+) -> Result<DiagnosisService, StartupError> {
+    let executor = Executor::new().map_err(StartupError::Runtime)?;
+    let store =
+        Arc::new(DiagnosisStore::open(cache, metrics.clone()).map_err(StartupError::Redis)?);
+    let engine = ProbeEngine::new(
+        AwsClientFactory::new(aws),
+        probes,
+        Arc::new(StoreBudget::new(store.clone())),
+        executor,
+        metrics.clone(),
+    );
+    Ok(DiagnosisService::new(
+        engine,
+        store,
+        KeySecret::from_settings(cache),
+        ReportLinks::new(
+            security.report_link_secret.as_ref(),
+            cache.redis_url.is_some(),
+        ),
+        service,
+        metrics.clone(),
+    ))
+}
+
+/// The API server on `listener`: the app, the connection caps, TLS when configured, and the
+/// shutdown timeout (signals are handled in `run_until_stopped`, to mark the service as
+/// draining first).
+fn serve(
+    listener: TcpListener,
+    tls: Option<rustls::ServerConfig>,
+    state: AppState,
+    guard: web::Data<Guard>,
+    server: &ServerSettings,
+) -> std::io::Result<Server> {
+    let connections = ConnectionLimits::new(ConnectionCaps {
+        total: server.max_connections,
+        per_address: server.max_connections_per_address,
+    });
+    let http = HttpServer::new(move || create_app(state.clone(), guard.clone())).on_connect(
+        move |connection, data| {
+            data.insert(connections.open(peer_address(connection)));
+        },
+    );
+    let http = match tls {
+        Some(config) => http.listen_rustls_0_23(listener, config),
+        None => http.listen(listener),
+    }?;
+    Ok(http
+        .disable_signals()
+        .shutdown_timeout(server.shutdown_timeout.as_secs())
+        .run())
 }
 
 /// Secure by default: customers' secret keys must not be accepted from the network by anyone.

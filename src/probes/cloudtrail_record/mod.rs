@@ -78,41 +78,15 @@ pub async fn read(
     prior: Option<DenialLedger>,
     settings: RecordSettings,
 ) -> Record {
-    if !ctx
-        .request
-        .connections
-        .contains(&Connection::SecurityAuditing)
-    {
-        return unavailable(
-            "Not read: only the Security auditing connection's policy grants \
-             cloudtrail:LookupEvents, and it was not requested.",
-        );
-    }
-    if ctx.request.assume_role.is_some() {
-        return unavailable(
-            "Not read: the connector assumes a role, whose calls CloudTrail records under \
-             each session's temporary key; reading them is not supported yet.",
-        );
+    if let Some(why) = not_readable(ctx) {
+        return unavailable(why);
     }
     let now = Utc::now()
         .duration_trunc(TimeDelta::seconds(1))
         .unwrap_or_else(|_| Utc::now());
     let window = Window::new(now, settings.window_hours);
     let mut kept = ledger::trimmed(prior, &window);
-    let key_id = ctx.request.credentials.access_key_id.expose();
-    let reader = Reader {
-        key_id,
-        required: Requirements::builtin()
-            .required_actions(&ctx.request.connections)
-            .into_iter()
-            .map(|required| required.action.to_ascii_lowercase())
-            .collect(),
-        until: (tokio::time::Instant::now() + READ_TIME).min(
-            ctx.deadline
-                .checked_sub(Duration::from_secs(1))
-                .unwrap_or(ctx.deadline),
-        ),
-    };
+    let reader = reader(ctx);
     let mut regions = ctx.regions.probed();
     let home = ctx.identity.partition.sts_region();
     if !regions.contains(&home) {
@@ -138,34 +112,88 @@ pub async fn read(
             ..Record::default()
         };
     }
-    let cut: Vec<&str> = read
-        .iter()
-        .filter(|r| !r.complete)
-        .map(|r| r.region.name())
-        .collect();
-    if !cut.is_empty() {
-        findings.push(
-            finding(
-                Code::ObservedDenialsUnavailable,
-                CheckId::Permissions,
-                format!(
-                    "CloudTrail's record was read only in part in {} (at most {} pages of \
-                     LookupEvents per region, within the account's LookupEvents budget and a few \
-                     seconds of the diagnosis): observed_window says from when \
-                     each region was read. The next diagnosis goes on from there.",
-                    cut.join(", "),
-                    settings.pages_per_region
-                ),
-            )
-            .for_connections(vec![Connection::SecurityAuditing]),
-        );
-    }
+    findings.extend(read_in_part(&read, settings));
     let denials = ledger::add_up(
         read.iter().map(|r| (r.region.name(), &r.ledger)),
         read.iter()
             .flat_map(|r| r.fresh.iter().map(|call| (r.region.name(), call))),
     );
-    let observed_window = ObservedWindow {
+    let window = observed_window(&read, now);
+    for region_read in read {
+        kept.regions
+            .insert(region_read.region.name().to_owned(), region_read.ledger);
+    }
+    Record {
+        denials: Some(denials),
+        window: Some(window),
+        ledger: Some(kept),
+        findings,
+    }
+}
+
+/// Why the record is not read for this request, if it is not.
+fn not_readable(ctx: &ProbeContext<'_>) -> Option<&'static str> {
+    if !ctx
+        .request
+        .connections
+        .contains(&Connection::SecurityAuditing)
+    {
+        return Some(
+            "Not read: only the Security auditing connection's policy grants \
+             cloudtrail:LookupEvents, and it was not requested.",
+        );
+    }
+    ctx.request.assume_role.as_ref().map(|_| {
+        "Not read: the connector assumes a role, whose calls CloudTrail records under each \
+         session's temporary key; reading them is not supported yet."
+    })
+}
+
+/// What the reads look for: the key's failed calls of the required actions, until a few
+/// seconds of the diagnosis are spent (and a second before its deadline at the latest).
+fn reader<'a>(ctx: &ProbeContext<'a>) -> Reader<'a> {
+    Reader {
+        key_id: ctx.request.credentials.access_key_id.expose(),
+        required: Requirements::builtin()
+            .required_actions(&ctx.request.connections)
+            .into_iter()
+            .map(|required| required.action.to_ascii_lowercase())
+            .collect(),
+        until: (tokio::time::Instant::now() + READ_TIME).min(
+            ctx.deadline
+                .checked_sub(Duration::from_secs(1))
+                .unwrap_or(ctx.deadline),
+        ),
+    }
+}
+
+/// The finding of regions whose record was read only in part, if any.
+fn read_in_part(read: &[RegionRead], settings: RecordSettings) -> Option<Finding> {
+    let cut: Vec<&str> = read
+        .iter()
+        .filter(|r| !r.complete)
+        .map(|r| r.region.name())
+        .collect();
+    (!cut.is_empty()).then(|| {
+        finding(
+            Code::ObservedDenialsUnavailable,
+            CheckId::Permissions,
+            format!(
+                "CloudTrail's record was read only in part in {} (at most {} pages of \
+                 LookupEvents per region, within the account's LookupEvents budget and a few \
+                 seconds of the diagnosis): observed_window says from when \
+                 each region was read. The next diagnosis goes on from there.",
+                cut.join(", "),
+                settings.pages_per_region
+            ),
+        )
+        .for_connections(vec![Connection::SecurityAuditing])
+    })
+}
+
+/// The time the reads covered: from the latest start of a region's read to now.
+fn observed_window(read: &[RegionRead], now: DateTime<Utc>) -> ObservedWindow {
+    ObservedWindow {
         from: read.iter().map(|r| r.ledger.from).max().unwrap_or(now),
         to: now,
         regions: read
@@ -176,16 +204,6 @@ pub async fn read(
                 complete: r.complete,
             })
             .collect(),
-    };
-    for region_read in read {
-        kept.regions
-            .insert(region_read.region.name().to_owned(), region_read.ledger);
-    }
-    Record {
-        denials: Some(denials),
-        window: Some(observed_window),
-        ledger: Some(kept),
-        findings,
     }
 }
 

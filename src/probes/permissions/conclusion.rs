@@ -220,6 +220,8 @@ fn listing(judged: &[&Judgement]) -> String {
         .join(separator)
 }
 
+/// The permissions check's summary: what the method decided, what it could not, and the managed
+/// policies that are not attached.
 fn summary(
     judgements: &[Judgement],
     basis: &Basis,
@@ -228,42 +230,9 @@ fn summary(
     missing_managed: &[String],
 ) -> String {
     let total = judgements.len();
-    let observed = judgements
-        .iter()
-        .filter(|j| j.verdict.method == VerdictMethod::Observed)
-        .count();
     let mut text = match basis {
         Basis::Decided { method, note, .. } => {
-            let mut how = match method {
-                VerdictMethod::Simulation => "simulation".to_owned(),
-                VerdictMethod::LocalEvaluation => "local evaluation".to_owned(),
-                VerdictMethod::Observed => "observed".to_owned(),
-                VerdictMethod::Root => "root credentials".to_owned(),
-                VerdictMethod::Cloudtrail => "CloudTrail's record".to_owned(),
-                VerdictMethod::None => "no method".to_owned(),
-            };
-            if observed > 0 {
-                how.push_str(&format!("; {observed} observed in the probes' own calls"));
-            }
-            let visible = judgements.iter().filter(|j| j.verdict.scp_visible).count();
-            let verdict = if denied == 0 && unknown.is_empty() && visible == total {
-                format!("All {total} required actions are allowed ({how}).")
-            } else if denied == 0 && unknown.is_empty() {
-                // Organization policies were seen for only some, so a plain "all allowed"
-                // would claim more than the evidence shows.
-                format!(
-                    "All {total} required actions are allowed as far as {how} shows; \
-                     organization policies (SCPs, RCPs) were seen for {visible} of them \
-                     wherever they apply."
-                )
-            } else if denied == 0 {
-                format!(
-                    "No required action is denied ({how}); {} of {total} could not be decided.",
-                    unknown.len()
-                )
-            } else {
-                format!("{denied} of {total} required actions are not allowed ({how}).")
-            };
+            let verdict = decided_sentence(judgements, *method, denied, unknown.len());
             match note {
                 Some(note) => format!("{verdict} {note}"),
                 None => verdict,
@@ -280,26 +249,7 @@ fn summary(
         }
     };
     if !unknown.is_empty() && matches!(basis, Basis::Decided { .. }) {
-        let named: Vec<String> = unknown
-            .iter()
-            .take(SUMMARY_UNKNOWN_LIMIT)
-            .map(|j| match &j.note {
-                Some(note) => format!("{} ({note})", j.verdict.action),
-                None => j.verdict.action.clone(),
-            })
-            .collect();
-        text.push_str(&format!(
-            " {} could not be decided: {}",
-            unknown.len(),
-            named.join("; ")
-        ));
-        if unknown.len() > SUMMARY_UNKNOWN_LIMIT {
-            text.push_str(&format!(
-                "; and {} more",
-                unknown.len() - SUMMARY_UNKNOWN_LIMIT
-            ));
-        }
-        text.push('.');
+        text.push_str(&undecided_sentence(unknown));
     }
     if !missing_managed.is_empty() {
         text.push_str(&format!(
@@ -307,6 +257,72 @@ fn summary(
             missing_managed.join(", ")
         ));
     }
+    text
+}
+
+/// What a method decided, in one sentence: all allowed (and whether organization policies were
+/// seen for all), none denied but some undecided, or how many are not allowed.
+fn decided_sentence(
+    judgements: &[Judgement],
+    method: VerdictMethod,
+    denied: usize,
+    unknown: usize,
+) -> String {
+    let total = judgements.len();
+    let observed = judgements
+        .iter()
+        .filter(|j| j.verdict.method == VerdictMethod::Observed)
+        .count();
+    let mut how = match method {
+        VerdictMethod::Simulation => "simulation".to_owned(),
+        VerdictMethod::LocalEvaluation => "local evaluation".to_owned(),
+        VerdictMethod::Observed => "observed".to_owned(),
+        VerdictMethod::Root => "root credentials".to_owned(),
+        VerdictMethod::Cloudtrail => "CloudTrail's record".to_owned(),
+        VerdictMethod::None => "no method".to_owned(),
+    };
+    if observed > 0 {
+        how.push_str(&format!("; {observed} observed in the probes' own calls"));
+    }
+    let visible = judgements.iter().filter(|j| j.verdict.scp_visible).count();
+    if denied == 0 && unknown == 0 && visible == total {
+        format!("All {total} required actions are allowed ({how}).")
+    } else if denied == 0 && unknown == 0 {
+        // Organization policies were seen for only some, so a plain "all allowed" would claim
+        // more than the evidence shows.
+        format!(
+            "All {total} required actions are allowed as far as {how} shows; organization \
+             policies (SCPs, RCPs) were seen for {visible} of them wherever they apply."
+        )
+    } else if denied == 0 {
+        format!("No required action is denied ({how}); {unknown} of {total} could not be decided.")
+    } else {
+        format!("{denied} of {total} required actions are not allowed ({how}).")
+    }
+}
+
+/// The actions that could not be decided, with why, the first few by name.
+fn undecided_sentence(unknown: &[&Judgement]) -> String {
+    let named: Vec<String> = unknown
+        .iter()
+        .take(SUMMARY_UNKNOWN_LIMIT)
+        .map(|j| match &j.note {
+            Some(note) => format!("{} ({note})", j.verdict.action),
+            None => j.verdict.action.clone(),
+        })
+        .collect();
+    let mut text = format!(
+        " {} could not be decided: {}",
+        unknown.len(),
+        named.join("; ")
+    );
+    if unknown.len() > SUMMARY_UNKNOWN_LIMIT {
+        text.push_str(&format!(
+            "; and {} more",
+            unknown.len() - SUMMARY_UNKNOWN_LIMIT
+        ));
+    }
+    text.push('.');
     text
 }
 

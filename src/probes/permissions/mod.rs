@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use self::basis::Basis;
+use self::basis::{ActionVerdicts, Basis};
 use self::collect_policies::CollectError;
 use self::principal::Principal;
 use self::target::Target;
@@ -188,40 +188,61 @@ async fn gather(
         Principal::User { arn, .. } | Principal::Role { arn, .. } => arn,
     };
     let iam = ctx.session.iam(home_region(ctx));
+    match simulate::simulate(ctx, &iam, source_arn, targets, context).await {
+        Ok(verdicts) => simulated(ctx, &iam, principal, verdicts).await,
+        Err(simulator_error) => {
+            tracing::debug!(error = %simulator_error, "simulator unavailable; reading the identity's policies");
+            read_and_evaluate(ctx, &iam, principal, targets, context, &simulator_error).await
+        }
+    }
+}
+
+/// The simulator's verdicts, and the attached managed policies when the security configuration
+/// connection needs them (a failure to list them says nothing of the verdicts).
+async fn simulated(
+    ctx: &ProbeContext<'_>,
+    iam: &aws_sdk_iam::Client,
+    principal: &Principal,
+    verdicts: ActionVerdicts,
+) -> (Basis, Option<BTreeSet<String>>) {
     let wants_attachments = ctx
         .request
         .connections
         .contains(&Connection::SecurityConfiguration);
-
-    let simulator_error = match simulate::simulate(ctx, &iam, source_arn, targets, context).await {
-        Ok(verdicts) => {
-            let attached = if wants_attachments {
-                collect_policies::attachments(ctx, &iam, principal)
-                    .await
-                    .inspect_err(|error| {
-                        tracing::debug!(%error, "attached managed policies could not be listed");
-                    })
-                    .ok()
-            } else {
-                None
-            };
-            let basis = Basis::Decided {
-                method: VerdictMethod::Simulation,
-                verdicts,
-                note: None,
-            };
-            return (basis, attached);
-        }
-        Err(error) => error,
+    let attached = if wants_attachments {
+        collect_policies::attachments(ctx, iam, principal)
+            .await
+            .inspect_err(|error| {
+                tracing::debug!(%error, "attached managed policies could not be listed");
+            })
+            .ok()
+    } else {
+        None
     };
-    tracing::debug!(error = %simulator_error, "simulator unavailable; reading the identity's policies");
+    let basis = Basis::Decided {
+        method: VerdictMethod::Simulation,
+        verdicts,
+        note: None,
+    };
+    (basis, attached)
+}
 
+/// The simulator refused: the identity's policies read and evaluated here, or why they could
+/// not be.
+async fn read_and_evaluate(
+    ctx: &ProbeContext<'_>,
+    iam: &aws_sdk_iam::Client,
+    principal: &Principal,
+    targets: &[Target],
+    context: &Context,
+    simulator_error: &AwsError,
+) -> (Basis, Option<BTreeSet<String>>) {
     let who = principal.describe();
     let simulator = format!(
         "iam:SimulatePrincipalPolicy failed ({})",
-        brief(&simulator_error)
+        brief(simulator_error)
     );
-    match collect_policies::collect(ctx, &iam, principal).await {
+    match collect_policies::collect(ctx, iam, principal).await {
         Ok(policies) => {
             let basis = Basis::Decided {
                 method: VerdictMethod::LocalEvaluation,

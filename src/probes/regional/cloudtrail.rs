@@ -118,54 +118,23 @@ impl TrailStatus {
     }
 }
 
-/// Probes CloudTrail for `regions`.
+/// Probes CloudTrail for `regions`: the trails that apply to each, then their status and the
+/// recent events, then the judgement.
 async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutcome {
-    let started = Instant::now();
     let mut outcome = CloudTrailOutcome {
         states: BTreeMap::new(),
         disabled: Vec::new(),
         status: CheckStatus::Pass,
         summary: String::new(),
-        started,
+        started: Instant::now(),
         findings: Vec::new(),
     };
-    // DescribeTrails in every region at once, with shadow trails: each answer lists the
-    // trails that apply to that region, wherever their home is.
-    let described = join_all(regions.iter().map(|&region| describe_trails(ctx, region))).await;
-    let mut trails: BTreeMap<String, Trail> = BTreeMap::new();
-    let mut unreadable = Vec::new();
-    for (&region, result) in regions.iter().zip(described) {
-        match result {
-            Ok(found) => {
-                for trail in found {
-                    trails
-                        .entry(trail.trail_arn().unwrap_or_default().to_owned())
-                        .or_insert(trail);
-                }
-            }
-            Err(error) => {
-                let failure = main_call_failed(ctx, CheckId::Cloudtrail, &error, region);
-                if failure.region_disabled {
-                    outcome.disabled.push(region);
-                }
-                outcome.findings.extend(failure.finding);
-                let state: CloudTrailState = failure.state;
-                unreadable.push(region);
-                outcome.states.insert(region.name(), state);
-            }
-        }
-    }
-    let readable: Vec<Region> = regions
-        .iter()
-        .copied()
-        .filter(|region| !unreadable.contains(region))
-        .collect();
+    let (trails, readable) = list_trails(ctx, regions, &mut outcome).await;
     let Some(&first) = readable.first() else {
         outcome.status = CheckStatus::Error;
         outcome.summary = "No region's trails could be read.".to_owned();
         return outcome;
     };
-
     let (statuses, events) = tokio::join!(
         join_all(
             trails
@@ -192,22 +161,59 @@ async fn probe(ctx: &ProbeContext<'_>, regions: &[Region]) -> CloudTrailOutcome 
             .states
             .insert(region.name(), coverage(&known, region));
     }
+    outcome.findings.extend(events_finding(events, first));
+    judge(&mut outcome, &known, &readable);
+    outcome
+}
+
+/// DescribeTrails in every region at once, with shadow trails: each answer lists the trails
+/// that apply to that region, wherever their home is. Returns the trails by ARN and the regions
+/// whose list could be read; a region that could not is written into `outcome`.
+async fn list_trails(
+    ctx: &ProbeContext<'_>,
+    regions: &[Region],
+    outcome: &mut CloudTrailOutcome,
+) -> (BTreeMap<String, Trail>, Vec<Region>) {
+    let described = join_all(regions.iter().map(|&region| describe_trails(ctx, region))).await;
+    let mut trails: BTreeMap<String, Trail> = BTreeMap::new();
+    let mut readable = Vec::new();
+    for (&region, result) in regions.iter().zip(described) {
+        match result {
+            Ok(found) => {
+                readable.push(region);
+                for trail in found {
+                    trails
+                        .entry(trail.trail_arn().unwrap_or_default().to_owned())
+                        .or_insert(trail);
+                }
+            }
+            Err(error) => {
+                let failure = main_call_failed(ctx, CheckId::Cloudtrail, &error, region);
+                if failure.region_disabled {
+                    outcome.disabled.push(region);
+                }
+                outcome.findings.extend(failure.finding);
+                outcome.states.insert(region.name(), failure.state);
+            }
+        }
+    }
+    (trails, readable)
+}
+
+/// What the look for recent events in `region` found wrong, if anything.
+fn events_finding(events: Result<bool, AwsError>, region: Region) -> Option<Finding> {
     match events {
-        Ok(true) => {}
-        Ok(false) => outcome.findings.push(
+        Ok(true) => None,
+        Ok(false) => Some(
             finding(
                 Code::CloudtrailNoRecentEvents,
                 CheckId::Cloudtrail,
-                format!("CloudTrail holds no management events of the last 7 days in {first}."),
+                format!("CloudTrail holds no management events of the last 7 days in {region}."),
             )
-            .in_region(first),
+            .in_region(region),
         ),
-        Err(error) => outcome
-            .findings
-            .push(sub_call_failed(CheckId::Cloudtrail, &error, first)),
+        Err(error) => Some(sub_call_failed(CheckId::Cloudtrail, &error, region)),
     }
-    judge(&mut outcome, &known, &readable);
-    outcome
 }
 
 /// The finding of a trail whose status could not be read, carrying the AWS error (it replaces
@@ -256,18 +262,42 @@ fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
 
 /// Turns the coverage into findings, a check status and a summary.
 fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Region]) {
-    let in_state = |state: CloudTrailState| -> Vec<&'static str> {
+    let in_state = |word: CloudTrailWord| -> Vec<&'static str> {
         readable
             .iter()
             .map(|r| r.name())
-            .filter(|name| outcome.states.get(name) == Some(&state))
+            .filter(|name| outcome.states.get(name) == Some(&RegionState::Is(word)))
             .collect()
     };
-    let (no_trail, not_logging, logging) = (
-        in_state(RegionState::Is(CloudTrailWord::NoTrail)),
-        in_state(RegionState::Is(CloudTrailWord::NotLogging)),
-        in_state(RegionState::Is(CloudTrailWord::Logging)),
+    let no_trail = in_state(CloudTrailWord::NoTrail);
+    let not_logging = in_state(CloudTrailWord::NotLogging);
+    let logging = in_state(CloudTrailWord::Logging).len();
+    let findings = coverage_findings(trails, &no_trail, &not_logging)
+        .into_iter()
+        .chain(trails.iter().flat_map(logging_trail_findings));
+    outcome.findings.extend(findings);
+    outcome.status = check_status(outcome, trails);
+    let organization = trails
+        .iter()
+        .any(|t| t.trail.is_organization_trail().unwrap_or(false));
+    outcome.summary = format!(
+        "{} trail(s); logging in {logging} of {} regions{}.",
+        trails.len(),
+        readable.len(),
+        if organization {
+            ", including an organization trail"
+        } else {
+            ""
+        }
     );
+}
+
+/// No trail at all, regions no trail covers, and regions whose trails do not log.
+fn coverage_findings(
+    trails: &[TrailStatus],
+    no_trail: &[&str],
+    not_logging: &[&str],
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     if trails.is_empty() {
         findings.push(finding(
@@ -301,60 +331,52 @@ fn judge(outcome: &mut CloudTrailOutcome, trails: &[TrailStatus], readable: &[Re
             ),
         ));
     }
-    // A logging trail can still fail its purpose: it cannot deliver, or records no management
-    // events (selectors that could not be read say nothing).
-    for trail in trails {
-        let Ok(status @ Logging { logging: true, .. }) = &trail.status else {
-            continue;
-        };
-        let name = trail.trail.name().unwrap_or_default();
-        if let Some(error) = &status.delivery_error {
-            findings.push(finding(
-                Code::CloudtrailDeliveryError,
-                CheckId::Cloudtrail,
-                format!("Trail {name} cannot deliver its log files: {error}"),
-            ));
-        }
-        if status.management_events == Some(false) {
-            findings.push(finding(
-                Code::CloudtrailNoManagementEvents,
-                CheckId::Cloudtrail,
-                format!(
-                    "Trail {name} logs, but its event selectors record data events only: the \
-                     management events the portal reads are not recorded."
-                ),
-            ));
-        }
-    }
-    outcome.findings.extend(findings);
-    let worst = outcome.findings.iter().map(|f| f.severity).max();
-    outcome.status = match worst {
-        Some(Severity::Error) => CheckStatus::Fail,
-        Some(Severity::Warning) => CheckStatus::Warn,
-        _ => CheckStatus::Pass,
+    findings
+}
+
+/// A logging trail can still fail its purpose: it cannot deliver, or records no management
+/// events (selectors that could not be read say nothing).
+fn logging_trail_findings(trail: &TrailStatus) -> Vec<Finding> {
+    let Ok(status @ Logging { logging: true, .. }) = &trail.status else {
+        return Vec::new();
     };
+    let name = trail.trail.name().unwrap_or_default();
+    let mut findings = Vec::new();
+    if let Some(error) = &status.delivery_error {
+        findings.push(finding(
+            Code::CloudtrailDeliveryError,
+            CheckId::Cloudtrail,
+            format!("Trail {name} cannot deliver its log files: {error}"),
+        ));
+    }
+    if status.management_events == Some(false) {
+        findings.push(finding(
+            Code::CloudtrailNoManagementEvents,
+            CheckId::Cloudtrail,
+            format!(
+                "Trail {name} logs, but its event selectors record data events only: the \
+                 management events the portal reads are not recorded."
+            ),
+        ));
+    }
+    findings
+}
+
+/// The check's status: by its worst finding, and `error` when something could not be read and
+/// nothing found is an error.
+fn check_status(outcome: &CloudTrailOutcome, trails: &[TrailStatus]) -> CheckStatus {
+    let worst = outcome.findings.iter().map(|f| f.severity).max();
     let unreadable = outcome
         .states
         .values()
         .any(|s| matches!(s, RegionState::Error | RegionState::AccessDenied))
         || trails.iter().any(|t| t.status.is_err());
-    if unreadable && worst < Some(Severity::Error) {
-        outcome.status = CheckStatus::Error;
+    match worst {
+        Some(Severity::Error) => CheckStatus::Fail,
+        _ if unreadable => CheckStatus::Error,
+        Some(Severity::Warning) => CheckStatus::Warn,
+        _ => CheckStatus::Pass,
     }
-    outcome.summary = format!(
-        "{} trail(s); logging in {} of {} regions{}.",
-        trails.len(),
-        logging.len(),
-        readable.len(),
-        if trails
-            .iter()
-            .any(|t| t.trail.is_organization_trail().unwrap_or(false))
-        {
-            ", including an organization trail"
-        } else {
-            ""
-        }
-    );
 }
 
 async fn describe_trails(ctx: &ProbeContext<'_>, region: Region) -> Result<Vec<Trail>, AwsError> {

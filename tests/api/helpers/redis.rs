@@ -75,11 +75,14 @@ impl RedisServer {
                     .unwrap();
                 items.join("\n")
             } else {
-                redis::cmd("GET")
+                // A short-lived key (an AWS budget's period) may expire between KEYS and GET.
+                let value: Option<String> = redis::cmd("GET")
                     .arg(&key)
                     .query_async(&mut connection)
                     .await
-                    .unwrap()
+                    .unwrap();
+                let Some(value) = value else { continue };
+                value
             };
             all.push((key, value));
         }
