@@ -170,6 +170,49 @@ pub struct PermissionVerdict {
     pub scp_visible: bool,
 }
 
+impl PermissionVerdict {
+    /// A verdict of `action` by `method`, required by no connection, with no denying policy type,
+    /// evidence, denied region or condition key, its organization policies not seen: the rest is
+    /// set with the `with_` methods.
+    pub fn new(action: &str, decision: Decision, method: VerdictMethod) -> Self {
+        Self {
+            action: action.to_owned(),
+            decision,
+            method,
+            required_by: Vec::new(),
+            denied_by: None,
+            evidence: Vec::new(),
+            regions_denied: Vec::new(),
+            condition_keys: Vec::new(),
+            scp_visible: false,
+        }
+    }
+
+    /// The same verdict, denied by `by`.
+    pub fn with_denied_by(self, by: Option<DeniedBy>) -> Self {
+        Self {
+            denied_by: by,
+            ..self
+        }
+    }
+
+    /// The same verdict, required by `connections`.
+    pub fn with_required_by(self, connections: &[Connection]) -> Self {
+        Self {
+            required_by: connections.to_vec(),
+            ..self
+        }
+    }
+
+    /// The same verdict, its organization policies seen (or not) wherever it applies.
+    pub fn with_scp_visible(self, visible: bool) -> Self {
+        Self {
+            scp_visible: visible,
+            ..self
+        }
+    }
+}
+
 /// The AWS error behind a finding, as AWS returned it (secrets scrubbed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AwsErrorReport {

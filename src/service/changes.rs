@@ -72,17 +72,7 @@ mod tests {
     }
 
     fn verdict(action: &str, decision: Decision) -> PermissionVerdict {
-        PermissionVerdict {
-            action: action.to_owned(),
-            decision,
-            method: VerdictMethod::Simulation,
-            required_by: Vec::new(),
-            denied_by: None,
-            evidence: Vec::new(),
-            regions_denied: Vec::new(),
-            condition_keys: Vec::new(),
-            scp_visible: true,
-        }
+        PermissionVerdict::new(action, decision, VerdictMethod::Simulation).with_scp_visible(true)
     }
 
     fn diagnosis(

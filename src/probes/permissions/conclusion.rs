@@ -335,17 +335,8 @@ mod tests {
 
     fn judged(action: &str, decision: Decision, denied_by: Option<DeniedBy>) -> Judgement {
         Judgement {
-            verdict: PermissionVerdict {
-                action: action.to_owned(),
-                decision,
-                method: VerdictMethod::LocalEvaluation,
-                required_by: vec![],
-                denied_by,
-                evidence: Vec::new(),
-                regions_denied: Vec::new(),
-                condition_keys: Vec::new(),
-                scp_visible: false,
-            },
+            verdict: PermissionVerdict::new(action, decision, VerdictMethod::LocalEvaluation)
+                .with_denied_by(denied_by),
             note: None,
         }
     }

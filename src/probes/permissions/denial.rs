@@ -41,17 +41,8 @@ mod tests {
     use crate::domain::VerdictMethod;
 
     fn verdict(decision: Decision, denied_by: Option<DeniedBy>) -> PermissionVerdict {
-        PermissionVerdict {
-            action: "s3:PutBucketAcl".to_owned(),
-            decision,
-            method: VerdictMethod::Simulation,
-            required_by: vec![],
-            denied_by,
-            evidence: Vec::new(),
-            regions_denied: Vec::new(),
-            condition_keys: Vec::new(),
-            scp_visible: false,
-        }
+        PermissionVerdict::new("s3:PutBucketAcl", decision, VerdictMethod::Simulation)
+            .with_denied_by(denied_by)
     }
 
     #[test]

@@ -15,8 +15,8 @@ mod conclusion;
 mod denial;
 mod local;
 mod managed;
+mod observed_denials;
 mod principal;
-mod production;
 mod remediation;
 mod simulate;
 mod target;
@@ -94,8 +94,8 @@ pub fn conclude(
         simulated_in: home_region(ctx),
     };
     let mut judgements = verdicts::judge(required, &evidence.basis, &scope);
-    let in_production = denials
-        .map(|denials| production::join(&mut judgements, denials, Utc::now()))
+    let from_the_record = denials
+        .map(|denials| observed_denials::join(&mut judgements, denials, Utc::now()))
         .unwrap_or_default();
     let missing_managed = match &evidence.attached {
         Some(attached)
@@ -119,7 +119,7 @@ pub fn conclude(
         &missing_managed,
     );
 
-    let status = with_production(conclusion.status, &in_production);
+    let status = with_the_record(conclusion.status, &from_the_record);
     let mut report = Report::default();
     report.check(
         CheckId::Permissions,
@@ -127,7 +127,7 @@ pub fn conclude(
         evidence.started,
         conclusion.summary,
     );
-    for finding in conclusion.findings.into_iter().chain(in_production) {
+    for finding in conclusion.findings.into_iter().chain(from_the_record) {
         report.finding(finding);
     }
     report.permissions = judgements
@@ -141,7 +141,7 @@ pub fn conclude(
 
 /// The check's status once the record's findings count: a recent denial of the portal's calls
 /// fails it, an older one or a bucket without ACLs warns.
-fn with_production(status: CheckStatus, findings: &[Finding]) -> CheckStatus {
+fn with_the_record(status: CheckStatus, findings: &[Finding]) -> CheckStatus {
     let worst = findings.iter().map(|finding| finding.severity).max();
     match (status, worst) {
         (CheckStatus::Pass | CheckStatus::Warn, Some(Severity::Error)) => CheckStatus::Fail,

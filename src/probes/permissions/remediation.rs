@@ -83,17 +83,8 @@ mod tests {
     use crate::domain::{Connection, DeniedBy, VerdictMethod};
 
     fn verdict(action: &str, decision: Decision, denied_by: Option<DeniedBy>) -> PermissionVerdict {
-        PermissionVerdict {
-            action: action.to_owned(),
-            decision,
-            method: VerdictMethod::LocalEvaluation,
-            required_by: vec![],
-            denied_by,
-            evidence: Vec::new(),
-            regions_denied: Vec::new(),
-            condition_keys: Vec::new(),
-            scp_visible: false,
-        }
+        PermissionVerdict::new(action, decision, VerdictMethod::LocalEvaluation)
+            .with_denied_by(denied_by)
     }
 
     fn required(entries: &[(&str, &str, &str)]) -> (Vec<RequiredAction>, Vec<Target>) {

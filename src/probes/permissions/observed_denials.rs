@@ -1,5 +1,6 @@
-//! Joins what CloudTrail recorded of the connector's own calls to the verdicts: every denied
-//! action gets `cloudtrail` evidence; an action the verdict calls allowed (or cannot decide) that
+//! Joins `observed_denials` (the contract's word for what CloudTrail recorded of the connector's
+//! own calls; not the `observed` method, which is this service's own calls) to the verdicts: every
+//! denied action gets `cloudtrail` evidence; an action the verdict calls allowed (or cannot decide) that
 //! the portal's calls were denied is `PERMISSION_DENIED_IN_PRODUCTION`; S3's refusal of ACLs on a
 //! bucket is `S3_ACL_DISABLED`. The record adds evidence and findings: it never overwrites a
 //! verdict, since it says what happened to the portal's calls, not what the policies are now.
@@ -141,17 +142,9 @@ mod tests {
 
     fn judged(action: &str, decision: Decision) -> Judgement {
         Judgement {
-            verdict: PermissionVerdict {
-                action: action.to_owned(),
-                decision,
-                method: VerdictMethod::Simulation,
-                required_by: vec![Connection::SecurityAuditing],
-                denied_by: None,
-                evidence: Vec::new(),
-                regions_denied: Vec::new(),
-                condition_keys: Vec::new(),
-                scp_visible: true,
-            },
+            verdict: PermissionVerdict::new(action, decision, VerdictMethod::Simulation)
+                .with_required_by(&[Connection::SecurityAuditing])
+                .with_scp_visible(true),
             note: None,
         }
     }
