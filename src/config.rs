@@ -261,17 +261,27 @@ mod tests {
         }
     }
 
-    /// The README's configuration table is the operators' reference: every setting has a row
-    /// with its flag, its variable and, where it has one, its default as clap applies it.
+    /// The configuration table of `docs/configuration.md` is the operators' reference, and the
+    /// one source of it: every setting has a row with its flag, its variable and, where it has
+    /// one, its default as clap applies it; and no row names a flag or a variable the service
+    /// does not have, so a setting removed or renamed cannot linger in the table.
     #[test]
-    fn the_readme_table_has_a_row_for_every_setting() {
-        let readme = include_str!("../README.md");
-        let table = readme
-            .split("\n## Configuration\n")
+    fn the_configuration_table_has_a_row_for_every_setting_and_no_other() {
+        let document = include_str!("../docs/configuration.md");
+        let table = document
+            .split("\n## Settings\n")
             .nth(1)
             .and_then(|rest| rest.split("\n## ").next())
-            .expect("the README has a Configuration section");
+            .expect("docs/configuration.md has a Settings section");
+        // Every line of the table but its header and the line under it.
+        let rows: Vec<&str> = table
+            .lines()
+            .filter(|line| line.starts_with('|'))
+            .filter(|line| !line.starts_with("| flag ") && !line.starts_with("| ---"))
+            .collect();
         let command = Settings::command().mut_args(with_environment);
+        let mut flags = Vec::new();
+        let mut variables = Vec::new();
         let mut missing = Vec::new();
         for arg in command.get_arguments() {
             let Some(long) = arg.get_long() else { continue };
@@ -280,9 +290,11 @@ mod tests {
                 .unwrap_or_default()
                 .to_string_lossy()
                 .into_owned();
-            let row = table
-                .lines()
-                .find(|line| line.starts_with("| ") && line.contains(&format!("`--{long}`")));
+            flags.push(format!("--{long}"));
+            variables.push(env.clone());
+            let row = rows
+                .iter()
+                .find(|line| line.contains(&format!("`--{long}`")));
             let Some(row) = row else {
                 missing.push(format!("--{long}: no row"));
                 continue;
@@ -299,9 +311,32 @@ mod tests {
                 }
             }
         }
+        for row in &rows {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            // `| flag | environment | ...`: cells[0] is the text before the first bar.
+            let named = |cell: usize| -> Vec<&str> {
+                cells
+                    .get(cell)
+                    .map(|text| text.split('`').skip(1).step_by(2).collect())
+                    .unwrap_or_default()
+            };
+            for flag in named(1) {
+                if !flags.iter().any(|known| known == flag) {
+                    missing.push(format!("the row of {flag} names no setting of the service"));
+                }
+            }
+            for variable in named(2) {
+                if !variables.iter().any(|known| known == variable) {
+                    missing.push(format!("the variable {variable} is read by no setting"));
+                }
+            }
+            if named(1).is_empty() {
+                missing.push(format!("a row names no flag: {row}"));
+            }
+        }
         assert!(
             missing.is_empty(),
-            "README configuration table: {missing:#?}"
+            "docs/configuration.md, Settings: {missing:#?}"
         );
     }
 

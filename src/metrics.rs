@@ -296,8 +296,8 @@ impl Metrics {
     /// Creates every series of the known label sets at zero, so a dashboard shows 0 rather
     /// than "No data" before the first event (and `rate()` sees the first one). The families
     /// labelled by route and status, by operation and region, by AWS error code or by connector
-    /// cannot be known ahead: they appear with their first event (the README's metrics table
-    /// lists them).
+    /// cannot be known ahead: they appear with their first event (the metrics section of
+    /// docs/observability.md lists them).
     fn start_at_zero(&self) {
         for reason in Rejection::ALL {
             self.rejected.with_label_values(&[reason.as_str()]);

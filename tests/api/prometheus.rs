@@ -21,7 +21,7 @@ use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, Requ
 
 const DASHBOARDS: [&str; 3] = ["overview.json", "aws-api.json", "service.json"];
 
-/// The metric families the service promises (README, Observability), with their types.
+/// The metric families the service promises (docs/observability.md, Metrics), with their types.
 const SPEC: [(&str, &str); 21] = [
     ("connector_doctor_http_requests_total", "counter"),
     (
@@ -360,7 +360,7 @@ async fn the_alert_rules_pass_promtool_and_load_with_severity_summary_and_runboo
         }
         let runbook = rule["annotations"]["runbook_url"].as_str().unwrap_or("");
         if !runbook.starts_with(
-            "https://github.com/connector-doctor/connector-doctor/blob/main/README.md#",
+            "https://github.com/connector-doctor/connector-doctor/blob/main/docs/observability.md#",
         ) {
             problems.push(format!("{name}: runbook_url {runbook:?}"));
         }
@@ -801,15 +801,19 @@ async fn label_problems(
     problems
 }
 
-/// The families whose labels cannot be known ahead, as the README's metrics section lists them:
-/// they appear with their first event.
+/// The families whose labels cannot be known ahead, as the metrics section of
+/// docs/observability.md lists them: they appear with their first event.
 fn first_event_families() -> BTreeSet<String> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
-    let line = readme
+    let document = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/observability.md"),
+    )
+    .expect("docs/observability.md");
+    let line = document
         .lines()
         .find(|line| line.starts_with(FIRST_EVENT_LINE))
-        .unwrap_or_else(|| panic!("README.md has no line starting with {FIRST_EVENT_LINE:?}"));
+        .unwrap_or_else(|| {
+            panic!("docs/observability.md has no line starting with {FIRST_EVENT_LINE:?}")
+        });
     line.split('`')
         .skip(1)
         .step_by(2)
@@ -817,7 +821,8 @@ fn first_event_families() -> BTreeSet<String> {
         .collect()
 }
 
-/// How the README's metrics section begins the list of families that appear with their first event.
+/// How the metrics section of docs/observability.md begins the list of families that appear with
+/// their first event.
 const FIRST_EVENT_LINE: &str = "Families that appear with their first event";
 
 #[tokio::test]
@@ -846,7 +851,8 @@ async fn a_fresh_service_exports_every_family_from_zero_but_those_listed_as_appe
         .collect();
     assert!(
         unseen.is_empty(),
-        "a dashboard or an alert reads families a fresh service does not export, and the README \
+        "a dashboard or an alert reads families a fresh service does not export, and \
+         docs/observability.md \
          does not list as appearing with their first event: {unseen:?}"
     );
     for (family, _) in SPEC {
@@ -858,11 +864,11 @@ async fn a_fresh_service_exports_every_family_from_zero_but_those_listed_as_appe
     for family in &later {
         assert!(
             !present.contains(family.as_str()),
-            "{family} is exported from zero: take it off the README's list"
+            "{family} is exported from zero: take it off the list of docs/observability.md"
         );
         assert!(
             SPEC.iter().any(|(name, _)| name == family),
-            "the README lists {family}, which the service does not have"
+            "docs/observability.md lists {family}, which the service does not have"
         );
     }
     // Families labelled by fixed tables start at zero for every value of the table.
