@@ -86,19 +86,10 @@ pub struct Metrics {
     registry: Registry,
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
-    diagnoses: IntCounterVec,
-    diagnosis_duration: Histogram,
-    check_results: IntCounterVec,
-    findings: IntCounterVec,
-    aws_calls: IntCounterVec,
-    aws_duration: HistogramVec,
-    aws_errors: IntCounterVec,
-    aws_throttles: IntCounterVec,
+    diagnosis: DiagnosisFamilies,
+    aws: AwsFamilies,
     cache_requests: IntCounterVec,
     cache_errors: IntCounterVec,
-    lookup_pages: IntCounterVec,
-    denial_events_kept: IntCounterVec,
-    budget_waits: HistogramVec,
     single_flight_joins: IntCounter,
     in_flight: IntGauge,
     waiting: IntGauge,
@@ -143,111 +134,50 @@ fn register<M: prometheus::core::Collector + Clone + 'static>(registry: &Registr
     metric
 }
 
-impl Metrics {
-    /// A fresh registry with every metric; `connector_cap` bounds the per-connector series.
-    pub fn new(connector_cap: usize) -> Self {
-        let registry = Registry::new();
-        let r = &registry;
-        let single_flight_joins = IntCounter::with_opts(
-            Opts::new(
-                "single_flight_joins_total",
-                "Requests that joined an identical diagnosis already running instead of starting one.",
-            )
-            .namespace(NAMESPACE),
-        )
-        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        let diagnosis_duration = Histogram::with_opts(
-            HistogramOpts::new(
-                "diagnosis_duration_seconds",
-                "Duration of fresh (uncached) diagnoses.",
-            )
-            .namespace(NAMESPACE)
-            .buckets(SECONDS_BUCKETS.to_vec()),
-        )
-        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        let build_info = IntGaugeVec::new(
-            Opts::new("build_info", "Build of the running service; always 1.").namespace(NAMESPACE),
-            &["version"],
-        )
-        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        build_info
-            .with_label_values(&[env!("CARGO_PKG_VERSION")])
-            .set(1);
-        let connector_status = IntGaugeVec::new(
-            Opts::new(
-                "connector_status",
-                "Last status of each connector of each tenant: 0 healthy, 1 degraded, 2 unhealthy (capped set of connectors).",
-            )
-            .namespace(NAMESPACE),
-            &["tenant", "connector_id"],
-        )
-        .unwrap_or_else(|error| panic!("metric malformed: {error}"));
-        let metrics = Self {
-            http_requests: counter(
-                r,
-                "http_requests_total",
-                "HTTP requests by route template, method and status.",
-                &["route", "method", "status"],
-            ),
-            http_duration: histogram(
-                r,
-                "http_request_duration_seconds",
-                "HTTP request duration by route template and method.",
-                &["route", "method"],
-            ),
-            diagnoses: counter(
-                r,
-                "diagnoses_total",
-                "Fresh diagnoses by requested connection and that connection's status.",
-                &["connection", "status"],
-            ),
-            check_results: counter(
-                r,
-                "check_results_total",
-                "Check results of fresh diagnoses by check and status.",
-                &["check", "status"],
-            ),
-            findings: counter(
-                r,
-                "findings_total",
-                "Findings of fresh diagnoses by catalogue code and severity.",
-                &["code", "severity"],
-            ),
-            aws_calls: counter(
+/// The families of the AWS calls: what they cost, how they ended, how long they waited for their
+/// account's budget, and what they read of CloudTrail's record.
+struct AwsFamilies {
+    calls: IntCounterVec,
+    duration: HistogramVec,
+    errors: IntCounterVec,
+    throttles: IntCounterVec,
+    budget_waits: HistogramVec,
+    lookup_pages: IntCounterVec,
+    denial_events_kept: IntCounterVec,
+}
+
+impl AwsFamilies {
+    fn register(r: &Registry) -> Self {
+        Self {
+            calls: counter(
                 r,
                 "aws_calls_total",
                 "AWS calls by service, operation, region and outcome (ok or an error class).",
                 &["service", "operation", "region", "outcome"],
             ),
-            aws_duration: histogram(
+            duration: histogram(
                 r,
                 "aws_call_duration_seconds",
                 "AWS call duration, retries included, by service, operation and region.",
                 &["service", "operation", "region"],
             ),
-            aws_errors: counter(
+            errors: counter(
                 r,
                 "aws_errors_total",
                 "Failed AWS calls by service and AWS error code.",
                 &["service", "code"],
             ),
-            aws_throttles: counter(
+            throttles: counter(
                 r,
                 "aws_throttles_total",
                 "AWS calls that stayed throttled after the SDK's retries, by service.",
                 &["service"],
             ),
-            cache_requests: counter(
+            budget_waits: histogram(
                 r,
-                "cache_requests_total",
-                "Cache look-ups by backend and result (hit or miss).",
-                &["backend", "result"],
-            ),
-            cache_errors: counter(
-                r,
-                "cache_errors_total",
-                "Failed cache operations by backend.",
-                &["backend"],
+                "aws_budget_wait_seconds",
+                "Time AWS calls waited for the per-account, per-region budget of their API, by bucket of APIs AWS counts together.",
+                &["api"],
             ),
             lookup_pages: counter(
                 r,
@@ -261,11 +191,111 @@ impl Metrics {
                 "Events of the connectors' own calls that CloudTrail recorded failing and the diagnoses kept, by region.",
                 &["region"],
             ),
-            budget_waits: histogram(
+        }
+    }
+}
+
+/// The families of fresh diagnoses: per connection, check and finding, and their duration.
+struct DiagnosisFamilies {
+    connections: IntCounterVec,
+    checks: IntCounterVec,
+    findings: IntCounterVec,
+    duration: Histogram,
+}
+
+impl DiagnosisFamilies {
+    fn register(r: &Registry) -> Self {
+        Self {
+            connections: counter(
                 r,
-                "aws_budget_wait_seconds",
-                "Time AWS calls waited for the per-account, per-region budget of their API, by bucket of APIs AWS counts together.",
-                &["api"],
+                "diagnoses_total",
+                "Fresh diagnoses by requested connection and that connection's status.",
+                &["connection", "status"],
+            ),
+            checks: counter(
+                r,
+                "check_results_total",
+                "Check results of fresh diagnoses by check and status.",
+                &["check", "status"],
+            ),
+            findings: counter(
+                r,
+                "findings_total",
+                "Findings of fresh diagnoses by catalogue code and severity.",
+                &["code", "severity"],
+            ),
+            duration: plain_histogram(
+                r,
+                "diagnosis_duration_seconds",
+                "Duration of fresh (uncached) diagnoses.",
+            ),
+        }
+    }
+}
+
+/// A counter without labels.
+fn plain_counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
+    let metric = IntCounter::with_opts(Opts::new(name, help).namespace(NAMESPACE))
+        .unwrap_or_else(|error| panic!("metric {name} is malformed: {error}"));
+    register(registry, metric)
+}
+
+/// A histogram of seconds without labels.
+fn plain_histogram(registry: &Registry, name: &str, help: &str) -> Histogram {
+    let opts = HistogramOpts::new(name, help)
+        .namespace(NAMESPACE)
+        .buckets(SECONDS_BUCKETS.to_vec());
+    let metric = Histogram::with_opts(opts)
+        .unwrap_or_else(|error| panic!("metric {name} is malformed: {error}"));
+    register(registry, metric)
+}
+
+/// A gauge with labels.
+fn gauge_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let metric = IntGaugeVec::new(Opts::new(name, help).namespace(NAMESPACE), labels)
+        .unwrap_or_else(|error| panic!("metric {name} is malformed: {error}"));
+    register(registry, metric)
+}
+
+impl Metrics {
+    /// A fresh registry with every metric; `connector_cap` bounds the per-connector series.
+    pub fn new(connector_cap: usize) -> Self {
+        let registry = Registry::new();
+        let r = &registry;
+        gauge_vec(
+            r,
+            "build_info",
+            "Build of the running service; always 1.",
+            &["version"],
+        )
+        .with_label_values(&[env!("CARGO_PKG_VERSION")])
+        .set(1);
+        let metrics = Self {
+            http_requests: counter(
+                r,
+                "http_requests_total",
+                "HTTP requests by route template, method and status.",
+                &["route", "method", "status"],
+            ),
+            http_duration: histogram(
+                r,
+                "http_request_duration_seconds",
+                "HTTP request duration by route template and method.",
+                &["route", "method"],
+            ),
+            diagnosis: DiagnosisFamilies::register(r),
+            aws: AwsFamilies::register(r),
+            cache_requests: counter(
+                r,
+                "cache_requests_total",
+                "Cache look-ups by backend and result (hit or miss).",
+                &["backend", "result"],
+            ),
+            cache_errors: counter(
+                r,
+                "cache_errors_total",
+                "Failed cache operations by backend.",
+                &["backend"],
             ),
             rejected: counter(
                 r,
@@ -273,21 +303,26 @@ impl Metrics {
                 "Requests refused before any work: unauthorized, rate_limited or overloaded.",
                 &["reason"],
             ),
-            single_flight_joins: register(r, single_flight_joins),
+            single_flight_joins: plain_counter(
+                r,
+                "single_flight_joins_total",
+                "Requests that joined an identical diagnosis already running instead of starting one.",
+            ),
             in_flight: gauge(r, "diagnoses_in_flight", "Cold diagnoses running now."),
             waiting: gauge(
                 r,
                 "diagnoses_waiting",
                 "Cold diagnoses admitted and waiting in line for a place to run.",
             ),
-            diagnosis_duration: register(r, diagnosis_duration),
-            connector_status: register(r, connector_status),
+            connector_status: gauge_vec(
+                r,
+                "connector_status",
+                "Last status of each connector of each tenant: 0 healthy, 1 degraded, 2 unhealthy (capped set of connectors).",
+                &["tenant", "connector_id"],
+            ),
             connectors: Mutex::new(HashMap::new()),
             connector_cap: connector_cap.max(1),
-            registry: {
-                register(r, build_info);
-                registry.clone()
-            },
+            registry: registry.clone(),
         };
         metrics.start_at_zero();
         metrics
@@ -309,18 +344,21 @@ impl Metrics {
             }
         }
         for service in AwsService::ALL {
-            self.aws_throttles.with_label_values(&[service.name()]);
+            self.aws.throttles.with_label_values(&[service.name()]);
             for bucket in service.rate_buckets() {
-                self.budget_waits.with_label_values(&[bucket]);
+                self.aws.budget_waits.with_label_values(&[bucket]);
             }
         }
         for region in Region::table() {
-            self.lookup_pages.with_label_values(&[region.name()]);
-            self.denial_events_kept.with_label_values(&[region.name()]);
+            self.aws.lookup_pages.with_label_values(&[region.name()]);
+            self.aws
+                .denial_events_kept
+                .with_label_values(&[region.name()]);
         }
         for code in Code::ALL {
             for severity in Severity::ALL {
-                self.findings
+                self.diagnosis
+                    .findings
                     .with_label_values(&[code.as_str(), &wire_word(&severity)]);
             }
         }
@@ -330,13 +368,15 @@ impl Metrics {
                 HealthStatus::Degraded,
                 HealthStatus::Unhealthy,
             ] {
-                self.diagnoses
+                self.diagnosis
+                    .connections
                     .with_label_values(&[connection.as_str(), &wire_word(&status)]);
             }
         }
         for check in CheckId::ALL {
             for status in CheckStatus::ALL {
-                self.check_results
+                self.diagnosis
+                    .checks
                     .with_label_values(&[&wire_word(&check), &wire_word(&status)]);
             }
         }
@@ -374,33 +414,40 @@ impl Metrics {
             Ok(_) => "ok",
             Err(error) => {
                 let code = error.code.as_deref().unwrap_or("none");
-                self.aws_errors.with_label_values(&[service, code]).inc();
+                self.aws.errors.with_label_values(&[service, code]).inc();
                 let class = error_class(error);
                 if class == "throttled" {
-                    self.aws_throttles.with_label_values(&[service]).inc();
+                    self.aws.throttles.with_label_values(&[service]).inc();
                 }
                 class
             }
         };
-        self.aws_calls
+        self.aws
+            .calls
             .with_label_values(&[service, operation, region.name(), outcome])
             .inc();
-        self.aws_duration
+        self.aws
+            .duration
             .with_label_values(&[service, operation, region.name()])
             .observe(elapsed.as_secs_f64());
     }
 
     /// One page of LookupEvents read in `region`, and how many of its events were kept.
     pub fn lookup_page(&self, region: Region, kept: usize) {
-        self.lookup_pages.with_label_values(&[region.name()]).inc();
-        self.denial_events_kept
+        self.aws
+            .lookup_pages
+            .with_label_values(&[region.name()])
+            .inc();
+        self.aws
+            .denial_events_kept
             .with_label_values(&[region.name()])
             .inc_by(kept as u64);
     }
 
     /// A call of `api` that waited `waited` for its account's budget.
     pub fn budget_wait(&self, api: &str, waited: Duration) {
-        self.budget_waits
+        self.aws
+            .budget_waits
             .with_label_values(&[api])
             .observe(waited.as_secs_f64());
     }
@@ -408,21 +455,25 @@ impl Metrics {
     /// A fresh diagnosis of `tenant`: its connections, checks, findings, duration and connector status.
     pub fn diagnosis(&self, tenant: &str, diagnosis: &Diagnosis) {
         for (connection, report) in &diagnosis.connections {
-            self.diagnoses
+            self.diagnosis
+                .connections
                 .with_label_values(&[connection.as_str(), &wire_word(&report.status)])
                 .inc();
         }
         for check in &diagnosis.checks {
-            self.check_results
+            self.diagnosis
+                .checks
                 .with_label_values(&[&wire_word(&check.id), &wire_word(&check.status)])
                 .inc();
         }
         for finding in &diagnosis.findings {
-            self.findings
+            self.diagnosis
+                .findings
                 .with_label_values(&[finding.code.as_str(), &wire_word(&finding.severity)])
                 .inc();
         }
-        self.diagnosis_duration
+        self.diagnosis
+            .duration
             .observe(diagnosis.duration_ms as f64 / 1000.0);
         if let Some(connector_id) = &diagnosis.connector_id {
             self.connector_status(tenant, connector_id, diagnosis.status);
