@@ -640,7 +640,7 @@ fn clock_skew_detail(error: &AwsError) -> String {
 }
 
 fn assume_role_failed(report: &mut Report, started: Instant, error: &AwsError, role_arn: &str) {
-    if !error.code_is(aws_mapping::ACCESS_DENIED) {
+    if !aws_mapping::is_denial(error) {
         return fail_check(report, CheckId::AssumeRole, started, error, None);
     }
     let detail = format!(

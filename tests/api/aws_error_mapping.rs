@@ -301,29 +301,25 @@ async fn json_error_bodies_map_to_their_catalogue_codes() {
 
 #[tokio::test]
 async fn a_skewed_date_header_turns_a_signature_failure_into_clock_skew() {
-    let skewed = (Utc::now() - chrono::TimeDelta::minutes(40)).to_rfc2822();
-    let error = xml_error(
-        403,
-        "SignatureDoesNotMatch",
-        "Signature mismatch",
-        Some(&skewed),
-    )
-    .await;
-    assert!(error.server_time.is_some());
-    assert_eq!(aws_mapping::code_for(&error, Utc::now()), Code::ClockSkew);
+    // JSON services' InvalidSignatureException is the same failure, with the same clock check.
+    for code in ["SignatureDoesNotMatch", "InvalidSignatureException"] {
+        let skewed = (Utc::now() - chrono::TimeDelta::minutes(40)).to_rfc2822();
+        let error = xml_error(403, code, "Signature mismatch", Some(&skewed)).await;
+        assert!(error.server_time.is_some());
+        assert_eq!(
+            aws_mapping::code_for(&error, Utc::now()),
+            Code::ClockSkew,
+            "{code}"
+        );
 
-    let now = Utc::now().to_rfc2822();
-    let error = xml_error(
-        403,
-        "SignatureDoesNotMatch",
-        "Signature mismatch",
-        Some(&now),
-    )
-    .await;
-    assert_eq!(
-        aws_mapping::code_for(&error, Utc::now()),
-        Code::CredentialsSignatureMismatch
-    );
+        let now = Utc::now().to_rfc2822();
+        let error = xml_error(403, code, "Signature mismatch", Some(&now)).await;
+        assert_eq!(
+            aws_mapping::code_for(&error, Utc::now()),
+            Code::CredentialsSignatureMismatch,
+            "{code}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -181,7 +181,7 @@ fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
     } else if covering.iter().any(|t| t.logging()) {
         CloudTrailState::Logging
     } else if let Some(error) = unknown {
-        match error.code_is(aws_mapping::ACCESS_DENIED) {
+        match aws_mapping::is_denial(error) {
             true => CloudTrailState::AccessDenied,
             false => CloudTrailState::Error,
         }

@@ -79,7 +79,7 @@ fn classify(error: &AwsError, region: Region, standing: Standing) -> Failure {
             (true, _, _) => Failure::RegionDisabled,
         };
     }
-    if error.code_is(aws_mapping::ACCESS_DENIED) {
+    if aws_mapping::is_denial(error) {
         return Failure::AccessDenied;
     }
     Failure::Other(aws_mapping::code_for(error, Utc::now()))
