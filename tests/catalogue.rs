@@ -7,6 +7,9 @@ use connector_doctor::catalogue::{
 };
 use connector_doctor::domain::{Code, Connection, Severity};
 
+#[path = "fixtures/aws_error_codes.rs"]
+mod fixture;
+
 /// The codes api.md says must exist, copied literally so that removing one fails this test.
 const CONTRACT_CODES: &[&str] = &[
     "CREDENTIALS_INVALID_KEY_ID",
@@ -410,6 +413,86 @@ fn served_aws_error_codes_are_derived_from_the_table() {
     assert!(served(Code::AssumeRoleDenied).contains(&"AccessDenied".to_owned()));
     assert!(served(Code::RegionDisabled).contains(&"AuthorizationHeaderMalformed".to_owned()));
     assert!(served(Code::RootCredentialsUsed).is_empty());
+}
+
+#[test]
+fn every_fixture_case_means_its_entry_through_explain() {
+    let cases = fixture::cases();
+    assert!(cases.len() > 50, "the fixture lost its cases");
+    for case in cases {
+        let text = case.text();
+        let matches = match_message(catalogue(), &text);
+        assert_eq!(
+            matches.first().map(|m| m.code),
+            Some(case.entry),
+            "explain {text:?}: {matches:?}"
+        );
+        // The resolution ranks first even where another entry's phrase would score as high.
+        assert_eq!(matches[0].score, 1.0, "{text:?}: {matches:?}");
+    }
+}
+
+#[test]
+fn the_fixture_names_every_code_of_the_table_the_facts_and_the_scenarios() {
+    let bare: BTreeSet<String> = fixture::cases()
+        .into_iter()
+        .filter(|case| case.message.is_none())
+        .map(|case| case.code)
+        .collect();
+    for group in catalogue().aws_errors().groups() {
+        for code in &group.codes {
+            assert!(
+                bare.contains(code),
+                "the fixture has no bare line for {code}"
+            );
+        }
+    }
+    // The codes of the troubleshooting facts' table of AWS error codes.
+    for code in [
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "RequestTimeTooSkewed",
+        "RequestInTheFuture",
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "InvalidAccessException",
+        "TrailNotFoundException",
+        "InvalidTrailNameException",
+        "NoSuchConfigurationRecorderException",
+        "OptInRequired",
+        "RegionDisabledException",
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+    ] {
+        assert!(bare.contains(code), "{code} of the facts");
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut scenario_codes = BTreeSet::new();
+    for file in std::fs::read_dir(&dir).expect("tests/scenarios") {
+        let text = std::fs::read_to_string(file.expect("a file").path()).expect("readable");
+        for line in text.lines() {
+            if let Some(code) = line.trim().strip_prefix("error = ") {
+                scenario_codes.insert(code.trim_matches('"').to_owned());
+            }
+        }
+    }
+    assert!(
+        scenario_codes.contains("AccessDenied"),
+        "{scenario_codes:?}"
+    );
+    for code in &scenario_codes {
+        assert!(bare.contains(code), "{code} of tests/scenarios");
+    }
 }
 
 #[test]
