@@ -13,7 +13,6 @@ use prometheus::{
 
 use crate::aws::{AwsError, AwsErrorKind, AwsService};
 use crate::catalogue::aws_mapping;
-use crate::catalogue::aws_mapping::ACCESS_DENIED;
 use crate::domain::{
     CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus, Region, Severity, wire_word,
 };
@@ -566,7 +565,7 @@ pub fn error_class(error: &AwsError) -> &'static str {
         AwsErrorKind::Construction => return "client_error",
         AwsErrorKind::Service => {}
     }
-    if error.code_is(ACCESS_DENIED) {
+    if aws_mapping::is_denial(error) {
         return "access_denied";
     }
     match aws_mapping::code_for(error, chrono::Utc::now()) {

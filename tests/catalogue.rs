@@ -7,6 +7,9 @@ use connector_doctor::catalogue::{
 };
 use connector_doctor::domain::{Code, Connection, Severity};
 
+#[path = "fixtures/aws_error_codes.rs"]
+mod fixture;
+
 /// The codes api.md says must exist, copied literally so that removing one fails this test.
 const CONTRACT_CODES: &[&str] = &[
     "CREDENTIALS_INVALID_KEY_ID",
@@ -241,27 +244,36 @@ fn legacy_rows_belong_to_the_right_entries() {
 #[test]
 fn aws_error_codes_map_to_entries() {
     let c = catalogue();
-    // The invalid key first: where identity fails, that is what the code means.
-    assert_eq!(
-        c.by_aws_error_code("InvalidClientTokenId"),
-        vec![
-            Code::CredentialsInvalidKeyId,
-            Code::CredentialsPropagating,
-            Code::CredentialsWrongPartition,
-            Code::SessionTokenRegionUnsupported
-        ]
-    );
+    // The invalid key first: where identity fails, that is what the code means. A clock can
+    // cause it, and after identity passed the probes read it by the region and the key.
+    let invalid_key = vec![
+        Code::CredentialsInvalidKeyId,
+        Code::CredentialsPropagating,
+        Code::CredentialsWrongPartition,
+        Code::SessionTokenRegionUnsupported,
+        Code::ClockSkew,
+    ];
+    assert_eq!(c.by_aws_error_code("InvalidClientTokenId"), invalid_key);
     assert_eq!(
         c.by_aws_error_code("UnrecognizedClientException"),
-        vec![
-            Code::CredentialsInvalidKeyId,
-            Code::CredentialsPropagating,
-            Code::SessionTokenRegionUnsupported
-        ]
+        invalid_key
     );
+    assert_eq!(c.by_aws_error_code("InvalidAccessKeyId"), invalid_key);
     assert_eq!(
         c.by_aws_error_code("SignatureDoesNotMatch"),
-        vec![Code::CredentialsSignatureMismatch]
+        vec![Code::CredentialsSignatureMismatch, Code::ClockSkew]
+    );
+    assert_eq!(
+        c.by_aws_error_code("InvalidSignatureException"),
+        vec![Code::CredentialsSignatureMismatch, Code::ClockSkew]
+    );
+    assert_eq!(
+        c.by_aws_error_code("RequestTimeoutException"),
+        vec![Code::AwsTimeout]
+    );
+    assert_eq!(
+        c.by_aws_error_code("MalformedPolicyDocument"),
+        vec![Code::PermissionMissing, Code::AwsServiceError]
     );
     assert_eq!(
         c.by_aws_error_code("RequestTimeTooSkewed"),
@@ -294,7 +306,7 @@ fn aws_error_codes_map_to_entries() {
     );
     assert_eq!(
         c.by_aws_error_code("expiredtoken"),
-        vec![Code::CredentialsExpired],
+        vec![Code::CredentialsExpired, Code::ClockSkew],
         "case-insensitive"
     );
     assert!(
@@ -362,6 +374,230 @@ fn from_toml_rejects_broken_catalogues() {
 }
 
 #[test]
+fn served_aws_error_codes_are_derived_from_the_table() {
+    let c = catalogue();
+    for entry in entries() {
+        assert_eq!(
+            entry.aws_error_codes,
+            c.aws_errors().codes_of(entry.code),
+            "{}",
+            entry.code
+        );
+    }
+    // Every code is served by its default entry, first among that entry's codes by default.
+    for group in c.aws_errors().groups() {
+        for code in &group.codes {
+            assert!(
+                c.get(group.entry).aws_error_codes.contains(code),
+                "{code} under {}",
+                group.entry
+            );
+        }
+    }
+    let served = |code: Code| c.get(code).aws_error_codes.clone();
+    assert_eq!(
+        served(Code::AwsTimeout),
+        vec!["RequestTimeout", "RequestTimeoutException"]
+    );
+    assert_eq!(
+        served(Code::ConfigNoRecorder),
+        vec![
+            "NoSuchConfigurationRecorderException",
+            "NoAvailableConfigurationRecorderException"
+        ]
+    );
+    assert_eq!(
+        served(Code::CredentialsExpired),
+        vec!["ExpiredToken", "ExpiredTokenException", "RequestExpired"]
+    );
+    assert!(served(Code::AssumeRoleDenied).contains(&"AccessDenied".to_owned()));
+    assert!(served(Code::RegionDisabled).contains(&"AuthorizationHeaderMalformed".to_owned()));
+    assert!(served(Code::RootCredentialsUsed).is_empty());
+}
+
+#[test]
+fn every_fixture_case_means_its_entry_through_explain() {
+    let cases = fixture::cases();
+    assert!(cases.len() > 50, "the fixture lost its cases");
+    for case in cases {
+        let text = case.text();
+        let matches = match_message(catalogue(), &text);
+        assert_eq!(
+            matches.first().map(|m| m.code),
+            Some(case.entry),
+            "explain {text:?}: {matches:?}"
+        );
+        // The resolution ranks first even where another entry's phrase would score as high.
+        assert_eq!(matches[0].score, 1.0, "{text:?}: {matches:?}");
+    }
+}
+
+#[test]
+fn the_fixture_names_every_code_of_the_table_the_facts_and_the_scenarios() {
+    let bare: BTreeSet<String> = fixture::cases()
+        .into_iter()
+        .filter(|case| case.message.is_none())
+        .map(|case| case.code)
+        .collect();
+    for group in catalogue().aws_errors().groups() {
+        for code in &group.codes {
+            assert!(
+                bare.contains(code),
+                "the fixture has no bare line for {code}"
+            );
+        }
+    }
+    // The codes of the troubleshooting facts' table of AWS error codes.
+    for code in [
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "RequestTimeTooSkewed",
+        "RequestInTheFuture",
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "InvalidAccessException",
+        "TrailNotFoundException",
+        "InvalidTrailNameException",
+        "NoSuchConfigurationRecorderException",
+        "OptInRequired",
+        "RegionDisabledException",
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+    ] {
+        assert!(bare.contains(code), "{code} of the facts");
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut scenario_codes = BTreeSet::new();
+    for file in std::fs::read_dir(&dir).expect("tests/scenarios") {
+        let text = std::fs::read_to_string(file.expect("a file").path()).expect("readable");
+        for line in text.lines() {
+            if let Some(code) = line.trim().strip_prefix("error = ") {
+                scenario_codes.insert(code.trim_matches('"').to_owned());
+            }
+        }
+    }
+    assert!(
+        scenario_codes.contains("AccessDenied"),
+        "{scenario_codes:?}"
+    );
+    for code in &scenario_codes {
+        assert!(bare.contains(code), "{code} of tests/scenarios");
+    }
+}
+
+#[test]
+fn the_table_refuses_unknown_entries_twice_listed_codes_and_unknown_rule_keys() {
+    let builtin = include_str!("../src/catalogue/catalogue.toml");
+    let problems = |broken: String| match Catalogue::from_toml(&broken) {
+        Err(CatalogueError::Invalid(problems)) => problems.join("\n"),
+        other => panic!("not refused as invalid: {:?}", other.map(|_| ())),
+    };
+    let replaced = |from: &str, to: &str| {
+        assert!(builtin.contains(from), "{from}");
+        builtin.replacen(from, to, 1)
+    };
+
+    let unknown_entry = problems(replaced(
+        "entry = \"AWS_TIMEOUT\"",
+        "entry = \"AWS_TIMED_OUT\"",
+    ));
+    assert!(
+        unknown_entry
+            .contains("aws_error RequestTimeout: entry `AWS_TIMED_OUT` is not a catalogue code"),
+        "{unknown_entry}"
+    );
+    let unknown_rule_entry = problems(replaced(
+        "{ service = \"ec2\", entry = \"CREDENTIALS_EXPIRED\" }",
+        "{ service = \"ec2\", entry = \"CREDENTIAL_EXPIRED\" }",
+    ));
+    assert!(
+        unknown_rule_entry
+            .contains("aws_error RequestExpired: rule 1: entry `CREDENTIAL_EXPIRED` is not"),
+        "{unknown_rule_entry}"
+    );
+    let unknown_contextual = problems(replaced(
+        "\"REGION_RESTRICTED_BY_SCP\"]",
+        "\"REGION_RESTRICTED\"]",
+    ));
+    assert!(
+        unknown_contextual.contains("contextual entry `REGION_RESTRICTED` is not"),
+        "{unknown_contextual}"
+    );
+
+    // One default entry per wire code: a code in two groups, in any letter case, is refused.
+    let twice = problems(replaced(
+        "codes = [\"RequestTimeout\", \"RequestTimeoutException\"]",
+        "codes = [\"RequestTimeout\", \"RequestTimeoutException\", \"throttling\"]",
+    ));
+    assert!(
+        twice.contains("`throttling` is in the table twice"),
+        "{twice}"
+    );
+
+    let unknown_key = problems(replaced("{ service = \"ec2\",", "{ servise = \"ec2\","));
+    assert!(
+        unknown_key.contains("aws_error RequestExpired: rule 1: unknown rule key `servise`"),
+        "{unknown_key}"
+    );
+    let wrong_type = problems(replaced(
+        "region_in_message = true",
+        "region_in_message = \"yes\"",
+    ));
+    assert!(
+        wrong_type.contains("`region_in_message` must be true or false"),
+        "{wrong_type}"
+    );
+    let no_condition = problems(replaced(
+        "{ service = \"ec2\", entry = \"CREDENTIALS_EXPIRED\" }",
+        "{ entry = \"CREDENTIALS_EXPIRED\" }",
+    ));
+    assert!(
+        no_condition.contains("rule 1 sets no condition"),
+        "{no_condition}"
+    );
+    let picked_twice = problems(replaced(
+        "contextual = [\"PERMISSION_MISSING\",",
+        "contextual = [\"ACCESS_DENIED\", \"PERMISSION_MISSING\",",
+    ));
+    assert!(
+        picked_twice.contains("contextual entry ACCESS_DENIED is one the table picks already"),
+        "{picked_twice}"
+    );
+    let not_a_code = problems(replaced(
+        "\"UnauthorizedAccess\",",
+        "\"Unauthorized Access\",",
+    ));
+    assert!(
+        not_a_code.contains("`Unauthorized Access` is not an AWS error code"),
+        "{not_a_code}"
+    );
+
+    // The group's own keys are serde's: a typo is a parse error that names it.
+    let typo = replaced("denial = true", "denail = true");
+    assert!(
+        matches!(Catalogue::from_toml(&typo), Err(CatalogueError::Parse(e)) if e.to_string().contains("denail"))
+    );
+    // The served codes are derived, never written in an entry.
+    let written = replaced(
+        "retryable = false\n",
+        "retryable = false\naws_error_codes = [\"InvalidClientTokenId\"]\n",
+    );
+    assert!(
+        matches!(Catalogue::from_toml(&written), Err(CatalogueError::Parse(e)) if e.to_string().contains("derived from the [[aws_error]] table"))
+    );
+}
+
+#[test]
 fn matcher_finds_the_right_entry_first() {
     let cases: &[(&str, Code)] = &[
         ("InvalidClientTokenId", Code::CredentialsInvalidKeyId),
@@ -399,7 +635,13 @@ fn matcher_finds_the_right_entry_first() {
             "User: arn:aws:iam::123:user/x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123:role/mdca",
             Code::AssumeRoleDenied,
         ),
-        ("AccessDenied", Code::PermissionMissing),
+        // The table's default for the bare code, as a probe reports it.
+        ("AccessDenied", Code::AccessDenied),
+        (
+            "AccessDenied: User: arn:aws:iam::123:user/x is not authorized to perform: iam:ListUsers with an explicit deny in a service control policy",
+            Code::PermissionDeniedByScp,
+        ),
+        ("RequestTimeout", Code::AwsTimeout),
         (
             "Signature expired: 20240101T000000Z is now earlier than 20240101T001000Z (20240101T002000Z - 15 min.)",
             Code::ClockSkew,

@@ -37,6 +37,11 @@ pub struct CatalogueEntry {
     /// The connections this failure concerns.
     pub connections: Vec<Connection>,
     /// AWS error codes (wire strings) that signal this failure.
+    // Derived from the catalogue's table of AWS error codes (the codes whose default entry, a
+    // rule or a probe's context points here), never written in an `[[entry]]`. (A plain comment:
+    // the doc comment is the OpenAPI description, which stays as it was.)
+    #[serde(default, deserialize_with = "derived_only")]
+    #[schema(required = true)]
     pub aws_error_codes: Vec<String>,
     /// Messages of the legacy portal that this entry explains.
     pub legacy_messages: Vec<String>,
@@ -57,4 +62,11 @@ pub struct MessagePattern {
     pub phrase: String,
     /// The score (0..=1) this phrase alone gives the entry.
     pub score: f64,
+}
+
+/// Refuses `aws_error_codes` written in an entry: the table of AWS error codes is their one source.
+fn derived_only<'de, D: serde::Deserializer<'de>>(_: D) -> Result<Vec<String>, D::Error> {
+    Err(serde::de::Error::custom(
+        "aws_error_codes is derived from the [[aws_error]] table; write the codes there",
+    ))
 }

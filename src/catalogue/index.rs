@@ -1,10 +1,10 @@
-//! The loaded catalogue: one entry per code in code order, indexed by AWS error code.
+//! The loaded catalogue: one entry per code in code order, and the table of AWS error codes.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use super::aws_errors::{AwsErrorTable, RawCodeGroup};
 use super::entry::CatalogueEntry;
 use super::validate::{self, CatalogueError};
 use crate::domain::Code;
@@ -19,12 +19,14 @@ static BUILTIN: LazyLock<Catalogue> = LazyLock::new(|| {
         .expect("src/catalogue/catalogue.toml is invalid; run `cargo test --test catalogue`")
 });
 
-/// The catalogue file: a list of `[[entry]]` tables; serde refuses unknown keys, here and in
-/// every entry, so a typo cannot drop data silently.
+/// The catalogue file: a list of `[[entry]]` tables and the `[[aws_error]]` tables of AWS error
+/// codes; serde refuses unknown keys, here, in every entry and every code group (the validator
+/// those of the rules), so a typo cannot drop data silently.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
     entry: Vec<CatalogueEntry>,
+    aws_error: Vec<RawCodeGroup>,
 }
 
 /// The troubleshooting catalogue: exactly one entry per [`Code`], in [`Code::ALL`] order.
@@ -32,8 +34,8 @@ struct CatalogueFile {
 pub struct Catalogue {
     /// Invariant (checked by [`Catalogue::from_toml`]): `entries[i].code == Code::ALL[i]`.
     entries: Vec<CatalogueEntry>,
-    /// Lower-cased AWS error code to the codes whose entries list it, in catalogue order.
-    by_aws_code: HashMap<String, Vec<Code>>,
+    /// Which entry each AWS error code means; the entries' `aws_error_codes` are derived from it.
+    aws_errors: AwsErrorTable,
 }
 
 impl Catalogue {
@@ -42,30 +44,25 @@ impl Catalogue {
         &BUILTIN
     }
 
-    /// Parses and validates a catalogue in the `catalogue.toml` format.
+    /// Parses and validates a catalogue in the `catalogue.toml` format, and gives each entry the
+    /// AWS error codes that the table says can mean it.
     pub fn from_toml(text: &str) -> Result<Catalogue, CatalogueError> {
         let file: CatalogueFile = toml::from_str(text)?;
         let mut entries = file.entry;
-        validate::check_entries(&entries)?;
+        let aws_errors = validate::check_file(&entries, file.aws_error)?;
         entries.sort_by_key(|entry| entry.code);
-        let mut by_aws_code: HashMap<String, Vec<Code>> = HashMap::new();
-        for entry in &entries {
-            for aws_code in &entry.aws_error_codes {
-                by_aws_code
-                    .entry(aws_code.to_ascii_lowercase())
-                    .or_default()
-                    .push(entry.code);
-            }
+        for entry in &mut entries {
+            entry.aws_error_codes = aws_errors.codes_of(entry.code);
         }
         Ok(Catalogue {
             entries,
-            by_aws_code,
+            aws_errors,
         })
     }
 
     /// Re-checks the catalogue's content rules (see [`CatalogueError::Invalid`]).
     pub fn validate(&self) -> Result<(), CatalogueError> {
-        validate::check_entries(&self.entries)
+        validate::check(&self.entries, &self.aws_errors)
     }
 
     /// All entries, in [`Code::ALL`] order.
@@ -84,11 +81,19 @@ impl Catalogue {
         code.parse::<Code>().ok().map(|code| self.get(code))
     }
 
+    /// The table of AWS error codes.
+    pub fn aws_errors(&self) -> &AwsErrorTable {
+        &self.aws_errors
+    }
+
     /// The codes whose entries list the AWS error code `aws_code` (case-insensitive), in catalogue order.
     pub fn by_aws_error_code(&self, aws_code: &str) -> Vec<Code> {
-        self.by_aws_code
-            .get(&aws_code.trim().to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default()
+        let mut codes = self
+            .aws_errors
+            .get(aws_code)
+            .map(|group| group.entries())
+            .unwrap_or_default();
+        codes.sort();
+        codes
     }
 }

@@ -4,8 +4,10 @@
 //! each further signal that agrees:
 //! - the text is the entry's catalogue code: 1.0;
 //! - the text is one of its legacy portal messages: 1.0, or contains one: 0.9;
-//! - the text contains, as a whole word, one of its AWS error codes: 0.9 when no other entry lists that
-//!   code, else 0.7;
+//! - the text names, as a whole word, an AWS error code of the catalogue's table: the entry the
+//!   table resolves the first code named to, with the whole text as its message, scores 1.0 and
+//!   ranks first, as a probe meeting that error would report it; every other entry that lists a
+//!   code the text names (by a rule that did not hold, or in a probe's context): 0.7;
 //! - the text contains one of its `message_patterns` phrases (whole words): that phrase's score.
 //!
 //! Texts are compared case-insensitively, word by word, with punctuation ignored.
@@ -13,6 +15,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::aws_errors::Seen;
 use super::entry::CatalogueEntry;
 use super::index::Catalogue;
 use super::text::Words;
@@ -26,8 +29,8 @@ pub const MAX_MATCHES: usize = 5;
 const CODE_SCORE: f64 = 1.0;
 const LEGACY_EXACT_SCORE: f64 = 1.0;
 const LEGACY_CONTAINED_SCORE: f64 = 0.9;
-const UNIQUE_AWS_CODE_SCORE: f64 = 0.9;
-const SHARED_AWS_CODE_SCORE: f64 = 0.7;
+const RESOLVED_AWS_CODE_SCORE: f64 = 1.0;
+const LISTED_AWS_CODE_SCORE: f64 = 0.7;
 /// Added for each agreeing signal after the best one.
 const AGREEMENT_BONUS: f64 = 0.05;
 /// The total bonus never exceeds this.
@@ -44,18 +47,23 @@ pub struct Match {
 }
 
 /// The entries that explain `message`, best first (ties in catalogue order), at most [`MAX_MATCHES`],
-/// each scoring at least [`MIN_SCORE`].
+/// each scoring at least [`MIN_SCORE`]. When the message names an AWS error code, the table's
+/// resolution of it comes first.
 pub fn match_message(catalogue: &Catalogue, message: &str) -> Vec<Match> {
     let words = Words::new(message);
     if words.is_empty() {
         return Vec::new();
     }
     let exact_code = message.trim().parse::<Code>().ok();
+    let resolved = catalogue
+        .aws_errors()
+        .first_named(&words)
+        .map(|group| group.resolve(&Seen::Text(message)));
     let mut matches: Vec<Match> = catalogue
         .entries()
         .iter()
         .filter_map(|entry| {
-            let mut signals = signals(catalogue, entry, &words);
+            let mut signals = signals(entry, &words, resolved);
             if exact_code == Some(entry.code) {
                 signals.push(CODE_SCORE);
             }
@@ -66,14 +74,19 @@ pub fn match_message(catalogue: &Catalogue, message: &str) -> Vec<Match> {
         })
         .filter(|m| m.score >= MIN_SCORE)
         .collect();
-    // Stable sort: equal scores keep catalogue order.
-    matches.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Stable sort: equal scores keep catalogue order. The resolution scores the most there is
+    // and goes before any entry that ties with it, so the scores still only fall.
+    matches.sort_by(|a, b| {
+        let first = |m: &Match| Some(m.code) == resolved;
+        first(b).cmp(&first(a)).then(b.score.total_cmp(&a.score))
+    });
     matches.truncate(MAX_MATCHES);
     matches
 }
 
-/// The scores of every signal of `entry` found in the message.
-fn signals(catalogue: &Catalogue, entry: &CatalogueEntry, words: &Words) -> Vec<f64> {
+/// The scores of every signal of `entry` found in the message, whose AWS error code the table
+/// resolved to `resolved`.
+fn signals(entry: &CatalogueEntry, words: &Words, resolved: Option<Code>) -> Vec<f64> {
     let mut found = Vec::new();
     for legacy in &entry.legacy_messages {
         let legacy_words = Words::new(legacy);
@@ -83,14 +96,13 @@ fn signals(catalogue: &Catalogue, entry: &CatalogueEntry, words: &Words) -> Vec<
             found.push(LEGACY_CONTAINED_SCORE);
         }
     }
-    for aws_code in &entry.aws_error_codes {
-        if words.contains(&Words::new(aws_code)) {
-            let shared = catalogue.by_aws_error_code(aws_code).len() > 1;
-            found.push(if shared {
-                SHARED_AWS_CODE_SCORE
-            } else {
-                UNIQUE_AWS_CODE_SCORE
-            });
+    if resolved == Some(entry.code) {
+        found.push(RESOLVED_AWS_CODE_SCORE);
+    } else {
+        for aws_code in &entry.aws_error_codes {
+            if words.contains(&Words::new(aws_code)) {
+                found.push(LISTED_AWS_CODE_SCORE);
+            }
         }
     }
     for pattern in &entry.message_patterns {

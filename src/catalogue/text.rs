@@ -29,6 +29,15 @@ impl Words {
 
     /// True when `phrase` (itself normalised) occurs as a sequence of whole words.
     pub(crate) fn contains(&self, phrase: &Words) -> bool {
-        !phrase.is_empty() && self.padded.contains(phrase.padded.as_str())
+        self.position(phrase).is_some()
+    }
+
+    /// Where `phrase` (itself normalised) first occurs as a sequence of whole words: an offset
+    /// that orders occurrences in this text, nothing more.
+    pub(crate) fn position(&self, phrase: &Words) -> Option<usize> {
+        if phrase.is_empty() {
+            return None;
+        }
+        self.padded.find(phrase.padded.as_str())
     }
 }

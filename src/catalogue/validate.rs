@@ -2,9 +2,19 @@
 
 use std::collections::BTreeSet;
 
+use super::aws_errors::{AwsCodeGroup, AwsErrorTable, RawCodeGroup, Rule};
 use super::entry::CatalogueEntry;
 use super::text::Words;
 use crate::domain::Code;
+
+/// The keys a rule of the table may set.
+const RULE_KEYS: &[&str] = &[
+    "entry",
+    "message",
+    "service",
+    "operation",
+    "region_in_message",
+];
 
 /// Why a catalogue could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -17,8 +27,37 @@ pub enum CatalogueError {
     Invalid(Vec<String>),
 }
 
-/// Checks codes (unique, complete) and every entry's content.
-pub(super) fn check_entries(entries: &[CatalogueEntry]) -> Result<(), CatalogueError> {
+/// Checks a catalogue file as read: its entries (see [`check`]) and its `[[aws_error]]` tables,
+/// which become the table of AWS error codes. Every entry code of the tables must be a catalogue
+/// code and every rule key a known one; each unknown one is named. All problems of the file are
+/// reported at once.
+pub(super) fn check_file(
+    entries: &[CatalogueEntry],
+    raw: Vec<RawCodeGroup>,
+) -> Result<AwsErrorTable, CatalogueError> {
+    let mut problems = entry_problems(entries);
+    let groups = raw
+        .into_iter()
+        .filter_map(|group| group_of(group, &mut problems))
+        .collect();
+    let table = AwsErrorTable::new(groups);
+    problems.extend(table_problems(&table));
+    into_result(problems).map(|()| table)
+}
+
+/// Checks the entries (codes unique and complete, each entry's content) and the table of AWS
+/// error codes (each wire code well formed and in one group only, each rule with a condition,
+/// each contextual entry one that the table does not pick already).
+pub(super) fn check(
+    entries: &[CatalogueEntry],
+    table: &AwsErrorTable,
+) -> Result<(), CatalogueError> {
+    let mut problems = entry_problems(entries);
+    problems.extend(table_problems(table));
+    into_result(problems)
+}
+
+fn entry_problems(entries: &[CatalogueEntry]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for entry in entries {
@@ -37,7 +76,164 @@ pub(super) fn check_entries(entries: &[CatalogueEntry]) -> Result<(), CatalogueE
             Code::ALL.len()
         ));
     }
-    into_result(problems)
+    problems
+}
+
+/// How a group is named in a problem: by its first code.
+fn group_name(codes: &[String]) -> String {
+    match codes.first() {
+        Some(code) => format!("aws_error {code}"),
+        None => "aws_error (without codes)".to_owned(),
+    }
+}
+
+/// The group as the table keeps it; `None` when its entry is unknown.
+fn group_of(raw: RawCodeGroup, problems: &mut Vec<String>) -> Option<AwsCodeGroup> {
+    let name = group_name(&raw.codes);
+    let mut entry_code = |text: &str, what: &str| match text.parse::<Code>() {
+        Ok(code) => Some(code),
+        Err(_) => {
+            problems.push(format!("{name}: {what} `{text}` is not a catalogue code"));
+            None
+        }
+    };
+    let entry = entry_code(&raw.entry, "entry");
+    let contextual = raw
+        .contextual
+        .iter()
+        .filter_map(|text| entry_code(text, "contextual entry"))
+        .collect();
+    let rules = raw
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(index, rule)| rule_of(rule, &format!("{name}: rule {}", index + 1), problems))
+        .collect();
+    Some(AwsCodeGroup {
+        codes: raw.codes,
+        entry: entry?,
+        denial: raw.denial,
+        clock: raw.clock,
+        rules,
+        contextual,
+    })
+}
+
+/// One rule as written; `None` (with its problems) when a key is unknown or a value is wrong.
+fn rule_of(table: &toml::Table, name: &str, problems: &mut Vec<String>) -> Option<Rule> {
+    let before = problems.len();
+    let mut problem = |message: String| problems.push(format!("{name}: {message}"));
+    let text = |key: &str, problem: &mut dyn FnMut(String)| match table.get(key) {
+        None => None,
+        Some(toml::Value::String(text)) => Some(text.clone()),
+        Some(_) => {
+            problem(format!("`{key}` must be a string"));
+            None
+        }
+    };
+    for key in table.keys() {
+        if !RULE_KEYS.contains(&key.as_str()) {
+            let known = RULE_KEYS.join(", ");
+            problem(format!("unknown rule key `{key}` (known: {known})"));
+        }
+    }
+    let message = text("message", &mut problem);
+    let service = text("service", &mut problem);
+    let operation = text("operation", &mut problem);
+    let region_in_message = match table.get("region_in_message") {
+        None => None,
+        Some(toml::Value::Boolean(flag)) => Some(*flag),
+        Some(_) => {
+            problem("`region_in_message` must be true or false".to_owned());
+            None
+        }
+    };
+    let entry = match text("entry", &mut problem) {
+        None => {
+            problem("no `entry`".to_owned());
+            None
+        }
+        Some(entry) => match entry.parse::<Code>() {
+            Ok(code) => Some(code),
+            Err(_) => {
+                problem(format!("entry `{entry}` is not a catalogue code"));
+                None
+            }
+        },
+    };
+    if problems.len() > before {
+        return None;
+    }
+    Some(Rule {
+        message,
+        service,
+        operation,
+        region_in_message,
+        entry: entry?,
+    })
+}
+
+fn table_problems(table: &AwsErrorTable) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for group in table.groups() {
+        let name = group_name(&group.codes);
+        let mut problem = |message: String| problems.push(format!("{name}: {message}"));
+        if group.codes.is_empty() {
+            problem("no wire code".to_owned());
+        }
+        for code in &group.codes {
+            if !is_aws_error_code(code) {
+                problem(format!(
+                    "`{code}` is not an AWS error code (ASCII letters and digits, upper-case \
+                     first, dotted parts allowed)"
+                ));
+            }
+            if !seen.insert(code.to_ascii_lowercase()) {
+                problem(format!(
+                    "`{code}` is in the table twice: a wire code has one default entry"
+                ));
+            }
+        }
+        for (index, rule) in group.rules.iter().enumerate() {
+            check_rule(index + 1, rule, &mut problem);
+        }
+        let picked: Vec<Code> = std::iter::once(group.entry)
+            .chain(group.rules.iter().map(|rule| rule.entry))
+            .collect();
+        let mut listed = BTreeSet::new();
+        for code in &group.contextual {
+            if picked.contains(code) {
+                problem(format!(
+                    "contextual entry {code} is one the table picks already"
+                ));
+            } else if !listed.insert(*code) {
+                problem(format!("contextual entry {code} is listed twice"));
+            }
+        }
+    }
+    problems
+}
+
+fn check_rule(number: usize, rule: &Rule, problem: &mut impl FnMut(String)) {
+    if rule.message.is_none()
+        && rule.service.is_none()
+        && rule.operation.is_none()
+        && rule.region_in_message.is_none()
+    {
+        problem(format!(
+            "rule {number} sets no condition, so it always holds and hides what follows it"
+        ));
+    }
+    for (key, value) in [
+        ("message", &rule.message),
+        ("service", &rule.service),
+        ("operation", &rule.operation),
+    ] {
+        if let Some(value) = value {
+            check_text(&format!("rule {number} {key}"), value, problem);
+        }
+    }
 }
 
 fn into_result(problems: Vec<String>) -> Result<(), CatalogueError> {
@@ -65,16 +261,6 @@ fn check_entry(entry: &CatalogueEntry, problems: &mut Vec<String>) {
     }
     if entry.connections.iter().collect::<BTreeSet<_>>().len() != entry.connections.len() {
         problem("duplicate connection".to_owned());
-    }
-    for aws_code in &entry.aws_error_codes {
-        if !is_aws_error_code(aws_code) {
-            problem(format!(
-                "`{aws_code}` is not an AWS error code (ASCII letters and digits, upper-case first)"
-            ));
-        }
-    }
-    if entry.aws_error_codes.iter().collect::<BTreeSet<_>>().len() != entry.aws_error_codes.len() {
-        problem("duplicate AWS error code".to_owned());
     }
     for legacy in &entry.legacy_messages {
         check_text("legacy message", legacy, &mut problem);
@@ -107,10 +293,13 @@ fn check_text(what: &str, text: &str, problem: &mut impl FnMut(String)) {
     }
 }
 
-/// AWS error codes are identifiers such as `InvalidClientTokenId`.
+/// AWS error codes are identifiers such as `InvalidClientTokenId`, dotted where CloudTrail
+/// records a service's prefix (`Client.UnauthorizedOperation`).
 fn is_aws_error_code(code: &str) -> bool {
-    code.starts_with(|c: char| c.is_ascii_uppercase())
-        && code.chars().all(|c| c.is_ascii_alphanumeric())
+    code.split('.').all(|part| {
+        part.starts_with(|c: char| c.is_ascii_uppercase())
+            && part.chars().all(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 /// `https://host.tld/path` with a plausible host and no characters that need escaping.

@@ -50,7 +50,7 @@ impl CallLog {
     ) {
         let outcome = match result {
             Ok(_) => ObservedOutcome::Allowed,
-            Err(error) if error.code_is(aws_mapping::ACCESS_DENIED) => {
+            Err(error) if aws_mapping::is_denial(error) => {
                 ObservedOutcome::Denied(error.message.as_deref().and_then(aws_mapping::denied_by))
             }
             Err(_) => return,

@@ -147,7 +147,7 @@ async fn read_statuses(ctx: &ProbeContext<'_>, opt_in: &[Region]) -> Result<Stat
         match answer {
             Ok((region, Some(status))) => by_region.push((region, status)),
             Ok((_, None)) => {}
-            Err(error) if error.code_is(aws_mapping::ACCESS_DENIED) => return Err(listing),
+            Err(error) if aws_mapping::is_denial(&error) => return Err(listing),
             Err(error) => return Err(error),
         }
     }

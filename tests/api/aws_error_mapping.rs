@@ -1,5 +1,7 @@
 //! The AWS error mapper on real AWS error bodies, parsed by the real SDK: XML (query protocol,
-//! STS) and JSON (awsJson 1.1, AWS Config), for every code of the troubleshooting facts.
+//! STS) and JSON (awsJson 1.1, AWS Config), for every code of the troubleshooting facts, and for
+//! every case of tests/fixtures/aws_error_codes.txt (which tests/catalogue.rs runs through
+//! `explain`: the two must agree).
 
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region};
 use chrono::Utc;
@@ -9,6 +11,7 @@ use connector_doctor::domain::Code;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::aws_error_fixture::{self, Case};
 use crate::helpers::fake_aws::sts_error_body;
 use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET};
 
@@ -301,29 +304,25 @@ async fn json_error_bodies_map_to_their_catalogue_codes() {
 
 #[tokio::test]
 async fn a_skewed_date_header_turns_a_signature_failure_into_clock_skew() {
-    let skewed = (Utc::now() - chrono::TimeDelta::minutes(40)).to_rfc2822();
-    let error = xml_error(
-        403,
-        "SignatureDoesNotMatch",
-        "Signature mismatch",
-        Some(&skewed),
-    )
-    .await;
-    assert!(error.server_time.is_some());
-    assert_eq!(aws_mapping::code_for(&error, Utc::now()), Code::ClockSkew);
+    // JSON services' InvalidSignatureException is the same failure, with the same clock check.
+    for code in ["SignatureDoesNotMatch", "InvalidSignatureException"] {
+        let skewed = (Utc::now() - chrono::TimeDelta::minutes(40)).to_rfc2822();
+        let error = xml_error(403, code, "Signature mismatch", Some(&skewed)).await;
+        assert!(error.server_time.is_some());
+        assert_eq!(
+            aws_mapping::code_for(&error, Utc::now()),
+            Code::ClockSkew,
+            "{code}"
+        );
 
-    let now = Utc::now().to_rfc2822();
-    let error = xml_error(
-        403,
-        "SignatureDoesNotMatch",
-        "Signature mismatch",
-        Some(&now),
-    )
-    .await;
-    assert_eq!(
-        aws_mapping::code_for(&error, Utc::now()),
-        Code::CredentialsSignatureMismatch
-    );
+        let now = Utc::now().to_rfc2822();
+        let error = xml_error(403, code, "Signature mismatch", Some(&now)).await;
+        assert_eq!(
+            aws_mapping::code_for(&error, Utc::now()),
+            Code::CredentialsSignatureMismatch,
+            "{code}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -333,4 +332,85 @@ async fn secrets_in_a_message_are_scrubbed() {
     let kept = error.message.unwrap();
     assert!(!kept.contains(SECRET_IN_MESSAGE), "{kept}");
     assert!(kept.contains("[redacted]"));
+}
+
+/// The two wire formats the SDK parses errors from.
+#[derive(Debug, Clone, Copy)]
+enum Protocol {
+    /// Query protocol XML, as STS, IAM and EC2 write errors.
+    Xml,
+    /// awsJson 1.1, as AWS Config, CloudTrail and the other JSON services write them.
+    Json,
+}
+
+/// `case` answered by `server` in `protocol`, as the SDK parses it, labelled with the case's call
+/// (else the call the client made) as a probe labels its errors.
+async fn parsed(server: &MockServer, protocol: Protocol, case: &Case) -> AwsError {
+    server.reset().await;
+    let message = case.message.as_deref().unwrap_or_default();
+    let response = match protocol {
+        Protocol::Xml => ResponseTemplate::new(400)
+            .insert_header("content-type", "text/xml")
+            .insert_header("x-amzn-requestid", "4b1d0f6c-0000-4000-8000-000000000002")
+            .set_body_string(sts_error_body(&case.code, message)),
+        Protocol::Json => {
+            let body = match &case.message {
+                Some(message) => serde_json::json!({"__type": case.code, "message": message}),
+                None => serde_json::json!({"__type": case.code}),
+            };
+            ResponseTemplate::new(400)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .insert_header("x-amzn-requestid", "11111111-2222-3333-4444-555555555556")
+                .set_body_string(body.to_string())
+        }
+    };
+    Mock::given(method("POST"))
+        .respond_with(response)
+        .mount(server)
+        .await;
+    // A probe's labels are `&'static`; a test's few leaked strings are no matter.
+    let label = |made: (&'static str, &'static str)| match &case.call {
+        Some((service, operation)) => (&*service.clone().leak(), &*operation.clone().leak()),
+        None => made,
+    };
+    let config = sdk_config(&server.uri());
+    match protocol {
+        Protocol::Xml => {
+            let (service, operation) = label(("sts", "GetCallerIdentity"));
+            let client = aws_sdk_sts::Client::new(&config);
+            let error = client.get_caller_identity().send().await.unwrap_err();
+            AwsError::from_sdk(service, operation, &error, &[SECRET_IN_MESSAGE])
+        }
+        Protocol::Json => {
+            let (service, operation) = label(("config", "DescribeConfigurationRecorderStatus"));
+            let client = aws_sdk_config::Client::new(&config);
+            let error = client
+                .describe_configuration_recorder_status()
+                .send()
+                .await
+                .unwrap_err();
+            AwsError::from_sdk(service, operation, &error, &[SECRET_IN_MESSAGE])
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_fixture_case_means_its_entry_through_a_probe() {
+    let cases = aws_error_fixture::cases();
+    assert!(cases.len() > 50, "the fixture lost its cases");
+    let server = MockServer::start().await;
+    for case in &cases {
+        for protocol in [Protocol::Xml, Protocol::Json] {
+            let error = parsed(&server, protocol, case).await;
+            assert_eq!(error.kind, AwsErrorKind::Service, "{protocol:?} {case:?}");
+            assert_eq!(error.code.as_deref(), Some(case.code.as_str()));
+            assert_eq!(
+                aws_mapping::code_for(&error, Utc::now()),
+                case.entry,
+                "{protocol:?} {:?} (explain reads it as {:?})",
+                error,
+                case.text()
+            );
+        }
+    }
 }

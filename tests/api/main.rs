@@ -1,5 +1,7 @@
 //! API tests: the real app on port 0 against real peers (moto, a scripted fake AWS, Chromium).
 
+#[path = "../fixtures/aws_error_codes.rs"]
+mod aws_error_fixture;
 mod aws_error_mapping;
 mod bad_input;
 mod cache;

@@ -17,17 +17,12 @@ use crate::probes::observation::action_of;
 /// CloudTrail records it, so this service's own calls are told from the portal's.
 pub const OWN_USER_AGENT: &str = "app/connector-doctor";
 
-/// The error codes of a call that failed for its authorization, and S3's refusal of ACLs on a
-/// bucket that enforces bucket-owner ownership (not a denial, but a call that cannot work).
-const KEPT_ERRORS: &[&str] = &[
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "Client.UnauthorizedOperation",
-    "UnauthorizedAccess",
-    "AuthorizationError",
-    "AccessControlListNotSupported",
-];
+/// Whether a call that failed with `code` is kept: it failed for its authorization (a denial, by
+/// the catalogue's table), or S3 refused ACLs on a bucket that enforces bucket-owner ownership
+/// (not a denial, but a call that cannot work).
+fn is_kept(code: &str) -> bool {
+    aws_mapping::is_denial_code(code) || code == "AccessControlListNotSupported"
+}
 
 /// A failed call of a required action, as CloudTrail recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,10 +102,7 @@ pub fn read(event: &Event, key_id: &str, required: &BTreeSet<String>, secrets: &
     {
         return Reading::Other;
     }
-    let Some(error_code) = record
-        .error_code
-        .filter(|code| KEPT_ERRORS.contains(&code.as_str()))
-    else {
+    let Some(error_code) = record.error_code.filter(|code| is_kept(code)) else {
         return Reading::Other;
     };
     let source = record.event_source.as_deref().or(event.event_source());

@@ -128,7 +128,7 @@ fn clock_skew_detail(error: &AwsError) -> String {
 
 /// The role could not be assumed: a denial is the trust policy's or the external id's.
 pub fn assume_role_failed(report: &mut Report, started: Instant, error: &AwsError, role_arn: &str) {
-    if !error.code_is(aws_mapping::ACCESS_DENIED) {
+    if !aws_mapping::is_denial(error) {
         return fail_check(report, CheckId::AssumeRole, started, error, None);
     }
     let detail = format!(

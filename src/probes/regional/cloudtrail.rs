@@ -251,7 +251,7 @@ fn coverage(trails: &[TrailStatus], region: Region) -> CloudTrailState {
     } else if covering.iter().any(|t| t.logging()) {
         RegionState::Is(CloudTrailWord::Logging)
     } else if let Some(error) = unknown {
-        match error.code_is(aws_mapping::ACCESS_DENIED) {
+        match aws_mapping::is_denial(error) {
             true => RegionState::AccessDenied,
             false => RegionState::Error,
         }

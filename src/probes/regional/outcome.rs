@@ -64,22 +64,24 @@ impl Standing {
 /// is one the global STS endpoint issued (version 1, valid only in default regions), and a
 /// long-term key has not yet propagated; otherwise the opt-in region is not enabled.
 fn classify(error: &AwsError, region: Region, standing: Standing) -> Failure {
-    if error.code_is(&["OptInRequired", "RegionDisabledException"]) {
-        return Failure::RegionDisabled;
-    }
-    if error.code_is(&["InvalidClientTokenId", "UnrecognizedClientException"]) {
-        return match (region.is_opt_in(), standing.enabled, standing.session_token) {
-            (false, _, _) | (true, Some(true), false) => {
-                Failure::Other(Code::CredentialsPropagating)
-            }
-            (true, Some(true), true) => Failure::SessionTokenUnsupported,
-            (true, _, _) => Failure::RegionDisabled,
-        };
-    }
-    if error.code_is(aws_mapping::ACCESS_DENIED) {
+    if aws_mapping::is_denial(error) {
         return Failure::AccessDenied;
     }
-    Failure::Other(aws_mapping::code_for(error, Utc::now()))
+    // The catalogue's table reads the code; the region and the credentials decide what an
+    // unknown key means once identity has passed.
+    match aws_mapping::code_for(error, Utc::now()) {
+        Code::RegionDisabled => Failure::RegionDisabled,
+        Code::CredentialsInvalidKeyId => {
+            match (region.is_opt_in(), standing.enabled, standing.session_token) {
+                (false, _, _) | (true, Some(true), false) => {
+                    Failure::Other(Code::CredentialsPropagating)
+                }
+                (true, Some(true), true) => Failure::SessionTokenUnsupported,
+                (true, _, _) => Failure::RegionDisabled,
+            }
+        }
+        code => Failure::Other(code),
+    }
 }
 
 /// What a check's failed main call in a region can answer, beyond the shared words: each
