@@ -50,12 +50,14 @@ pub struct CallLimits {
     per_service_region: usize,
     local: Mutex<HashMap<(&'static str, Region), Arc<Semaphore>>>,
     made: AtomicUsize,
+    /// Whether the calls feed the process's averages.
+    observed: bool,
 }
 
 impl Drop for CallLimits {
     fn drop(&mut self) {
         let made = self.made.load(Ordering::Relaxed);
-        if made > 0 {
+        if made > 0 && self.observed {
             self.global.stats.diagnosis(made);
         }
     }
@@ -70,13 +72,26 @@ impl CallLimits {
             per_service_region: per_service_region.max(1),
             local: Mutex::default(),
             made: AtomicUsize::new(0),
+            observed: true,
         }
+    }
+
+    /// The same bounds for calls that feed no average: the identity check's. Admission's
+    /// estimate is made of the calls after identity; a key refused at identity makes one call,
+    /// whose time (an unreachable or refusing endpoint, retried) says nothing of the diagnoses
+    /// that run, and counting it shed requests whose answer was that very refusal.
+    pub fn unobserved(global: &GlobalCallLimit, per_service_region: usize) -> Self {
+        let mut limits = Self::new(global, per_service_region);
+        limits.observed = false;
+        limits
     }
 
     /// A call of this diagnosis was made and took `took`.
     pub fn made(&self, took: Duration) {
         self.made.fetch_add(1, Ordering::Relaxed);
-        self.global.stats.call(took);
+        if self.observed {
+            self.global.stats.call(took);
+        }
     }
 
     /// A place for a call of `service` in `region` within this diagnosis. Taken first: a
@@ -98,5 +113,28 @@ impl CallLimits {
             .entry((service, region))
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_service_region)))
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identity_checks_calls_take_places_but_feed_no_average() {
+        let global = GlobalCallLimit::new(8);
+        let before = global.load();
+        {
+            let identity = CallLimits::unobserved(&global, 2);
+            identity.made(Duration::from_secs(3));
+        }
+        assert_eq!(global.load(), before);
+        {
+            let probes = CallLimits::new(&global, 2);
+            probes.made(Duration::from_secs(3));
+        }
+        let after = global.load();
+        assert!(after.call_latency > before.call_latency);
+        assert!(after.calls_per_diagnosis < before.calls_per_diagnosis);
     }
 }

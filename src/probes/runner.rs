@@ -131,7 +131,8 @@ impl ProbeEngine {
         let started = Instant::now();
         let checked_at = Utc::now();
         let deadline = tokio::time::Instant::now() + self.deadline;
-        let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
+        let identity_limits =
+            CallLimits::unobserved(&self.global_calls, self.calls_per_service_region);
         let calls = CallLog::default();
         let secrets = request.secret_values();
         let session = self.factory.session(&request.credentials);
@@ -141,7 +142,7 @@ impl ProbeEngine {
             secrets: &secrets,
             deadline,
             turns_until: deadline,
-            limits: &limits,
+            limits: &identity_limits,
             budget: self.budget.as_ref(),
             rate_share: self.rate_share,
             budget_owner: &key_owner,
@@ -175,12 +176,14 @@ impl ProbeEngine {
     ) -> Probed {
         let mut secrets = door.secrets.to_vec();
         secrets.extend(authenticated.role_secrets.iter().map(String::as_str));
+        let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
         let undecided = RegionPlan::default();
         // The context while the regions are being decided; the regional checks get the plan.
         let deciding = ProbeContext {
             door: AwsDoor {
                 session: &authenticated.session,
                 secrets: &secrets,
+                limits: &limits,
                 budget_owner: &authenticated.identity.account_id,
                 ..door
             },
