@@ -68,28 +68,38 @@ fn files_under(folder: &Path) -> Vec<PathBuf> {
 /// inline code spans blanked, since neither holds links (`# comment` in a shell block is no
 /// heading, and `[resources]` in backticks is no link).
 fn prose(markdown: &str) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
+    outside_fences(markdown)
+        .map(|(number, line)| {
+            let text: String = line
+                .split('`')
+                .enumerate()
+                .map(|(i, part)| if i % 2 == 0 { part } else { "" })
+                .collect();
+            (number, text)
+        })
+        .collect()
+}
+
+/// The lines of `markdown` outside fenced code blocks, with their 1-based numbers.
+fn outside_fences(markdown: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut fence: Option<&str> = None;
-    for (index, line) in markdown.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if let Some(open) = fence {
-            if trimmed.starts_with(open) {
-                fence = None;
+    markdown
+        .lines()
+        .enumerate()
+        .filter_map(move |(index, line)| {
+            let trimmed = line.trim_start();
+            if let Some(open) = fence {
+                if trimmed.starts_with(open) {
+                    fence = None;
+                }
+                return None;
             }
-            continue;
-        }
-        if let Some(open) = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f)) {
-            fence = Some(open);
-            continue;
-        }
-        let text: String = line
-            .split('`')
-            .enumerate()
-            .map(|(i, part)| if i % 2 == 0 { part } else { "" })
-            .collect();
-        lines.push((index + 1, text));
-    }
-    lines
+            if let Some(open) = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f)) {
+                fence = Some(open);
+                return None;
+            }
+            Some((index + 1, line))
+        })
 }
 
 /// The anchor GitHub gives a heading: lower case, spaces to `-`, everything but letters,
@@ -110,19 +120,7 @@ fn anchor(heading: &str) -> String {
 /// The anchors of every heading of `markdown` (in code spans too: GitHub keeps their text).
 fn anchors(markdown: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    let mut fence: Option<&str> = None;
-    for line in markdown.lines() {
-        let trimmed = line.trim_start();
-        if let Some(open) = fence {
-            if trimmed.starts_with(open) {
-                fence = None;
-            }
-            continue;
-        }
-        if let Some(open) = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f)) {
-            fence = Some(open);
-            continue;
-        }
+    for (_, line) in outside_fences(markdown) {
         let hashes = line.chars().take_while(|&c| c == '#').count();
         let Some(text) = line.get(hashes..).and_then(|rest| rest.strip_prefix(' ')) else {
             continue;
