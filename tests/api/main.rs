@@ -25,4 +25,3 @@ mod regional_faults;
 mod replicas;
 mod reports;
 mod scenarios;
-mod security;
