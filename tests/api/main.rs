@@ -14,7 +14,6 @@ mod hygiene;
 mod identity;
 mod identity_failures;
 mod load;
-mod log_hygiene;
 mod metrics;
 mod observed;
 mod openapi_drift;
