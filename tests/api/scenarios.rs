@@ -74,6 +74,8 @@
 //! summaries = { security_hub = "of 3 member" }   # a check's summary contains this text (or each
 //!                                                 # of a list of texts: ["a", "b"])
 //! remediation_actions = ["s3:PutBucketAcl"]       # every Action of the remediation policy ([] = none)
+//! remediation_grants = ["iam:"]                   # the remediation policy grants an Action that
+//!                                                 # starts with each (when which one may vary)
 //! details = { PERMISSION_EXPLICIT_DENY = "MultiFactorAuthPresent" }  # a finding's detail says this
 //!                                                 # (or each of a list of texts)
 //! all_codes = ["CREDENTIALS_EXPIRED"]             # every finding's code, exactly, in order
@@ -423,6 +425,8 @@ struct Expect {
     summaries: BTreeMap<String, Texts>,
     remediation_actions: Option<Vec<String>>,
     #[serde(default)]
+    remediation_grants: Vec<String>,
+    #[serde(default)]
     details: BTreeMap<String, Texts>,
     #[serde(default)]
     permissions: BTreeMap<String, BTreeMap<String, toml::Value>>,
@@ -723,15 +727,25 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             }
         }
     }
+    let mut granted: Vec<String> = diagnosis["remediation_policy"]["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|action| action.as_str().map(str::to_owned))
+        .collect();
+    granted.sort();
+    for start in &expect.remediation_grants {
+        if !granted
+            .iter()
+            .any(|action| action.starts_with(start.as_str()))
+        {
+            wrong.push(format!(
+                "remediation policy: no action starts with {start:?}: {granted:?}"
+            ));
+        }
+    }
     if let Some(expected) = &expect.remediation_actions {
-        let mut granted: Vec<String> = diagnosis["remediation_policy"]["Statement"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
-            .filter_map(|action| action.as_str().map(str::to_owned))
-            .collect();
-        granted.sort();
         let mut expected = expected.clone();
         expected.sort();
         if granted != expected {
@@ -1185,6 +1199,7 @@ fn the_runner_reports_what_a_diagnosis_wrongly_says() {
         details = { CREDENTIALS_EXPIRED = ["expired", "renew"] }
         calls = { GetCallerIdentity = 1 }
         every_required_action = true
+        remediation_grants = ["iam:"]
         [findings.CREDENTIALS_EXPIRED]
         aws_error = { code = "ExpiredToken" }
         [[every_permission]]
@@ -1212,9 +1227,9 @@ fn the_runner_reports_what_a_diagnosis_wrongly_says() {
     });
     let wrong = mismatches(&expect, &said);
     // all_codes, connection_codes, identity, never_says, the summary's "token", the detail's
-    // "renew", the finding's aws_error, the two rules that apply to iam:GetUser (not the one
-    // of s3:*), every_required_action.
-    assert_eq!(wrong.len(), 10, "{wrong:#?}");
+    // "renew", remediation_grants, the finding's aws_error, the two rules that apply to
+    // iam:GetUser (not the one of s3:*), every_required_action.
+    assert_eq!(wrong.len(), 11, "{wrong:#?}");
     let asked = "Action=GetCallerIdentity&Version=2011-06-15".to_owned();
     let wrong = call_mismatches(&expect, &[asked.clone(), asked]);
     assert_eq!(wrong.len(), 1, "{wrong:?}");
