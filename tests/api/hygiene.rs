@@ -1,11 +1,15 @@
-//! Secret hygiene across every probe path: the binary at `RUST_LOG=trace` with API tokens, Redis
-//! and the scripted fake AWS. Success, identity failures, assume-role success and denial,
-//! throttling, a cache miss then a hit, rejected and invalid requests, Redis stopped: no secret
-//! key, session token, external id, API token or access key id appears in the logs, any response
-//! body or header, `/metrics`, or any Redis key or value.
+//! Secret and log hygiene across every probe path: the binary at `RUST_LOG=trace` with API
+//! tokens, Redis and the scripted fake AWS. Success, identity failures, assume-role success and
+//! denial, throttling, a cache miss then a hit, rejected and invalid requests, Redis stopped: no
+//! secret key, session token, external id, API token or access key id appears in the logs, any
+//! response body or header, `/metrics`, or any Redis key or value. And malformed requests, which
+//! anyone can send, write no `ERROR` line.
+
+use std::time::Duration;
 
 use connector_doctor::domain::{Code, Diagnosis, HealthStatus, PrincipalType};
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::Mock;
 use wiremock::matchers::{body_string_contains, header_regex, method};
 
@@ -401,26 +405,138 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
         "lower-cased rejected key id".to_owned(),
         rejected.key_id.to_lowercase(),
     ));
-    let mut leaks = Vec::new();
-    for (place, text) in [
-        ("the logs", &logs),
-        ("a response", &responses),
-        ("Redis", &stored.join("\n")),
-    ] {
-        for (name, value) in &secrets {
-            if text.contains(value.as_str()) {
-                let at = text.find(value.as_str()).unwrap();
+    let leaked = leaks(
+        &[
+            ("the logs", &logs),
+            ("a response", &responses),
+            ("Redis", &stored.join("\n")),
+        ],
+        &secrets,
+    );
+    assert!(leaked.is_empty(), "{}", leaked.join("\n\n"));
+}
+
+/// Each named secret found in a named place, with the text that leads up to it.
+fn leaks(places: &[(&str, &str)], secrets: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (place, text) in places {
+        for (name, value) in secrets {
+            if let Some(at) = text.find(value.as_str()) {
                 let start = text[..at]
                     .char_indices()
                     .rev()
                     .nth(200)
                     .map_or(0, |(i, _)| i);
-                leaks.push(format!(
+                found.push(format!(
                     "the {name} is in {place}: …{}",
                     &text[start..(at + value.len()).min(text.len())]
                 ));
             }
         }
     }
-    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+    found
+}
+
+#[tokio::test]
+async fn trace_logs_of_every_identity_path_hold_no_secret() {
+    // Without API tokens or Redis: the service's whole output of a temporary key that assumes a
+    // role, once succeeding and once failing its identity check.
+    let caller = Keys::temporary();
+    let role = Keys::temporary();
+
+    let fake = FakeAws::identifying(FakeIdentity::user()).await;
+    fake.on_action(
+        "AssumeRole",
+        200,
+        assume_role_body(&role.key_id, &role.secret, role.token.as_deref().unwrap()),
+    )
+    .await;
+    let failing = FakeAws::start().await;
+    failing
+        .on_action(
+            "GetCallerIdentity",
+            403,
+            sts_error_body(
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+            ),
+        )
+        .await;
+
+    let mut results = Vec::new();
+    for endpoint in [fake.url(), failing.url()] {
+        let mut service = Binary::start(&["--aws-endpoint-url", &endpoint], "trace").await;
+        let body = RequestBody::new()
+            .without_connector()
+            .credentials(&caller.key_id, &caller.secret)
+            .session_token(caller.token.as_deref().unwrap())
+            .assume_role("arn:aws:iam::123456789012:role/mdca", Some("ext-id-1"));
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/diagnoses", service.base_url))
+            .json(&body.build())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        results.push(response.text().await.unwrap());
+        results.push(service.stop().await);
+    }
+
+    let everything = results.join("\n");
+    assert!(
+        everything.contains("request served"),
+        "the logs were captured"
+    );
+    assert!(
+        everything.contains("TRACE") || everything.contains("DEBUG"),
+        "trace level was on"
+    );
+    assert!(everything.contains("ASSUME_ROLE") || everything.contains("assume_role"));
+    let mut secrets = caller.secrets("caller");
+    secrets.extend(role.secrets("role"));
+    let leaked = leaks(&[("the output", &everything)], &secrets);
+    assert!(leaked.is_empty(), "{}", leaked.join("\n\n"));
+}
+
+/// Malformed requests are the sender's fault and anyone can send them: they must not write
+/// `ERROR` lines (a log alert would page an operator at an attacker's will).
+#[tokio::test]
+async fn malformed_requests_write_no_error_lines() {
+    let mut service = Binary::start(&["--log-format", "json"], "info").await;
+    let address = service.base_url.trim_start_matches("http://").to_owned();
+    let garbage: [&[u8]; 4] = [
+        b"GARBAGE\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n",
+    ];
+    for _ in 0..5 {
+        for bytes in garbage {
+            let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+            stream.write_all(bytes).await.unwrap();
+            let mut answer = Vec::new();
+            // Whatever the answer, the server closes the connection; a bound keeps a test that
+            // fails from hanging.
+            let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+                .await;
+        }
+    }
+    // The service still serves, then stops and writes out its queued lines.
+    let healthy = reqwest::get(format!("{}/healthz", service.base_url))
+        .await
+        .unwrap();
+    assert_eq!(healthy.status(), 200);
+    let written = service.stop().await;
+    assert!(
+        written.contains("\"level\""),
+        "the logs were captured: {written}"
+    );
+    let errors: Vec<&str> = written
+        .lines()
+        .filter(|line| line.contains("\"level\":\"ERROR\""))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "malformed requests wrote ERROR lines: {errors:#?}"
+    );
 }

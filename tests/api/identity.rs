@@ -1,12 +1,12 @@
-//! The identity check against moto and the scripted fake.
+//! The identity check against moto, and against an endpoint where nothing listens. What STS
+//! answers (an unknown key, the root user) is a scenario file under `tests/scenarios/`.
 
 use connector_doctor::domain::{
     CheckId, CheckStatus, Code, Connection, HealthStatus, Partition, PrincipalType, RegionsSource,
 };
 
 use crate::helpers::app::{check, finding, finding_codes};
-use crate::helpers::fake_aws::{ROOT_ARN, sts_error_body};
-use crate::helpers::{FakeAws, FakeIdentity, Moto, RequestBody, TestApp};
+use crate::helpers::{Moto, RequestBody, TestApp};
 
 #[tokio::test]
 async fn a_moto_users_keys_pass_identity_with_account_and_user_arn() {
@@ -63,23 +63,6 @@ async fn without_regions_moto_cannot_list_them_so_the_default_regions_are_checke
 }
 
 #[tokio::test]
-async fn a_root_arn_is_reported_as_root_with_a_warning() {
-    let fake = FakeAws::identifying(FakeIdentity::root()).await;
-    let app = TestApp::with_aws(&fake.url()).await;
-
-    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
-
-    let identity = diagnosis.identity.as_ref().expect("an identity");
-    assert_eq!(identity.arn, ROOT_ARN);
-    assert_eq!(identity.principal_type, PrincipalType::Root);
-    assert_eq!(
-        check(&diagnosis, CheckId::Identity).status,
-        CheckStatus::Warn
-    );
-    assert!(finding_codes(&diagnosis).contains(&Code::RootCredentialsUsed));
-}
-
-#[tokio::test]
 async fn an_unreachable_endpoint_gives_a_200_with_an_errored_identity_check() {
     // A port that was free a moment ago: nothing listens there.
     let port = crate::helpers::process::free_port();
@@ -98,43 +81,6 @@ async fn an_unreachable_endpoint_gives_a_200_with_an_errored_identity_check() {
         check(&diagnosis, CheckId::Permissions).status,
         CheckStatus::Skipped
     );
-}
-
-#[tokio::test]
-async fn an_unknown_key_id_fails_identity_and_blocks_the_rest() {
-    let fake = FakeAws::start().await;
-    fake.on_action(
-        "GetCallerIdentity",
-        403,
-        sts_error_body(
-            "InvalidClientTokenId",
-            "The security token included in the request is invalid.",
-        ),
-    )
-    .await;
-    let app = TestApp::with_aws(&fake.url()).await;
-
-    let diagnosis = app.diagnosis(&RequestBody::new().build()).await;
-
-    assert_eq!(
-        check(&diagnosis, CheckId::Identity).status,
-        CheckStatus::Fail
-    );
-    assert_eq!(finding_codes(&diagnosis), [Code::CredentialsInvalidKeyId]);
-    assert_eq!(diagnosis.status, HealthStatus::Unhealthy);
-    let finding = finding(&diagnosis, Code::CredentialsInvalidKeyId);
-    let aws_error = finding.aws_error.as_ref().expect("the AWS error");
-    assert_eq!(aws_error.code.as_deref(), Some("InvalidClientTokenId"));
-    assert_eq!(aws_error.http_status, Some(403));
-    assert_eq!(aws_error.operation, "GetCallerIdentity");
-    assert!(!finding.resolution.is_empty());
-    assert!(
-        finding.detail.contains("all three partitions"),
-        "{}",
-        finding.detail
-    );
-    // An unknown key is not retried (retrying cannot fix it): one call per partition's STS.
-    assert_eq!(fake.calls_of("GetCallerIdentity").await, 3);
 }
 
 #[tokio::test]

@@ -1,22 +1,21 @@
-//! Region-wide probes against the scripted fake: disabled regions, throttling, hangs past the
-//! deadline, 5xx, sub-calls with and without data, and the bound on calls in flight.
+//! Region-wide probes against the scripted fake, where the transport or AWS's load is the point:
+//! throttling, hangs past the deadline, 5xx, and the bound on calls in flight. What an account's
+//! regions answer (disabled regions, sub-calls without data, a healthy account) is a scenario
+//! file under `tests/scenarios/`.
 
 use std::time::{Duration, Instant};
 
-use std::collections::BTreeMap;
-
 use connector_doctor::domain::{
-    CheckId, CheckStatus, CloudTrailWord, Code, ConfigState, ConfigWord, Connection, HealthStatus,
-    RegionState, RegionStatus, SecurityHubState, SecurityHubWord, Severity,
+    CheckId, CheckStatus, Code, ConfigState, ConfigWord, Connection, HealthStatus, RegionState,
+    SecurityHubState, SecurityHubWord,
 };
 use serde_json::{Value, json};
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 
-use crate::helpers::app::{check, connection, finding_codes, findings_of, region, regional_check};
+use crate::helpers::app::{connection, findings_of, region, regional_check};
 use crate::helpers::fake_regions::{
-    CLOUDTRAIL, CONFIG, InFlightRecorder, events, healthy_account, json_error, json_response,
-    signed_for, standards, target,
+    CONFIG, InFlightRecorder, healthy_account, json_error, json_response, signed_for, target,
 };
 use crate::helpers::{FakeAws, RequestBody, TestApp};
 
@@ -26,105 +25,6 @@ fn request(regions: &[&str]) -> Value {
         .connections(&Connection::ALL)
         .regions(regions)
         .build()
-}
-
-/// What a healthy account looks like in one region.
-const HEALTHY: RegionStatus = RegionStatus {
-    security_hub: RegionState::Is(SecurityHubWord::Enabled),
-    config: RegionState::Is(ConfigWord::Recording),
-    cloudtrail: RegionState::Is(CloudTrailWord::Logging),
-};
-
-#[tokio::test]
-async fn a_healthy_account_is_healthy_everywhere() {
-    let fake = FakeAws::start().await;
-    healthy_account(&fake).await;
-    let app = TestApp::with_aws(&fake.url()).await;
-
-    let diagnosis = app.diagnosis(&request(&["us-east-1", "eu-west-1"])).await;
-
-    assert_eq!(
-        diagnosis.regions,
-        BTreeMap::from([
-            ("eu-west-1".to_owned(), HEALTHY),
-            ("us-east-1".to_owned(), HEALTHY)
-        ]),
-        "{:#?}",
-        diagnosis.findings
-    );
-    assert_eq!(
-        check(&diagnosis, CheckId::Cloudtrail).status,
-        CheckStatus::Pass,
-        "{diagnosis:#?}"
-    );
-    let codes = finding_codes(&diagnosis);
-    assert!(
-        codes
-            .iter()
-            .all(|code| !code.as_str().starts_with("CLOUDTRAIL")),
-        "{codes:?}"
-    );
-    assert!(!codes.contains(&Code::SecurityHubCisStandardDisabled));
-    assert_eq!(diagnosis.status, HealthStatus::Healthy, "{diagnosis:#?}");
-}
-
-#[tokio::test]
-async fn a_disabled_opt_in_region_is_region_disabled_not_a_credential_failure() {
-    let fake = FakeAws::start().await;
-    healthy_account(&fake).await;
-    for service in ["securityhub", "config", "cloudtrail"] {
-        Mock::given(method("POST"))
-            .and(signed_for("af-south-1", service))
-            .respond_with(json_error(
-                400,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            ))
-            .with_priority(1)
-            .mount(&fake.server)
-            .await;
-        Mock::given(method("GET"))
-            .and(signed_for("af-south-1", service))
-            .respond_with(json_error(
-                403,
-                "UnrecognizedClientException",
-                "The security token included in the request is invalid.",
-            ))
-            .with_priority(1)
-            .mount(&fake.server)
-            .await;
-    }
-    let app = TestApp::with_aws(&fake.url()).await;
-
-    let diagnosis = app.diagnosis(&request(&["us-east-1", "af-south-1"])).await;
-
-    assert_eq!(
-        check(&diagnosis, CheckId::Identity).status,
-        CheckStatus::Pass
-    );
-    assert_eq!(
-        region(&diagnosis, "af-south-1").security_hub,
-        RegionState::Is(SecurityHubWord::RegionDisabled)
-    );
-    assert_eq!(
-        region(&diagnosis, "af-south-1").config,
-        RegionState::Is(ConfigWord::RegionDisabled)
-    );
-    assert_eq!(
-        region(&diagnosis, "us-east-1").security_hub,
-        RegionState::Is(SecurityHubWord::Enabled)
-    );
-    let disabled = findings_of(&diagnosis, Code::RegionDisabled);
-    assert_eq!(disabled.len(), 1, "{disabled:#?}");
-    assert_eq!(disabled[0].region.as_deref(), Some("af-south-1"));
-    assert_eq!(
-        disabled[0].severity,
-        Severity::Warning,
-        "the caller named it"
-    );
-    assert!(findings_of(&diagnosis, Code::CredentialsInvalidKeyId).is_empty());
-    let summary = &check(&diagnosis, CheckId::Regions).summary;
-    assert!(summary.contains("af-south-1"), "{summary}");
 }
 
 #[tokio::test]
@@ -237,48 +137,6 @@ async fn an_aws_5xx_in_one_service_errors_that_service_only() {
     assert_eq!(
         connection(&diagnosis, Connection::SecurityConfiguration).status,
         HealthStatus::Degraded
-    );
-}
-
-#[tokio::test]
-async fn no_recent_events_and_no_cis_standard_are_their_own_findings() {
-    let fake = FakeAws::start().await;
-    healthy_account(&fake).await;
-    target(&format!("{CLOUDTRAIL}LookupEvents"))
-        .respond_with(json_response(200, events(false)))
-        .with_priority(1)
-        .mount(&fake.server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/standards/get"))
-        .respond_with(json_response(200, standards(false)))
-        .with_priority(1)
-        .mount(&fake.server)
-        .await;
-    let app = TestApp::with_aws(&fake.url()).await;
-
-    let diagnosis = app.diagnosis(&request(&["us-east-1"])).await;
-
-    assert_eq!(
-        findings_of(&diagnosis, Code::CloudtrailNoRecentEvents).len(),
-        1
-    );
-    assert_eq!(
-        findings_of(&diagnosis, Code::SecurityHubCisStandardDisabled).len(),
-        1
-    );
-    // The sub-calls' findings leave the states as they are.
-    assert_eq!(
-        region(&diagnosis, "us-east-1").cloudtrail,
-        RegionState::Is(CloudTrailWord::Logging)
-    );
-    assert_eq!(
-        region(&diagnosis, "us-east-1").security_hub,
-        RegionState::Is(SecurityHubWord::Enabled)
-    );
-    assert_eq!(
-        check(&diagnosis, CheckId::Cloudtrail).status,
-        CheckStatus::Warn
     );
 }
 

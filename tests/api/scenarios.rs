@@ -15,6 +15,7 @@
 //! connections = ["security_auditing"]
 //! regions = ["us-east-1"]   # [] names none: the account's regions are discovered
 //! session_token = "..."     # optional: temporary credentials
+//! assume_role = { role_arn = "arn:aws:iam::123456789012:role/mdca", external_id = "portal-42" }
 //!
 //! [settings]                # optional: the service's settings that the state needs
 //! diagnosis_deadline_ms = 3000
@@ -24,6 +25,10 @@
 //! [iam]                     # optional: the identity's policies instead of a simulator that allows all
 //! simulator = "denied"      # IAM's simulator refuses (the guide's policy does not grant it)
 //! inline_policy = "guide"   # user mdca's one inline policy: "guide" (the seed guide's JSON) or JSON text
+//! simulator_pages = 2       # the simulator answers over this many pages (Marker=page-2, ...)
+//! [iam.simulated."s3:PutBucketAcl"]  # the simulator's word on one action; every other required
+//! decision = "implicitDeny"          # action of the request's connections is allowed
+//! allowed_by_organizations = false   # optional: false when an SCP denied it
 //!
 //! [cloudtrail]              # optional: CloudTrail's record of the key's calls (LookupEvents by key)
 //! page_size = 50            # events per LookupEvents page
@@ -41,8 +46,10 @@
 //!
 //! [[answer]]                # a fault over the base; the first matching answer wins
 //! target = "CloudTrail_20131101.GetTrailStatus"  # X-Amz-Target, or action = "GetCallerIdentity",
-//!                                                # or method = "GET" with path = "/accounts"
+//!                                                # or method = "GET" with path = "/accounts",
+//!                                                # or method = "POST" alone (every call of it)
 //! region = "eu-west-1"      # optional: only calls signed for this region
+//! service = "securityhub"   # optional: only calls signed for this service (its signing name)
 //! query = "NextToken=page-2" # optional: only calls with this query parameter
 //! body = "ap-east-2"        # optional: only calls whose body contains this text
 //! status = 400
@@ -52,6 +59,7 @@
 //! format = "s3"             # how `error` is written: "query" (with action), "json" (with target or a
 //!                           # REST path), "cbor" (CloudWatch's /service/... paths), "s3" (S3's <Error>)
 //! delay_ms = 0
+//! date = "now+30m"          # optional: the answer's Date header (AWS's clock), now or now<+|-><n><s|m|h>
 //!
 //! [expect]                  # every key optional
 //! status = "degraded"
@@ -59,12 +67,24 @@
 //! checks = { cloudtrail = "error" }
 //! regions = { "us-east-1" = { cloudtrail = "access_denied" } }
 //! codes = ["CLOUDTRAIL_STATUS_UNKNOWN"]          # present
-//! absent = ["CLOUDTRAIL_NO_TRAIL"]               # causes the state does not have
+//! absent = ["CLOUDTRAIL_NO_TRAIL"]               # causes the state does not have ("CLOUDTRAIL_*":
+//!                                                 # every code that starts so)
 //! severities = { CLOUDTRAIL_STATUS_UNKNOWN = "warning" }
 //! count = { AWS_TIMEOUT = 1 }                     # exactly this many findings of a code
-//! summaries = { security_hub = "of 3 member" }   # a check's summary contains this text
+//! summaries = { security_hub = "of 3 member" }   # a check's summary contains this text (or each
+//!                                                 # of a list of texts: ["a", "b"])
 //! remediation_actions = ["s3:PutBucketAcl"]       # every Action of the remediation policy ([] = none)
+//! remediation_grants = ["iam:"]                   # the remediation policy grants an Action that
+//!                                                 # starts with each (when which one may vary)
 //! details = { PERMISSION_EXPLICIT_DENY = "MultiFactorAuthPresent" }  # a finding's detail says this
+//!                                                 # (or each of a list of texts)
+//! all_codes = ["CREDENTIALS_EXPIRED"]             # every finding's code, exactly, in order
+//! connection_codes = { security_auditing = ["CREDENTIALS_EXPIRED"] }  # a connection's finding_codes
+//! identity = { principal_type = "root" }          # fields of `identity`, as the API writes them
+//! never_says = ["portal-42"]                      # text found nowhere in the diagnosis
+//! calls = { GetCallerIdentity = 3 }               # requests the fake received of a query Action
+//! every_required_action = true                    # one verdict per action the checked connections
+//!                                                 # require, in order, with its required_by
 //! partition = "aws-cn"                            # identity.partition
 //! regions_source = "discovered"
 //! regions_checked = ["cn-north-1", "cn-northwest-1"]  # exactly these, in order
@@ -82,6 +102,16 @@
 //! regions_denied = ["eu-west-1"]
 //! scp_visible = true
 //! evidence_methods = ["observed", "simulation"]   # the methods of its evidence, in order
+//!
+//! [[expect.every_permission]]                     # every verdict (there is one at least) ...
+//! when = { method = "observed", action = "iam:*" }  # optional: ... whose fields are these (a text
+//!                                                 # may end in *, a list is one of its values) ...
+//! decision = ["implicit_deny"]                    # ... has each field one of the values listed
+//! evidence_methods = [["observed"]]
+//!
+//! [expect.findings.REGION_DISABLED]               # fields of a finding of the code, as the API
+//! region = "af-south-1"                           # writes them; a table compares only the keys
+//! aws_error = { code = "AccessDenied" }           # it names
 //! ```
 
 use std::collections::BTreeMap;
@@ -94,14 +124,15 @@ use serde_json::Value;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
-use connector_doctor::domain::PARTITIONS;
+use connector_doctor::domain::{Connection, PARTITIONS};
+use connector_doctor::requirements::Requirements;
 
 use crate::helpers::fake_aws::{sts_error, unknown_key};
 use crate::helpers::fake_cloudtrail::{CloudTrailRecord, OWN_AGENT, RecordedEvent, relative_time};
 use crate::helpers::fake_regions::{
     CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
 };
-use crate::helpers::iam_setup::seed_policy;
+use crate::helpers::iam_setup::{Simulated, required_actions, seed_policy, simulation_page};
 use crate::helpers::{EXAMPLE_KEY_ID, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 #[derive(Debug, Deserialize)]
@@ -225,6 +256,60 @@ enum Principal {
 struct IamPart {
     simulator: Option<Simulator>,
     inline_policy: Option<String>,
+    simulator_pages: Option<usize>,
+    #[serde(default)]
+    simulated: BTreeMap<String, SimulatedPart>,
+}
+
+/// The simulator's word on one action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimulatedPart {
+    /// `allowed`, `implicitDeny` or `explicitDeny`, as IAM writes it.
+    decision: String,
+    allowed_by_organizations: Option<bool>,
+}
+
+impl IamPart {
+    /// Scripts the simulator's answer when the part says more than "allowed": every required
+    /// action of `connections` allowed but the `simulated` ones, over `simulator_pages` pages.
+    async fn mount_simulation(&self, connections: &[Connection], fake: &FakeAws) {
+        if self.simulator_pages.is_none() && self.simulated.is_empty() {
+            return;
+        }
+        let actions = required_actions(connections);
+        let results: Vec<Simulated<'_>> = actions
+            .iter()
+            .map(|action| match self.simulated.get(action) {
+                Some(part) => Simulated {
+                    action,
+                    decision: &part.decision,
+                    allowed_by_organizations: part.allowed_by_organizations,
+                },
+                None => Simulated {
+                    action,
+                    decision: "allowed",
+                    allowed_by_organizations: Some(true),
+                },
+            })
+            .collect();
+        let size = results
+            .len()
+            .div_ceil(self.simulator_pages.unwrap_or(1).max(1));
+        let pages: Vec<&[Simulated<'_>]> = results.chunks(size.max(1)).collect();
+        for (index, page) in pages.iter().enumerate() {
+            // Page n (from 1) is asked for with the marker the page before it gave.
+            let next = (index + 1 < pages.len()).then(|| format!("page-{}", index + 2));
+            let asked_with = (index > 0).then(|| format!("Marker=page-{}", index + 1));
+            fake.on_iam(
+                "SimulatePrincipalPolicy",
+                asked_with.as_deref(),
+                200,
+                simulation_page(page, next.as_deref()),
+            )
+            .await;
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,6 +343,30 @@ struct RequestPart {
     connections: Option<Vec<String>>,
     regions: Option<Vec<String>>,
     session_token: Option<String>,
+    assume_role: Option<AssumeRolePart>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssumeRolePart {
+    role_arn: String,
+    external_id: Option<String>,
+}
+
+impl RequestPart {
+    /// The connections the request checks (both when it names none).
+    fn checked(&self) -> Vec<Connection> {
+        match &self.connections {
+            Some(names) => names.iter().map(|name| connection_named(name)).collect(),
+            None => Connection::ALL.to_vec(),
+        }
+    }
+}
+
+/// The connection of a wire name (`security_auditing`).
+fn connection_named(name: &str) -> Connection {
+    serde_json::from_value(Value::String(name.to_owned()))
+        .unwrap_or_else(|error| panic!("{name} is not a connection: {error}"))
 }
 
 fn commercial() -> String {
@@ -280,6 +389,7 @@ struct Answer {
     method: Option<String>,
     path: Option<String>,
     region: Option<String>,
+    service: Option<String>,
     query: Option<String>,
     body: Option<String>,
     status: u16,
@@ -290,6 +400,7 @@ struct Answer {
     format: Option<ErrorFormat>,
     #[serde(default)]
     delay_ms: u64,
+    date: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -311,10 +422,12 @@ struct Expect {
     #[serde(default)]
     count: BTreeMap<String, usize>,
     #[serde(default)]
-    summaries: BTreeMap<String, String>,
+    summaries: BTreeMap<String, Texts>,
     remediation_actions: Option<Vec<String>>,
     #[serde(default)]
-    details: BTreeMap<String, String>,
+    remediation_grants: Vec<String>,
+    #[serde(default)]
+    details: BTreeMap<String, Texts>,
     #[serde(default)]
     permissions: BTreeMap<String, BTreeMap<String, toml::Value>>,
     partition: Option<String>,
@@ -325,6 +438,69 @@ struct Expect {
     observed_complete: Option<bool>,
     #[serde(default)]
     observed_denials: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    all_codes: Option<Vec<String>>,
+    #[serde(default)]
+    connection_codes: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    identity: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    findings: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    #[serde(default)]
+    every_permission: Vec<PermissionRule>,
+    #[serde(default)]
+    every_required_action: bool,
+    #[serde(default)]
+    never_says: Vec<String>,
+    #[serde(default)]
+    calls: BTreeMap<String, usize>,
+}
+
+/// What every verdict (of those it applies to) says: each field one of the values listed.
+#[derive(Debug, Deserialize)]
+struct PermissionRule {
+    /// The verdicts it applies to: all, or those whose fields are these.
+    #[serde(default)]
+    when: BTreeMap<String, toml::Value>,
+    #[serde(flatten)]
+    fields: BTreeMap<String, Vec<toml::Value>>,
+}
+
+impl PermissionRule {
+    /// Whether the rule applies to `verdict`: a text ending in `*` is a prefix, a list is any
+    /// one of its values.
+    fn applies_to(&self, verdict: &Value) -> bool {
+        let matches = |actual: &Value, expected: &toml::Value| match expected {
+            toml::Value::String(text) => match text.strip_suffix('*') {
+                Some(start) => actual.as_str().is_some_and(|said| said.starts_with(start)),
+                None => actual.as_str() == Some(text.as_str()),
+            },
+            other => serde_json::to_value(other).ok().as_ref() == Some(actual),
+        };
+        self.when.iter().all(|(field, expected)| {
+            let actual = verdict_field(verdict, field);
+            match expected {
+                toml::Value::Array(any) => any.iter().any(|one| matches(&actual, one)),
+                one => matches(&actual, one),
+            }
+        })
+    }
+}
+
+/// One text, or several: each must be said.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Texts {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Texts {
+    fn each(&self) -> &[String] {
+        match self {
+            Texts::One(text) => std::slice::from_ref(text),
+            Texts::Many(texts) => texts,
+        }
+    }
 }
 
 /// Every scenario file, sorted.
@@ -356,7 +532,8 @@ impl Answer {
             (None, None, Some(verb), Some(route)) => {
                 Mock::given(method(verb.as_str())).and(path(route.as_str()))
             }
-            _ => panic!("an answer names one of: target, action, or method with path: {self:?}"),
+            (None, None, Some(verb), None) => Mock::given(method(verb.as_str())),
+            _ => panic!("an answer names one of: target, action, or method (with path): {self:?}"),
         };
         let mock = match &self.body {
             Some(text) => mock.and(body_string_contains(text.as_str())),
@@ -369,15 +546,18 @@ impl Answer {
             }
             None => mock,
         };
-        match &self.region {
-            Some(region) => {
-                // The service is read from the signing scope, which names it for every protocol.
-                mock.and(wiremock::matchers::header_regex(
-                    "authorization",
-                    &format!("/{region}/[a-z-]+/aws4_request"),
-                ))
-            }
-            None => mock,
+        match (&self.region, &self.service) {
+            (None, None) => mock,
+            // Region and service are read from the signing scope, which names both for every
+            // protocol.
+            (region, service) => mock.and(wiremock::matchers::header_regex(
+                "authorization",
+                &format!(
+                    "/{}/{}/aws4_request",
+                    region.as_deref().unwrap_or("[a-z0-9-]+"),
+                    service.as_deref().unwrap_or("[a-z-]+")
+                ),
+            )),
         }
     }
 
@@ -410,10 +590,32 @@ impl Answer {
                 .set_body_string(body.clone()),
             _ => panic!("an answer has one of: error, json, xml: {self:?}"),
         };
+        let response = match &self.date {
+            Some(time) => response.insert_header("date", aws_clock(time).to_rfc2822().as_str()),
+            None => response,
+        };
         response
             .insert_header("x-amzn-requestid", "5ce0a210-0000-4000-8000-000000000009")
             .set_delay(Duration::from_millis(self.delay_ms))
     }
+}
+
+/// AWS's clock as an answer's `date` gives it: `now`, or `now+30m` / `now-2h` (s, m or h).
+fn aws_clock(text: &str) -> chrono::DateTime<chrono::Utc> {
+    let Some(ahead) = text.strip_prefix("now+") else {
+        return relative_time(text);
+    };
+    let (number, unit) = ahead.split_at(ahead.len().saturating_sub(1));
+    let number: i64 = number
+        .parse()
+        .unwrap_or_else(|_| panic!("not a time: {text}"));
+    let span = match unit {
+        "s" => chrono::TimeDelta::seconds(number),
+        "m" => chrono::TimeDelta::minutes(number),
+        "h" => chrono::TimeDelta::hours(number),
+        _ => panic!("not a time unit: {text}"),
+    };
+    chrono::Utc::now() + span
 }
 
 /// What the diagnosis says that the scenario does not expect, one line each.
@@ -461,14 +663,16 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             expect_word(format!("region {region} {service}"), actual, state);
         }
     }
-    for (id, text) in &expect.summaries {
+    for (id, texts) in &expect.summaries {
         let said: Vec<&str> = checks
             .iter()
             .filter(|check| check["id"] == id.as_str())
             .filter_map(|check| check["summary"].as_str())
             .collect();
-        if !said.iter().any(|summary| summary.contains(text.as_str())) {
-            wrong.push(format!("check {id}: no summary says {text:?}: {said:?}"));
+        for text in texts.each() {
+            if !said.iter().any(|summary| summary.contains(text.as_str())) {
+                wrong.push(format!("check {id}: no summary says {text:?}: {said:?}"));
+            }
         }
     }
     let findings = diagnosis["findings"]
@@ -483,9 +687,17 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
         }
     }
     for code in &expect.absent {
-        if !of(code).is_empty() {
+        let said: Vec<&str> = match code.strip_suffix('*') {
+            Some(start) => findings
+                .iter()
+                .filter_map(|f| f["code"].as_str())
+                .filter(|said| said.starts_with(start))
+                .collect(),
+            None => of(code).iter().map(|_| code.as_str()).collect(),
+        };
+        if let Some(said) = said.first() {
             wrong.push(format!(
-                "a {code} finding, which this account state does not have"
+                "a {said} finding, which this account state does not have"
             ));
         }
     }
@@ -504,24 +716,36 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             wrong.push(format!("{code} findings: expected {count}, got {actual}"));
         }
     }
-    for (code, text) in &expect.details {
+    for (code, texts) in &expect.details {
         let said: Vec<&str> = of(code)
             .iter()
             .filter_map(|f| f["detail"].as_str())
             .collect();
-        if !said.iter().any(|detail| detail.contains(text.as_str())) {
-            wrong.push(format!("no {code} finding says {text:?}: {said:?}"));
+        for text in texts.each() {
+            if !said.iter().any(|detail| detail.contains(text.as_str())) {
+                wrong.push(format!("no {code} finding says {text:?}: {said:?}"));
+            }
+        }
+    }
+    let mut granted: Vec<String> = diagnosis["remediation_policy"]["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|action| action.as_str().map(str::to_owned))
+        .collect();
+    granted.sort();
+    for start in &expect.remediation_grants {
+        if !granted
+            .iter()
+            .any(|action| action.starts_with(start.as_str()))
+        {
+            wrong.push(format!(
+                "remediation policy: no action starts with {start:?}: {granted:?}"
+            ));
         }
     }
     if let Some(expected) = &expect.remediation_actions {
-        let mut granted: Vec<String> = diagnosis["remediation_policy"]["Statement"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|statement| statement["Action"].as_array().cloned().unwrap_or_default())
-            .filter_map(|action| action.as_str().map(str::to_owned))
-            .collect();
-        granted.sort();
         let mut expected = expected.clone();
         expected.sort();
         if granted != expected {
@@ -541,17 +765,7 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             continue;
         };
         for (field, expected) in fields {
-            let actual = match field.as_str() {
-                "evidence_methods" => Value::Array(
-                    verdict["evidence"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|e| e["method"].clone())
-                        .collect(),
-                ),
-                _ => verdict[field].clone(),
-            };
+            let actual = verdict_field(verdict, field);
             let expected = serde_json::to_value(expected).expect("TOML values are JSON");
             if actual != expected {
                 wrong.push(format!(
@@ -561,6 +775,8 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
         }
     }
     wrong.extend(observed_mismatches(expect, diagnosis));
+    wrong.extend(finding_mismatches(expect, diagnosis));
+    wrong.extend(verdict_mismatches(expect, diagnosis));
     if let Some(regions) = &expect.regions_checked
         && diagnosis["regions_checked"] != serde_json::json!(regions)
     {
@@ -568,6 +784,156 @@ fn mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             "regions_checked: expected {regions:?}, got {}",
             diagnosis["regions_checked"]
         ));
+    }
+    wrong
+}
+
+/// A verdict's field as the scenario names it: a field of the API, or `evidence_methods`, the
+/// methods of its evidence in order.
+fn verdict_field(verdict: &Value, field: &str) -> Value {
+    match field {
+        "evidence_methods" => Value::Array(
+            verdict["evidence"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| e["method"].clone())
+                .collect(),
+        ),
+        _ => verdict[field].clone(),
+    }
+}
+
+/// Whether `actual` says what `expected` says: a table compares only the keys it names.
+fn says(actual: &Value, expected: &Value) -> bool {
+    match expected {
+        Value::Object(fields) => fields
+            .iter()
+            .all(|(key, value)| says(&actual[key.as_str()], value)),
+        _ => actual == expected,
+    }
+}
+
+/// What the findings, the identity and the connections' codes say that the scenario does not
+/// expect, and any text it must never say.
+fn finding_mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let findings = diagnosis["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let codes: Vec<&str> = findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default())
+        .collect();
+    if let Some(expected) = &expect.all_codes
+        && &codes != expected
+    {
+        wrong.push(format!("findings: expected {expected:?}, got {codes:?}"));
+    }
+    for (connection, expected) in &expect.connection_codes {
+        let actual = &diagnosis["connections"][connection]["finding_codes"];
+        if actual != &serde_json::json!(expected) {
+            wrong.push(format!(
+                "connection {connection} finding_codes: expected {expected:?}, got {actual}"
+            ));
+        }
+    }
+    for (field, expected) in &expect.identity {
+        let expected = serde_json::to_value(expected).expect("TOML values are JSON");
+        let actual = &diagnosis["identity"][field];
+        if actual != &expected {
+            wrong.push(format!(
+                "identity {field}: expected {expected}, got {actual}"
+            ));
+        }
+    }
+    for (code, fields) in &expect.findings {
+        let expected = serde_json::to_value(fields).expect("TOML values are JSON");
+        let of_code: Vec<&Value> = findings
+            .iter()
+            .filter(|f| f["code"] == code.as_str())
+            .collect();
+        if !of_code.iter().any(|finding| says(finding, &expected)) {
+            wrong.push(format!("no {code} finding has {expected}: {of_code:?}"));
+        }
+    }
+    let text = diagnosis.to_string();
+    for unsaid in &expect.never_says {
+        if text.contains(unsaid.as_str()) {
+            wrong.push(format!("the diagnosis says {unsaid:?}, which it must not"));
+        }
+    }
+    wrong
+}
+
+/// What the verdicts as a whole say that the scenario does not expect.
+fn verdict_mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let verdicts = diagnosis["permissions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if (expect.every_required_action || !expect.every_permission.is_empty()) && verdicts.is_empty()
+    {
+        // Every rule over the verdicts would hold of none.
+        wrong.push("no verdicts".to_owned());
+    }
+    for rule in &expect.every_permission {
+        for verdict in verdicts.iter().filter(|verdict| rule.applies_to(verdict)) {
+            for (field, allowed) in &rule.fields {
+                let allowed = serde_json::to_value(allowed).expect("TOML values are JSON");
+                let actual = verdict_field(verdict, field);
+                if !allowed
+                    .as_array()
+                    .is_some_and(|values| values.contains(&actual))
+                {
+                    wrong.push(format!(
+                        "{} {field}: {actual} is none of {allowed}",
+                        verdict["action"]
+                    ));
+                }
+            }
+        }
+    }
+    if expect.every_required_action {
+        // The connections checked are the ones the diagnosis reports on.
+        let checked: Vec<Connection> = diagnosis["connections"]
+            .as_object()
+            .into_iter()
+            .flat_map(|connections| connections.keys())
+            .map(|name| connection_named(name))
+            .collect();
+        let required: Vec<(String, Value)> = Requirements::builtin()
+            .required_actions(&checked)
+            .into_iter()
+            .map(|required| (required.action, serde_json::json!(required.connections)))
+            .collect();
+        let listed: Vec<(String, Value)> = verdicts
+            .iter()
+            .map(|v| {
+                let action = v["action"].as_str().unwrap_or_default().to_owned();
+                (action, v["required_by"].clone())
+            })
+            .collect();
+        if listed != required {
+            wrong.push(format!(
+                "verdicts: expected one per required action {required:?}, got {listed:?}"
+            ));
+        }
+    }
+    wrong
+}
+
+/// What the fake received that the scenario does not expect: `bodies` are the requests' bodies.
+fn call_mismatches(expect: &Expect, bodies: &[String]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (action, count) in &expect.calls {
+        let asked = format!("Action={action}&");
+        let actual = bodies.iter().filter(|body| body.contains(&asked)).count();
+        if actual != *count {
+            wrong.push(format!("{action} calls: expected {count}, got {actual}"));
+        }
     }
     wrong
 }
@@ -694,6 +1060,10 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
     if let Some(Simulator::Denied) = scenario.iam.simulator {
         fake.simulator_denied().await;
     }
+    scenario
+        .iam
+        .mount_simulation(&scenario.request.checked(), fake)
+        .await;
     if let Some(policy) = &scenario.iam.inline_policy {
         let policy = match policy.as_str() {
             "guide" => seed_policy(),
@@ -734,13 +1104,28 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
     if let Some(token) = &scenario.request.session_token {
         body["credentials"]["session_token"] = serde_json::json!(token);
     }
+    if let Some(role) = &scenario.request.assume_role {
+        body["assume_role"] = serde_json::json!({"role_arn": role.role_arn});
+        if let Some(external_id) = &role.external_id {
+            body["assume_role"]["external_id"] = serde_json::json!(external_id);
+        }
+    }
     let response = app.diagnose(&body).await;
     let status = response.status();
     let diagnosis: Value = response.json().await.map_err(|e| format!("{name}: {e}"))?;
     if status != 200 {
         return Err(format!("{name}: HTTP {status}: {diagnosis}"));
     }
-    let wrong = mismatches(&scenario.expect, &diagnosis);
+    let mut wrong = mismatches(&scenario.expect, &diagnosis);
+    let bodies: Vec<String> = fake
+        .server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|request| String::from_utf8_lossy(&request.body).into_owned())
+        .collect();
+    wrong.extend(call_mismatches(&scenario.expect, &bodies));
     if wrong.is_empty() {
         return Ok(());
     }
@@ -795,13 +1180,63 @@ async fn every_account_state_of_the_corpus_is_diagnosed_as_it_is() {
 fn the_runner_reports_what_a_diagnosis_wrongly_says() {
     let expect = Expect {
         status: Some("healthy".into()),
-        absent: vec!["CLOUDTRAIL_NO_TRAIL".into()],
+        absent: vec!["CLOUDTRAIL_NO_TRAIL".into(), "SECURITY_HUB_*".into()],
         ..Expect::default()
     };
     let said = serde_json::json!({
         "status": "unhealthy",
-        "findings": [{"code": "CLOUDTRAIL_NO_TRAIL", "severity": "error"}]
+        "findings": [
+            {"code": "CLOUDTRAIL_NO_TRAIL", "severity": "error"},
+            {"code": "SECURITY_HUB_NOT_ENABLED", "severity": "error"}
+        ]
     });
     let wrong = mismatches(&expect, &said);
-    assert_eq!(wrong.len(), 2, "{wrong:?}");
+    assert_eq!(wrong.len(), 3, "{wrong:?}");
+
+    // Exact codes, the identity, texts never said, several texts, a finding's fields, rules
+    // over every verdict, and the calls the fake received.
+    let expect: Expect = toml::from_str(
+        r#"
+        all_codes = ["CREDENTIALS_EXPIRED"]
+        connection_codes = { security_auditing = ["CREDENTIALS_EXPIRED"] }
+        identity = { principal_type = "root" }
+        never_says = ["portal-42"]
+        summaries = { identity = ["expired", "token"] }
+        details = { CREDENTIALS_EXPIRED = ["expired", "renew"] }
+        calls = { GetCallerIdentity = 1 }
+        every_required_action = true
+        remediation_grants = ["iam:"]
+        [findings.CREDENTIALS_EXPIRED]
+        aws_error = { code = "ExpiredToken" }
+        [[every_permission]]
+        decision = ["allowed"]
+        [[every_permission]]
+        when = { method = ["none", "simulation"], action = "iam:*" }
+        evidence_methods = [[]]
+        [[every_permission]]
+        when = { action = "s3:*" }
+        decision = ["implicit_deny"]
+        "#,
+    )
+    .expect("an expectation");
+    let said = serde_json::json!({
+        "identity": {"principal_type": "user"},
+        "connections": {"security_auditing": {"finding_codes": ["CREDENTIALS_EXPIRED", "CLOCK_SKEW"]}},
+        "checks": [{"id": "identity", "summary": "the key expired"}],
+        "findings": [
+            {"code": "CREDENTIALS_EXPIRED", "detail": "expired, for external id portal-42",
+             "aws_error": {"code": "InvalidClientTokenId", "http_status": 403}},
+            {"code": "CLOCK_SKEW"}
+        ],
+        "permissions": [{"action": "iam:GetUser", "decision": "unknown", "method": "none",
+            "evidence": [{"method": "cloudtrail"}], "required_by": ["security_auditing"]}]
+    });
+    let wrong = mismatches(&expect, &said);
+    // all_codes, connection_codes, identity, never_says, the summary's "token", the detail's
+    // "renew", remediation_grants, the finding's aws_error, the two rules that apply to
+    // iam:GetUser (not the one of s3:*), every_required_action.
+    assert_eq!(wrong.len(), 11, "{wrong:#?}");
+    let asked = "Action=GetCallerIdentity&Version=2011-06-15".to_owned();
+    let wrong = call_mismatches(&expect, &[asked.clone(), asked]);
+    assert_eq!(wrong.len(), 1, "{wrong:?}");
 }
