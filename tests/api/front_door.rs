@@ -25,14 +25,7 @@ fn tokens(text: &str) -> Option<Secret> {
 }
 
 async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut request = app
-        .client
-        .post(format!("{}/v1/diagnoses", app.base_url))
-        .json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap()
+    app.diagnose_as(token, body).await
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {

@@ -381,14 +381,7 @@ fn diagnosis_request(connector: &str, key: &str, region: &str) -> Value {
 
 /// `POST /v1/diagnoses`, with the bearer token when given: the status and the body.
 async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, String) {
-    let mut request = app
-        .client
-        .post(format!("{}/v1/diagnoses", app.base_url))
-        .json(body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("the request is answered");
+    let response = app.diagnose_as(token, body).await;
     let status = response.status().as_u16();
     (status, response.text().await.unwrap_or_default())
 }

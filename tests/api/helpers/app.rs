@@ -42,12 +42,19 @@ impl TestApp {
 
     /// `POST /v1/diagnoses` with a JSON body.
     pub async fn diagnose(&self, body: &Value) -> reqwest::Response {
-        self.client
+        self.diagnose_as(None, body).await
+    }
+
+    /// `POST /v1/diagnoses` with a JSON body and, when given, a bearer token.
+    pub async fn diagnose_as(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut request = self
+            .client
             .post(format!("{}/v1/diagnoses", self.base_url))
-            .json(body)
-            .send()
-            .await
-            .expect("the request is answered")
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("the request is answered")
     }
 
     /// `POST /v1/diagnoses` expecting 200, returning the Diagnosis.
