@@ -202,11 +202,7 @@ impl ReportView {
                 .iter()
                 .map(|(c, r)| (c.as_str().replace('_', " "), Badge::of(&r.status)))
                 .collect(),
-            grid_columns: RegionStatus::default()
-                .cells()
-                .iter()
-                .map(|(check, _)| check.title())
-                .collect(),
+            grid_columns: RegionStatus::column_titles(),
             grid: grid(diagnosis),
             findings: findings.into_iter().map(finding_view).collect(),
             permissions: permissions.into_iter().map(permission_view).collect(),

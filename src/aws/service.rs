@@ -132,13 +132,10 @@ services! {
 
 impl AwsService {
     /// Whether AWS authorizes the service's calls once for the account rather than per region:
-    /// IAM, STS and Account Management are global; so is S3's bucket listing, and a bucket's own
-    /// reads are authorized wherever the bucket is, not per checked region.
-    pub const fn authorizes_per_account(self) -> bool {
-        matches!(
-            self,
-            AwsService::Sts | AwsService::Account | AwsService::Iam | AwsService::S3
-        )
+    /// a service with one endpoint per partition is global; so is S3's bucket listing, and a
+    /// bucket's own reads are authorized wherever the bucket is, not per checked region.
+    pub fn authorizes_per_account(self) -> bool {
+        self.endpoint() == Endpoint::PerPartition || self == AwsService::S3
     }
 
     /// The service whose label or signing name is `name`.
@@ -189,6 +186,24 @@ mod tests {
         assert_eq!(
             AwsService::CloudWatch.rate_bucket("DescribeAlarms"),
             ("cloudwatch:DescribeAlarms", 9)
+        );
+    }
+
+    #[test]
+    fn global_services_and_s3_are_authorized_once_for_the_account() {
+        let global: Vec<AwsService> = AwsService::ALL
+            .iter()
+            .copied()
+            .filter(|service| service.authorizes_per_account())
+            .collect();
+        assert_eq!(
+            global,
+            [
+                AwsService::Sts,
+                AwsService::Account,
+                AwsService::Iam,
+                AwsService::S3
+            ]
         );
     }
 

@@ -166,12 +166,8 @@ fn write_denied_actions(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Resu
 /// Each regional check's state in each region.
 fn write_regions(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     if !diagnosis.regions.is_empty() {
-        let columns: Vec<&str> = RegionStatus::default()
-            .cells()
-            .iter()
-            .map(|(check, _)| check.title())
-            .collect();
-        writeln!(out, "\n{BOLD}Regions{BOLD:#}: {}", columns.join(" / "))?;
+        let columns = RegionStatus::column_titles().join(" / ");
+        writeln!(out, "\n{BOLD}Regions{BOLD:#}: {columns}")?;
         for (region, state) in &diagnosis.regions {
             let cells: Vec<String> = state.cells().iter().map(|(_, word)| badge(word)).collect();
             writeln!(out, "  {region:<16} {}", cells.join(" / "))?;

@@ -275,6 +275,15 @@ impl Default for RegionStatus {
 }
 
 impl RegionStatus {
+    /// The regional checks' names for people, in the order of [`Self::cells`].
+    pub fn column_titles() -> Vec<&'static str> {
+        Self::default()
+            .cells()
+            .iter()
+            .map(|(check, _)| check.title())
+            .collect()
+    }
+
     /// Each regional check's word, in the order people read them (a grid's columns).
     pub fn cells(&self) -> [(CheckId, &'static str); 3] {
         [
