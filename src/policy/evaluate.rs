@@ -207,6 +207,18 @@ fn reason(gap: Gap<'_>) -> UndecidedReason {
         Gap::MultiValuedVariable { variable } => UndecidedReason::MultiValuedPolicyVariable {
             variable: variable.to_owned(),
         },
+        Gap::MultiValuedKeyWithoutSetOperator { operator, key } => {
+            UndecidedReason::MultiValuedKeyWithoutSetOperator {
+                operator: operator.to_owned(),
+                key: key.to_owned(),
+            }
+        }
+        Gap::AnyValueIfExistsOnAbsentKey { operator, key } => {
+            UndecidedReason::AnyValueIfExistsOnAbsentKey {
+                operator: operator.to_owned(),
+                key: key.to_owned(),
+            }
+        }
     }
 }
 

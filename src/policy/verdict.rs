@@ -132,6 +132,23 @@ pub enum UndecidedReason {
         /// Variable key.
         variable: String,
     },
+    /// A condition tests a multivalued key without `ForAllValues:` or
+    /// `ForAnyValue:`: AWS documents no outcome for that (IAM Access Analyzer
+    /// warns about it).
+    MultiValuedKeyWithoutSetOperator {
+        /// Operator as written.
+        operator: String,
+        /// Condition key as written.
+        key: String,
+    },
+    /// `ForAnyValue:...IfExists` on a key absent from the request, which the
+    /// documentation leaves open (`IfExists` says true, `ForAnyValue` false).
+    AnyValueIfExistsOnAbsentKey {
+        /// Operator as written.
+        operator: String,
+        /// Condition key as written.
+        key: String,
+    },
 }
 
 impl fmt::Display for UndecidedReason {
@@ -152,6 +169,14 @@ impl fmt::Display for UndecidedReason {
             UndecidedReason::MultiValuedPolicyVariable { variable } => write!(
                 f,
                 "it uses the policy variable ${{{variable}}}, which has several values in the request context"
+            ),
+            UndecidedReason::MultiValuedKeyWithoutSetOperator { operator, key } => write!(
+                f,
+                "its condition {operator} tests {key:?}, a key with several values, without ForAllValues: or ForAnyValue:, which AWS leaves undefined"
+            ),
+            UndecidedReason::AnyValueIfExistsOnAbsentKey { operator, key } => write!(
+                f,
+                "its condition {operator} is on {key:?}, which the request lacks, and AWS does not say whether IfExists (true) or ForAnyValue (false) decides then"
             ),
         }
     }
