@@ -209,7 +209,8 @@ pub struct Explanation {
     pub boundary: Option<String>,
     /// For `unknown`: the statements whose outcome could not be decided and
     /// that could change the decision (Allows still needed, possible Denies).
-    /// Empty for other decisions.
+    /// For `implicit_deny`: the Deny statements that could not be decided (the
+    /// request is denied either way, perhaps explicitly). Empty otherwise.
     pub undecided: Vec<UndecidedStatement>,
 }
 
@@ -238,14 +239,29 @@ impl fmt::Display for Explanation {
                 Some(deny) => write!(f, "Explicitly denied by {deny}."),
                 None => f.write_str("Explicitly denied."),
             },
-            Decision::ImplicitDeny => match (self.denied_by, &self.identity_allow) {
-                (Some(Layer::PermissionsBoundary), Some(allow)) => write!(
-                    f,
-                    "Implicitly denied: {allow} allows it, but no statement of the permissions boundary {:?} does.",
-                    self.boundary.as_deref().unwrap_or("")
-                ),
-                _ => f.write_str("Implicitly denied: no identity policy statement allows it."),
-            },
+            Decision::ImplicitDeny => {
+                let boundary = self.boundary.as_deref().unwrap_or("");
+                match (self.denied_by, &self.identity_allow) {
+                    (Some(Layer::PermissionsBoundary), Some(allow)) => write!(
+                        f,
+                        "Implicitly denied: {allow} allows it, but no statement of the permissions boundary {boundary:?} does."
+                    ),
+                    (Some(Layer::PermissionsBoundary), None) => write!(
+                        f,
+                        "Implicitly denied: no statement of the permissions boundary {boundary:?} allows it."
+                    ),
+                    _ => f.write_str("Implicitly denied: no identity policy statement allows it."),
+                }?;
+                // Denied either way, but these could make it an explicit deny.
+                for undecided in &self.undecided {
+                    write!(
+                        f,
+                        " {} may deny it explicitly, but {}.",
+                        undecided.statement, undecided.reason
+                    )?;
+                }
+                Ok(())
+            }
             Decision::Unknown => {
                 f.write_str("Cannot be decided from the request context")?;
                 for (i, undecided) in self.undecided.iter().enumerate() {
