@@ -6,7 +6,7 @@
 //! APIs 10; "Quotas in AWS CloudTrail"), Security Hub (GetFindings 3 per second, every other
 //! operation 10; the Security Hub API reference's introduction), CloudWatch (DescribeAlarms 9;
 //! "CloudWatch service quotas"). Not published (STS, IAM, AWS Config, S3's bucket reads, Account
-//! Management): assumed 10 per second, a rate the SDK's own retries keep well under.
+//! Management, AWS Organizations): assumed 10 per second, a rate the SDK's own retries keep well under.
 
 use std::fmt;
 
@@ -100,6 +100,14 @@ services! {
     Account { name: "account", signing: "account", endpoint: PerPartition, per_second: 10, apart: [] },
     /// IAM: the identity's policies and the policy simulator.
     Iam { name: "iam", signing: "iam", endpoint: PerPartition, per_second: 10, apart: [] },
+    /// AWS Organizations: the organization and its accounts.
+    Organizations {
+        name: "organizations",
+        signing: "organizations",
+        endpoint: PerPartition,
+        per_second: 10,
+        apart: [],
+    },
     /// CloudTrail: trails, their status, and the record of calls.
     CloudTrail {
         name: "cloudtrail",
@@ -202,6 +210,7 @@ mod tests {
                 AwsService::Sts,
                 AwsService::Account,
                 AwsService::Iam,
+                AwsService::Organizations,
                 AwsService::S3
             ]
         );

@@ -31,19 +31,23 @@ pub enum CheckId {
     SecurityHub,
     /// AWS Config in each region.
     Config,
+    /// The account's place among its Security Hub administrator, members and organization;
+    /// for an administrator, every member account and region covered with data flowing.
+    Organization,
     /// Which regions were checked and which are disabled.
     Regions,
 }
 
 impl CheckId {
     /// Every check, in the order a diagnosis runs them.
-    pub const ALL: [CheckId; 7] = [
+    pub const ALL: [CheckId; 8] = [
         CheckId::Identity,
         CheckId::AssumeRole,
         CheckId::Permissions,
         CheckId::Cloudtrail,
         CheckId::SecurityHub,
         CheckId::Config,
+        CheckId::Organization,
         CheckId::Regions,
     ];
 
@@ -54,7 +58,9 @@ impl CheckId {
                 &Connection::ALL
             }
             CheckId::Cloudtrail => &[Connection::SecurityAuditing],
-            CheckId::SecurityHub | CheckId::Config => &[Connection::SecurityConfiguration],
+            CheckId::SecurityHub | CheckId::Config | CheckId::Organization => {
+                &[Connection::SecurityConfiguration]
+            }
         }
     }
 
@@ -67,6 +73,7 @@ impl CheckId {
             CheckId::Cloudtrail => "CloudTrail",
             CheckId::SecurityHub => "Security Hub",
             CheckId::Config => "Config",
+            CheckId::Organization => "Organization",
             CheckId::Regions => "Regions",
         }
     }

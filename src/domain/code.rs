@@ -104,6 +104,18 @@ codes! {
     SecurityHubNoFindings => "SECURITY_HUB_NO_FINDINGS",
     /// The account is a Security Hub member of another (administrator) account.
     SecurityHubMemberAccount => "SECURITY_HUB_MEMBER_ACCOUNT",
+    /// Accounts of the organization are not Security Hub members in some checked regions.
+    SecurityHubMemberMissing => "SECURITY_HUB_MEMBER_MISSING",
+    /// Members whose relationship with the administrator is not `enabled`.
+    SecurityHubMemberNotEnabled => "SECURITY_HUB_MEMBER_NOT_ENABLED",
+    /// Enabled members whose findings were not updated in the last 48 hours.
+    SecurityHubMemberNoData => "SECURITY_HUB_MEMBER_NO_DATA",
+    /// A finding aggregator exists and a checked region is not linked to it.
+    SecurityHubRegionNotAggregated => "SECURITY_HUB_REGION_NOT_AGGREGATED",
+    /// The organization does not make new accounts Security Hub members automatically.
+    SecurityHubAutoEnableOff => "SECURITY_HUB_AUTO_ENABLE_OFF",
+    /// The management account was connected; another account administers Security Hub.
+    SecurityHubNotDelegatedAdministrator => "SECURITY_HUB_NOT_DELEGATED_ADMINISTRATOR",
     /// An AWS Config recorder exists but is stopped.
     ConfigNotRecording => "CONFIG_NOT_RECORDING",
     /// No AWS Config recorder exists in a Region.

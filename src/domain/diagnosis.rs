@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 
 use super::{
     Changes, CheckId, Code, Connection, Decision, DenialLedger, DeniedBy, HealthStatus,
-    ObservedDenial, ObservedWindow, Partition, PolicyDocument, RegionStatus, Severity,
+    ObservedDenial, ObservedWindow, Organization, Partition, PolicyDocument, RegionStatus,
+    Severity,
 };
 
 /// Outcome of one check.
@@ -322,6 +323,13 @@ pub struct Diagnosis {
     #[serde(default)]
     #[schema(required = true)]
     pub observed_window: Option<ObservedWindow>,
+    /// The account's place among its Security Hub administrator, members and AWS
+    /// Organization, and for an administrator the coverage of every account and checked
+    /// region; null for a standalone account or when the security configuration connection
+    /// was not requested.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub organization: Option<Organization>,
     /// What changed since the connector's previous fresh diagnosis; null when there is none
     /// (or no `connector_id`). Stored with the diagnosis: a cache hit returns it unchanged.
     #[serde(default)]
@@ -373,6 +381,8 @@ pub struct Examination {
     pub observed_denials: Option<Vec<ObservedDenial>>,
     /// The time `observed_denials` covers.
     pub observed_window: Option<ObservedWindow>,
+    /// The organization check's account place and coverage; `None` for a standalone account.
+    pub organization: Option<Organization>,
     /// What was read of CloudTrail's record, for the connector's next diagnosis to go on from;
     /// `None` when nothing was read (the one kept stays as it is).
     pub ledger: Option<DenialLedger>,
@@ -408,6 +418,7 @@ impl Diagnosis {
             remediation_policy,
             observed_denials,
             observed_window,
+            organization,
             ledger: _,
         } = examination;
         Self {
@@ -429,6 +440,7 @@ impl Diagnosis {
             remediation_policy,
             observed_denials,
             observed_window,
+            organization,
             changes: None,
             report_url: None,
         }

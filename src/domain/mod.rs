@@ -14,6 +14,7 @@ mod health;
 mod health_status;
 mod history_item;
 mod observed_denial;
+mod organization;
 mod policy_schema;
 mod region;
 mod request;
@@ -39,6 +40,10 @@ pub use health::connection_report;
 pub use health_status::HealthStatus;
 pub use history_item::HistoryItem;
 pub use observed_denial::{ObservedDenial, ObservedRegion, ObservedWindow};
+pub use organization::{
+    AccountRegion, ConfigRecording, ConfigurationType, DataFlow, MAX_LISTED_ACCOUNTS, Membership,
+    Organization, OrganizationAccount, OrganizationRole,
+};
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{PARTITIONS, Partition, Region};
 pub use request::{

@@ -11,6 +11,7 @@ mod explain;
 mod identity;
 mod limits;
 mod observation;
+mod organization;
 mod permissions;
 mod progress;
 mod region_plan;

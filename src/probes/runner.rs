@@ -26,11 +26,11 @@ use super::progress::{Progress, Unwatched};
 use super::region_plan::RegionPlan;
 use super::report::{NOT_NEEDED, Report, elapsed_ms};
 use super::settings::ProbeSettings;
-use super::{permissions, regional, regions, service_reads, timeouts};
+use super::{organization, permissions, regional, regions, service_reads, timeouts};
 use crate::aws::AwsClientFactory;
 use crate::domain::{
     CheckId, CheckStatus, Connection, DenialLedger, DiagnosisRequest, Examination, HealthStatus,
-    IdentityInfo, ObservedDenial, ObservedWindow, RegionsSource, connection_report,
+    IdentityInfo, ObservedDenial, ObservedWindow, Organization, RegionsSource, connection_report,
 };
 use crate::metrics::Metrics;
 
@@ -195,24 +195,25 @@ impl ProbeEngine {
         // The permission evidence needs no regions: it is gathered while they are decided.
         self.progress
             .step("Deciding the regions; reading the permissions (simulation or policies)");
-        let (evidence, (plan, regional, record)) =
+        let (evidence, (plan, regional, record, organization)) =
             tokio::join!(permissions::collect(&deciding), async {
                 let plan = regions::plan(&deciding).await;
                 self.progress.step(&format!(
-                    "Checking CloudTrail, Security Hub and Config in {} region(s); reading \
-                     CloudTrail's record of the key's calls",
+                    "Checking CloudTrail, Security Hub, Config and the organization in {} \
+                     region(s); reading CloudTrail's record of the key's calls",
                     plan.probed().len()
                 ));
                 let context = ProbeContext {
                     regions: &plan,
                     ..deciding
                 };
-                let (regional, (), record) = tokio::join!(
+                let (regional, (), record, organization) = tokio::join!(
                     regional::probe(&context),
                     service_reads::observe(&context),
                     cloudtrail_record::read(&context, ledger, self.record),
+                    organization::check(&context),
                 );
-                (plan, regional, record)
+                (plan, regional, record, organization)
             });
         let context = ProbeContext {
             regions: &plan,
@@ -227,6 +228,7 @@ impl ProbeEngine {
             &context,
         ));
         report.merge(regional.report);
+        report.merge(organization.report);
         report.findings.extend(plan.findings);
         report.findings.extend(record.findings);
         Probed {
@@ -234,6 +236,7 @@ impl ProbeEngine {
             denials: record.denials,
             window: record.window,
             ledger: record.ledger,
+            organization: organization.organization,
         }
     }
 
@@ -281,6 +284,7 @@ impl ProbeEngine {
             remediation_policy: report.remediation_policy,
             observed_denials: probed.denials,
             observed_window: probed.window,
+            organization: probed.organization,
             ledger: probed.ledger,
         }
     }
@@ -293,6 +297,7 @@ struct Probed {
     denials: Option<Vec<ObservedDenial>>,
     window: Option<ObservedWindow>,
     ledger: Option<DenialLedger>,
+    organization: Option<Organization>,
 }
 
 fn needed(id: CheckId, request: &DiagnosisRequest) -> bool {

@@ -21,6 +21,7 @@
 //! diagnosis_deadline_ms = 3000
 //! aws_call_timeout_ms = 1000
 //! observed_pages_per_region = 2
+//! aws_rate_share_percent = 100
 //!
 //! [iam]                     # optional: the identity's policies instead of a simulator that allows all
 //! simulator = "denied"      # IAM's simulator refuses (the guide's policy does not grant it)
@@ -43,6 +44,11 @@
 //! key = "other"             # optional: another key's call ("connector", the default, is the request's)
 //! agent = "own"             # optional: this service's own call ("portal", the default)
 //! repeat = 3
+//!
+//! [organization]            # optional: an AWS Organization and a Security Hub administrator or
+//!                           # member (keys: tests/api/helpers/fake_organization.rs)
+//! id = "o-a1b2c3d4e5"
+//! members = "Enabled"
 //!
 //! [[answer]]                # a fault over the base; the first matching answer wins
 //! target = "CloudTrail_20131101.GetTrailStatus"  # X-Amz-Target, or action = "GetCallerIdentity",
@@ -82,6 +88,9 @@
 //! connection_codes = { security_auditing = ["CREDENTIALS_EXPIRED"] }  # a connection's finding_codes
 //! identity = { principal_type = "root" }          # fields of `identity`, as the API writes them
 //! never_says = ["portal-42"]                      # text found nowhere in the diagnosis
+//! organization = { role = "administrator" }       # fields of `organization` (`{}`: it is null)
+//! coverage = { "210000000001 us-east-1" = "enabled flowing" }  # a cell of `organization.accounts`:
+//!                                                 # membership and data (and config, a third word)
 //! calls = { GetCallerIdentity = 3 }               # requests the fake received of a query Action
 //! every_required_action = true                    # one verdict per action the checked connections
 //!                                                 # require, in order, with its required_by
@@ -129,6 +138,7 @@ use connector_doctor::requirements::Requirements;
 
 use crate::helpers::fake_aws::{sts_error, unknown_key};
 use crate::helpers::fake_cloudtrail::{CloudTrailRecord, OWN_AGENT, RecordedEvent, relative_time};
+use crate::helpers::fake_organization::OrganizationPart;
 use crate::helpers::fake_regions::{
     CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
 };
@@ -153,6 +163,7 @@ struct Scenario {
     #[serde(default)]
     answer: Vec<Answer>,
     cloudtrail: Option<CloudTrailPart>,
+    organization: Option<OrganizationPart>,
     expect: Expect,
 }
 
@@ -379,6 +390,7 @@ struct SettingsPart {
     diagnosis_deadline_ms: Option<u64>,
     aws_call_timeout_ms: Option<u64>,
     observed_pages_per_region: Option<u32>,
+    aws_rate_share_percent: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -453,6 +465,9 @@ struct Expect {
     never_says: Vec<String>,
     #[serde(default)]
     calls: BTreeMap<String, usize>,
+    organization: Option<BTreeMap<String, toml::Value>>,
+    #[serde(default)]
+    coverage: BTreeMap<String, String>,
 }
 
 /// What every verdict (of those it applies to) says: each field one of the values listed.
@@ -858,6 +873,7 @@ fn finding_mismatches(expect: &Expect, diagnosis: &Value) -> Vec<String> {
             wrong.push(format!("no {code} finding has {expected}: {of_code:?}"));
         }
     }
+    wrong.extend(organization_mismatches(expect, &diagnosis["organization"]));
     let text = diagnosis.to_string();
     for unsaid in &expect.never_says {
         if text.contains(unsaid.as_str()) {
@@ -1027,6 +1043,45 @@ async fn run_on_own_fake(file: &Path) -> (Result<(), String>, FakeAws) {
     (outcome, fake)
 }
 
+/// What `organization` says that the scenario does not expect: its fields (none: it is null),
+/// and cells of its coverage map (`"account region" = "membership data [config]"`).
+fn organization_mismatches(expect: &Expect, organization: &Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    if let Some(fields) = &expect.organization {
+        if fields.is_empty() && !organization.is_null() {
+            wrong.push(format!("organization: expected null, got {organization}"));
+        }
+        for (field, expected) in fields {
+            let expected = serde_json::to_value(expected).expect("TOML values are JSON");
+            if organization[field] != expected {
+                wrong.push(format!(
+                    "organization {field}: expected {expected}, got {}",
+                    organization[field]
+                ));
+            }
+        }
+    }
+    for (place, words) in &expect.coverage {
+        let (account, region) = place.split_once(' ').expect("a cell is \"account region\"");
+        let cell = organization["accounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|entry| entry["account_id"] == account)
+            .map(|entry| entry["regions"][region].clone())
+            .unwrap_or(Value::Null);
+        let fields = ["membership", "data", "config"];
+        for (field, word) in fields.iter().zip(words.split_whitespace()) {
+            if cell[field] != word {
+                wrong.push(format!(
+                    "coverage {place} {field}: expected {word}, got {cell}"
+                ));
+            }
+        }
+    }
+    wrong
+}
+
 /// Runs one scenario; the problems found, with the diagnosis for context.
 async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
@@ -1057,6 +1112,9 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
         Base::Healthy => healthy_account(fake).await,
         Base::Identity => fake.identifies(FakeIdentity::user()).await,
     }
+    if let Some(organization) = &scenario.organization {
+        organization.mount(fake).await;
+    }
     if let Some(Simulator::Denied) = scenario.iam.simulator {
         fake.simulator_denied().await;
     }
@@ -1076,6 +1134,7 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
     let settings = &scenario.settings;
     let (deadline, call_timeout) = (settings.diagnosis_deadline_ms, settings.aws_call_timeout_ms);
     let pages = settings.observed_pages_per_region;
+    let share = settings.aws_rate_share_percent;
     let app = TestApp::spawn(move |s| {
         s.aws.aws_endpoint_url = Some(url);
         if let Some(ms) = deadline {
@@ -1086,6 +1145,9 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
         }
         if let Some(pages) = pages {
             s.probes.observed_pages_per_region = pages;
+        }
+        if let Some(share) = share {
+            s.probes.aws_rate_share_percent = share;
         }
     })
     .await;

@@ -11,6 +11,8 @@ mod outcome;
 mod regions_check;
 mod security_hub;
 
+pub use outcome::sub_call_failed;
+
 use std::collections::BTreeSet;
 
 use futures::future::join_all;

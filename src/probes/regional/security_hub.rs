@@ -1,5 +1,5 @@
-//! The Security Hub check: in each region, enabled, the CIS standard, findings flowing,
-//! administrator and members.
+//! The Security Hub check: in each region, enabled, the CIS standard, findings flowing. (The
+//! account's administrator and members are the organization check's, `probes/organization`.)
 
 use std::time::Instant;
 
@@ -98,11 +98,9 @@ async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Security
     }
     // Enabled: the sub-calls are independent, so they run at once; each failure is its own
     // finding and leaves the hub's state as it is.
-    let (standards, findings, administrator, members) = tokio::join!(
+    let (standards, findings) = tokio::join!(
         enabled_standards(ctx, region, client),
         any_finding(ctx, region, client),
-        administrator(ctx, region, client),
-        member_count(ctx, region, client),
     );
     match standards {
         Ok(subscriptions) => {
@@ -123,27 +121,6 @@ async fn probe(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcome<Security
             .in_region(region),
         ),
         Err(error) => outcome.findings.push(sub_call_failed(CheckId::SecurityHub, &error, region)),
-    }
-    match administrator {
-        Ok(Some(account)) => outcome.findings.push(
-            finding(
-                Code::SecurityHubMemberAccount,
-                CheckId::SecurityHub,
-                format!("This account is a Security Hub member of administrator account {account} in {region}; connecting the administrator gives recommendations for all members."),
-            )
-            .in_region(region),
-        ),
-        Ok(None) => {}
-        Err(error) => outcome.findings.push(sub_call_failed(CheckId::SecurityHub, &error, region)),
-    }
-    match members {
-        Ok(count) if count > 0 => outcome
-            .notes
-            .push(format!("administrator of {count} member accounts")),
-        Ok(_) => {}
-        Err(error) => outcome
-            .findings
-            .push(sub_call_failed(CheckId::SecurityHub, &error, region)),
     }
     outcome
 }
@@ -260,64 +237,4 @@ async fn any_finding(
         })
         .await?;
     Ok(!output.findings().is_empty())
-}
-
-async fn administrator(
-    ctx: &ProbeContext<'_>,
-    region: Region,
-    client: &Client,
-) -> Result<Option<String>, AwsError> {
-    let output = ctx
-        .aws(
-            region,
-            AwsService::SecurityHub,
-            "GetAdministratorAccount",
-            || {
-                client
-                    .get_administrator_account()
-                    .customize()
-                    .config_override(in_region::securityhub(ctx.session, region))
-                    .send()
-            },
-        )
-        .await?;
-    Ok(output
-        .administrator()
-        .and_then(|invitation| invitation.account_id().map(str::to_owned)))
-}
-
-/// Most pages of ListMembers read (50 members a page by default).
-const MEMBER_PAGES: usize = 20;
-
-/// The associated member accounts, over every page (at most [`MEMBER_PAGES`]).
-async fn member_count(
-    ctx: &ProbeContext<'_>,
-    region: Region,
-    client: &Client,
-) -> Result<usize, AwsError> {
-    let mut count = 0;
-    let mut next: Option<String> = None;
-    for _ in 0..MEMBER_PAGES {
-        let token = next.take();
-        let output = ctx
-            .aws(region, AwsService::SecurityHub, "ListMembers", || {
-                client
-                    .list_members()
-                    .only_associated(true)
-                    .set_next_token(token)
-                    .customize()
-                    .config_override(in_region::securityhub(ctx.session, region))
-                    .send()
-            })
-            .await?;
-        count += output.members().len();
-        next = output
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next.is_none() {
-            break;
-        }
-    }
-    Ok(count)
 }

@@ -129,7 +129,8 @@ pub fn events(any: bool) -> Value {
 }
 
 /// Mounts a healthy account: identity, a logging multi-region trail with recent events,
-/// Security Hub on with CIS and findings, and a recording Config recorder everywhere.
+/// Security Hub on with CIS and findings, and a recording Config recorder everywhere; a
+/// standalone account (no organization, no administrator, no members).
 pub async fn healthy_account(fake: &FakeAws) {
     fake.identifies(FakeIdentity::user()).await;
     let trail = json!({"trailList": [{
@@ -177,6 +178,26 @@ pub async fn healthy_account(fake: &FakeAws) {
         Mock::given(method("GET"))
             .and(path("/members"))
             .respond_with(json_response(200, json!({"Members": []}))),
+        // A standalone account: no organization, not an administrator of one, no aggregator.
+        target("AWSOrganizationsV20161128.DescribeOrganization").respond_with(json_error(
+            400,
+            "AWSOrganizationsNotInUseException",
+            "Your account is not a member of an organization.",
+        )),
+        target("AWSOrganizationsV20161128.ListAccounts").respond_with(json_error(
+            400,
+            "AWSOrganizationsNotInUseException",
+            "Your account is not a member of an organization.",
+        )),
+        Mock::given(method("GET"))
+            .and(path("/organization/admin"))
+            .respond_with(json_error(403, "AccessDeniedException", "Not the management account.")),
+        Mock::given(method("GET"))
+            .and(path("/organization/configuration"))
+            .respond_with(json_error(403, "AccessDeniedException", "Not the administrator.")),
+        Mock::given(method("GET"))
+            .and(path("/findingAggregator/list"))
+            .respond_with(json_response(200, json!({"FindingAggregators": []}))),
         Mock::given(method("GET")).and(path("/")).respond_with(s3_response(
             200,
             &format!(

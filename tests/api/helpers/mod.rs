@@ -5,6 +5,7 @@ pub mod app;
 pub mod binary;
 pub mod fake_aws;
 pub mod fake_cloudtrail;
+pub mod fake_organization;
 pub mod fake_regions;
 pub mod haproxy;
 pub mod iam_setup;

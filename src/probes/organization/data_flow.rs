@@ -1,0 +1,273 @@
+//! Whether each member's findings reach the administrator, and what Security Hub's `Config.1`
+//! control says of its AWS Config recorder: `GetFindings` reads spent well.
+//!
+//! `GetFindings` allows 3 calls a second per account and region, and with an aggregator every
+//! read lands in one region. One read filters on up to 20 account ids (AWS's limit of values per
+//! filter): the accounts whose findings it returns are confirmed; when the answer is complete
+//! (no next page) the others of the batch have none; when it is not, they are read again with
+//! the next batch. So a read confirms at least one account or settles a whole batch: never more
+//! reads than one per account and region. What the budget or the deadline leaves unread is
+//! `not_checked` with the reason, never `none`.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use aws_sdk_securityhub::types::{
+    AwsSecurityFinding, AwsSecurityFindingFilters, ComplianceStatus, DateFilter, DateRange,
+    DateRangeUnit, SortCriterion, SortOrder, StringFilter, StringFilterComparison,
+};
+use chrono::{DateTime, Utc};
+use futures::future::join_all;
+
+use crate::aws::{AwsError, AwsService, in_region};
+use crate::domain::{ConfigRecording, DataFlow, Region};
+use crate::probes::context::ProbeContext;
+
+/// Most values of one filter that `GetFindings` takes.
+pub const BATCH: usize = 20;
+/// Findings of one read.
+const PAGE: i32 = 100;
+/// Findings updated within this many days count as flowing (the contract's 48 hours).
+const WINDOW_DAYS: i32 = 2;
+/// The `Config.1` status reasons that say the recorder is off or missing (Security Hub's
+/// "Config.1" control documentation); any other failure leaves the recorder `unknown`.
+const RECORDER_OFF_REASONS: &[&str] = &["CONFIG_RECORDER_DISABLED"];
+
+/// Where the findings of `origin` are read (the aggregation region for a linked region), and
+/// the accounts whose findings are sought there.
+#[derive(Debug, Clone)]
+pub struct ReadPlan {
+    /// The region the call goes to.
+    pub read_in: Region,
+    /// The region whose findings are sought.
+    pub origin: Region,
+    /// Enabled members (and the administrator) of that region.
+    pub accounts: Vec<String>,
+}
+
+/// What the reads said of one account in one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataSeen {
+    /// Flowing, none or not checked.
+    pub data: DataFlow,
+    /// The latest update of its findings seen.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Why not checked.
+    pub reason: Option<String>,
+}
+
+/// The account and origin region a result is for.
+pub type Cell = (String, Region);
+
+/// Reads whether findings flow for every account of every plan; the plans run side by side,
+/// each read waiting for its turn of the account's budget.
+pub async fn read_flow(ctx: &ProbeContext<'_>, plans: &[ReadPlan]) -> BTreeMap<Cell, DataSeen> {
+    join_all(plans.iter().map(|plan| flow_of(ctx, plan)))
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, DataSeen)> {
+    let mut pending: VecDeque<String> = plan.accounts.iter().cloned().collect();
+    let mut seen = Vec::new();
+    while !pending.is_empty() {
+        let batch: Vec<String> = pending.drain(..pending.len().min(BATCH)).collect();
+        let filters = filters(&batch, plan.origin)
+            .updated_at(
+                DateFilter::builder()
+                    .date_range(
+                        DateRange::builder()
+                            .value(WINDOW_DAYS)
+                            .unit(DateRangeUnit::Days)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let read = get_findings(ctx, plan.read_in, filters).await;
+        let (findings, complete) = match read {
+            Ok(answer) => answer,
+            Err(error) => {
+                let reason = not_read_reason(&error);
+                let cells = batch
+                    .into_iter()
+                    .chain(pending.drain(..))
+                    .map(|account| ((account, plan.origin), unread(&reason)));
+                seen.extend(cells);
+                break;
+            }
+        };
+        let latest = latest_per_account(&findings);
+        for account in batch {
+            match latest.get(account.as_str()) {
+                Some(&at) => seen.push((
+                    (account, plan.origin),
+                    DataSeen {
+                        data: DataFlow::Flowing,
+                        confirmed_at: at,
+                        reason: None,
+                    },
+                )),
+                None if complete => seen.push((
+                    (account, plan.origin),
+                    DataSeen {
+                        data: DataFlow::None,
+                        confirmed_at: None,
+                        reason: None,
+                    },
+                )),
+                // A full page of others' findings: read it again with the next batch.
+                None => pending.push_back(account),
+            }
+        }
+    }
+    seen
+}
+
+/// Reads `Config.1`'s finding of every account of every plan: one read per batch and region.
+pub async fn read_config(
+    ctx: &ProbeContext<'_>,
+    plans: &[ReadPlan],
+) -> BTreeMap<Cell, ConfigRecording> {
+    join_all(plans.iter().map(|plan| config_of(ctx, plan)))
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+async fn config_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, ConfigRecording)> {
+    let mut found = Vec::new();
+    for batch in plan.accounts.chunks(BATCH) {
+        let filters = filters(batch, plan.origin)
+            .compliance_security_control_id(equals("Config.1"))
+            .record_state(equals("ACTIVE"))
+            .build();
+        let Ok((findings, _)) = get_findings(ctx, plan.read_in, filters).await else {
+            // Unread: the recorder stays `unknown`, which is what a diagnosis can say.
+            break;
+        };
+        // Sorted latest first: the first finding of an account is its current one.
+        let mut judged: BTreeMap<&str, ConfigRecording> = BTreeMap::new();
+        for finding in &findings {
+            if let Some(account) = finding.aws_account_id() {
+                judged
+                    .entry(account)
+                    .or_insert_with(|| recorder_of(finding));
+            }
+        }
+        found.extend(
+            judged
+                .into_iter()
+                .map(|(account, state)| ((account.to_owned(), plan.origin), state)),
+        );
+    }
+    found
+}
+
+/// What a `Config.1` finding says of the recorder.
+fn recorder_of(finding: &AwsSecurityFinding) -> ConfigRecording {
+    let Some(compliance) = finding.compliance() else {
+        return ConfigRecording::Unknown;
+    };
+    match compliance.status() {
+        Some(ComplianceStatus::Passed) => ConfigRecording::Recording,
+        Some(ComplianceStatus::Failed)
+            if compliance.status_reasons().iter().any(|reason| {
+                RECORDER_OFF_REASONS.iter().any(|off| {
+                    reason
+                        .reason_code()
+                        .is_some_and(|code| code.eq_ignore_ascii_case(off))
+                })
+            }) =>
+        {
+            ConfigRecording::NotRecording
+        }
+        _ => ConfigRecording::Unknown,
+    }
+}
+
+/// The filters of one read: these accounts' findings of `origin`.
+fn filters(
+    accounts: &[String],
+    origin: Region,
+) -> aws_sdk_securityhub::types::builders::AwsSecurityFindingFiltersBuilder {
+    AwsSecurityFindingFilters::builder()
+        .set_aws_account_id(Some(accounts.iter().map(|id| equals(id)).collect()))
+        .region(equals(origin.name()))
+}
+
+fn equals(value: &str) -> StringFilter {
+    StringFilter::builder()
+        .value(value)
+        .comparison(StringFilterComparison::Equals)
+        .build()
+}
+
+/// One page of findings, latest first, and whether it was the last.
+async fn get_findings(
+    ctx: &ProbeContext<'_>,
+    region: Region,
+    filters: AwsSecurityFindingFilters,
+) -> Result<(Vec<AwsSecurityFinding>, bool), AwsError> {
+    let client = ctx.session.securityhub();
+    let output = ctx
+        .aws(region, AwsService::SecurityHub, "GetFindings", || {
+            client
+                .get_findings()
+                .filters(filters)
+                .sort_criteria(
+                    SortCriterion::builder()
+                        .field("UpdatedAt")
+                        .sort_order(SortOrder::Descending)
+                        .build(),
+                )
+                .max_results(PAGE)
+                .customize()
+                .config_override(in_region::securityhub(ctx.session, region))
+                .send()
+        })
+        .await?;
+    let complete = output.next_token().is_none_or(str::is_empty);
+    Ok((output.findings().to_vec(), complete))
+}
+
+/// The latest `UpdatedAt` of each account's findings (`None` when unreadable).
+fn latest_per_account(findings: &[AwsSecurityFinding]) -> BTreeMap<&str, Option<DateTime<Utc>>> {
+    let mut latest: BTreeMap<&str, Option<DateTime<Utc>>> = BTreeMap::new();
+    for finding in findings {
+        let Some(account) = finding.aws_account_id() else {
+            continue;
+        };
+        let at = finding
+            .updated_at()
+            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+            .map(|time| time.with_timezone(&Utc));
+        let entry = latest.entry(account).or_insert(at);
+        *entry = (*entry).max(at);
+    }
+    latest
+}
+
+/// Why the rest of a plan was not read.
+fn not_read_reason(error: &AwsError) -> String {
+    format!(
+        "GetFindings was {}; a later diagnosis reads it",
+        match error.kind {
+            crate::aws::AwsErrorKind::Service => format!(
+                "refused ({})",
+                error.code.as_deref().unwrap_or("an AWS error")
+            ),
+            kind => kind.describe().to_owned(),
+        }
+    )
+}
+
+fn unread(reason: &str) -> DataSeen {
+    DataSeen {
+        data: DataFlow::NotChecked,
+        confirmed_at: None,
+        reason: Some(reason.to_owned()),
+    }
+}
