@@ -52,9 +52,10 @@ struct Refusal<'a> {
     error: String,
 }
 
-/// Answers every line of `input` on `output`; false when some line was malformed.
-pub(super) fn run(mut input: impl BufRead, output: impl Write) -> io::Result<bool> {
-    let mut output = io::BufWriter::new(output);
+/// Answers every line of `input` on `output`; false when some line was malformed. Each answer is
+/// written as soon as its line is read (standard output flushes at each line), so a caller can
+/// feed one request and wait for its answer.
+pub(super) fn run(mut input: impl BufRead, mut output: impl Write) -> io::Result<bool> {
     let mut all_evaluated = true;
     let mut bytes = Vec::new();
     loop {

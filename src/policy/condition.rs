@@ -436,14 +436,13 @@ impl Clause {
             (SetQualifier::AnyValue, true, true) => {
                 Truth::Unknown(Gap::AnyValueIfExistsOnAbsentKey { operator, key })
             }
-            (SetQualifier::AnyValue, true, false) => {
+            (SetQualifier::AnyValue, true, false) | (_, false, false) => {
                 Truth::Unknown(Gap::MissingKey { operator, key })
             }
             (_, true, _) => Truth::True,
             (SetQualifier::AllValues, false, true) => Truth::True,
             (SetQualifier::AnyValue, false, true) => Truth::False,
             (SetQualifier::None, false, true) => Truth::from_bool(self.test.is_negated()),
-            (_, false, false) => Truth::Unknown(Gap::MissingKey { operator, key }),
         }
     }
 
