@@ -41,8 +41,8 @@ pub use health_status::HealthStatus;
 pub use history_item::HistoryItem;
 pub use observed_denial::{ObservedDenial, ObservedRegion, ObservedWindow};
 pub use organization::{
-    AccountRegion, ConfigRecording, ConfigurationType, DataFlow, MAX_LISTED_ACCOUNTS, Membership,
-    Organization, OrganizationAccount, OrganizationRole,
+    AccountRegion, ConfigRecording, ConfigurationType, DataFlow, MAX_LISTED_ACCOUNTS,
+    MemberRegions, Membership, Organization, OrganizationAccount, OrganizationRole,
 };
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{PARTITIONS, Partition, Region};

@@ -42,10 +42,63 @@ pub struct Organization {
     pub accounts_total: usize,
     /// Whether `accounts` was cut at 1,000.
     pub truncated: bool,
+    /// The member-regions of the map (every account but the administrator, in every region of
+    /// the map, the accounts cut by `truncated` included) by coverage.
+    pub member_regions: MemberRegions,
     /// The coverage map, sorted by account id (for an administrator: every account of the
     /// organization, or of its member list when the organization cannot be read; for a member:
     /// its own entry).
     pub accounts: Vec<OrganizationAccount>,
+}
+
+/// Member-regions (an account other than the administrator, in one region) by coverage: what a
+/// dashboard counts per connector.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberRegions {
+    /// An enabled member whose findings flow.
+    pub covered: usize,
+    /// An enabled member with no findings in the window.
+    pub no_data: usize,
+    /// Not an enabled member (missing, invited, resigned, ...).
+    pub not_member: usize,
+    /// An enabled member not read yet.
+    pub not_checked: usize,
+}
+
+impl MemberRegions {
+    /// The label words of the counts, in a fixed order (`covered`, `no_data`, `not_member`,
+    /// `not_checked`), with their values.
+    pub fn counts(&self) -> [(&'static str, usize); 4] {
+        [
+            ("covered", self.covered),
+            ("no_data", self.no_data),
+            ("not_member", self.not_member),
+            ("not_checked", self.not_checked),
+        ]
+    }
+
+    /// Counts the member-regions of `accounts`, leaving out `administrator`'s own entry.
+    pub fn of(accounts: &[OrganizationAccount], administrator: &str) -> Self {
+        let mut counts = MemberRegions::default();
+        let cells = accounts
+            .iter()
+            .filter(|account| account.account_id != administrator)
+            .flat_map(|account| account.regions.values());
+        for cell in cells {
+            match (cell.membership, cell.data) {
+                (Membership::Enabled, DataFlow::Flowing) => counts.covered += 1,
+                (Membership::Enabled, DataFlow::None) => counts.no_data += 1,
+                (Membership::Enabled, DataFlow::NotChecked) => counts.not_checked += 1,
+                _ => counts.not_member += 1,
+            }
+        }
+        counts
+    }
+
+    /// Member-regions whose findings do not reach the administrator.
+    pub fn uncovered(&self) -> usize {
+        self.no_data + self.not_member
+    }
 }
 
 /// The connected account's role.
@@ -62,6 +115,16 @@ pub enum OrganizationRole {
     DelegatedAdministrator,
     /// The organization's management account, not itself the Security Hub administrator.
     Management,
+}
+
+impl OrganizationRole {
+    /// Whether the account administers members (by organization or by invitation).
+    pub fn administers(self) -> bool {
+        matches!(
+            self,
+            OrganizationRole::Administrator | OrganizationRole::DelegatedAdministrator
+        )
+    }
 }
 
 /// How the organization's Security Hub is configured.
