@@ -2,6 +2,7 @@
 //! pages for people.
 
 mod catalogue;
+mod coverage_view;
 mod diagnoses;
 mod front_door;
 mod guard;

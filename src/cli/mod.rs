@@ -3,6 +3,7 @@
 //! for an error text. Without a subcommand (or with `serve`) the binary is the service.
 
 mod args;
+mod coverage_text;
 mod credentials;
 mod diagnose;
 mod exit;

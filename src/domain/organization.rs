@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::{Tone, wire_word};
+
 /// Most accounts listed in `organization.accounts`; beyond, `truncated` and `accounts_total`.
 pub const MAX_LISTED_ACCOUNTS: usize = 1_000;
 
@@ -165,6 +167,28 @@ pub struct AccountRegion {
     /// Why `data` is `not_checked` or `none` without a read; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl AccountRegion {
+    /// The cell in one word: a member's data word (`flowing`, `none`, `not_checked`), else its
+    /// membership (`not_member`, `invited`, `resigned`, ...).
+    pub fn status(&self) -> String {
+        match self.membership.covered() {
+            true => wire_word(&self.data),
+            false => wire_word(&self.membership),
+        }
+    }
+
+    /// How good that is: findings flowing are good, not read yet neutral, an enabled member
+    /// without data a warning, anything else (not a member) bad.
+    pub fn tone(&self) -> Tone {
+        match (self.membership.covered(), self.data) {
+            (true, DataFlow::Flowing) => Tone::Good,
+            (true, DataFlow::NotChecked) => Tone::Neutral,
+            (true, DataFlow::None) => Tone::Warn,
+            (false, _) => Tone::Bad,
+        }
+    }
 }
 
 /// A member's relationship with the administrator in one region.

@@ -7,6 +7,7 @@ mod bad_input;
 mod cache;
 mod catalogue_routes;
 mod command_line;
+mod coverage_page;
 mod explorer;
 mod faults;
 mod front_door;
