@@ -246,6 +246,7 @@ mod tests {
                             data: *data,
                             confirmed_at: None,
                             config: ConfigRecording::Unknown,
+                            config_seen_at: None,
                             reason: None,
                         },
                     )

@@ -164,6 +164,9 @@ pub struct AccountRegion {
     pub confirmed_at: Option<DateTime<Utc>>,
     /// AWS Config's recorder as Security Hub's `Config.1` control finding tells it.
     pub config: ConfigRecording,
+    /// When that `Config.1` finding was last updated (the evidence's age); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_seen_at: Option<DateTime<Utc>>,
     /// Why `data` is `not_checked` or `none` without a read; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
