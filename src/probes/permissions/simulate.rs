@@ -18,7 +18,7 @@ use super::basis::{ActionVerdicts, MethodVerdict, is_denied};
 use super::calls;
 use super::local::MFA_KEY;
 use super::target::Target;
-use crate::aws::AwsError;
+use crate::aws::{AwsError, same_word};
 use crate::domain::{Decision, DeniedBy, wire_word};
 use crate::policy::Context;
 use crate::probes::context::ProbeContext;
@@ -116,12 +116,7 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
             result.missing_context_values(),
         ),
     };
-    let decision = match wire {
-        PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
-        PolicyEvaluationDecisionType::ImplicitDeny => Decision::ImplicitDeny,
-        PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
-        _ => Decision::Unknown,
-    };
+    let decision = decision_of(wire);
     let denied_by = attribute(
         decision,
         result
@@ -162,6 +157,19 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
         note,
         condition_keys,
     }
+}
+
+/// The simulator's word (`allowed`, `implicitDeny`, `explicitDeny`, in whichever casing) in the
+/// contract's words; a word it does not know decides nothing.
+fn decision_of(wire: &PolicyEvaluationDecisionType) -> Decision {
+    [
+        ("allowed", Decision::Allowed),
+        ("implicitDeny", Decision::ImplicitDeny),
+        ("explicitDeny", Decision::ExplicitDeny),
+    ]
+    .into_iter()
+    .find(|(word, _)| same_word(wire.as_str(), word))
+    .map_or(Decision::Unknown, |(_, decision)| decision)
 }
 
 /// Which policy type denied: an SCP before the boundary (both are reported when both deny,
@@ -209,6 +217,10 @@ mod tests {
             ),
             (
                 PolicyEvaluationDecisionType::ExplicitDeny,
+                Decision::ExplicitDeny,
+            ),
+            (
+                PolicyEvaluationDecisionType::from("EXPLICIT_DENY"),
                 Decision::ExplicitDeny,
             ),
             (
