@@ -63,6 +63,14 @@ const SECOND_WAVE_CODES: &[&str] = &[
     "OBSERVED_DENIALS_UNAVAILABLE",
 ];
 
+/// Codes of the third wave's contract (api.md, "Additions of the third wave") that exist so far.
+const THIRD_WAVE_CODES: &[&str] = &[
+    "CREDENTIALS_QUARANTINED",
+    "CREDENTIALS_TEMPORARY",
+    "CREDENTIALS_KEY_OLD",
+    "CREDENTIALS_WRONG_ACCOUNT",
+];
+
 const EXTRA_CODES: &[&str] = &[
     "ACCESS_DENIED",
     "CONFIG_RECORDER_FAILED",
@@ -96,6 +104,7 @@ fn every_contract_code_has_an_entry() {
     for wire in CONTRACT_CODES
         .iter()
         .chain(SECOND_WAVE_CODES)
+        .chain(THIRD_WAVE_CODES)
         .chain(EXTRA_CODES)
     {
         let entry = catalogue()
@@ -105,7 +114,7 @@ fn every_contract_code_has_an_entry() {
     }
     assert_eq!(
         Code::ALL.len(),
-        CONTRACT_CODES.len() + SECOND_WAVE_CODES.len() + EXTRA_CODES.len(),
+        CONTRACT_CODES.len() + SECOND_WAVE_CODES.len() + THIRD_WAVE_CODES.len() + EXTRA_CODES.len(),
         "update EXTRA_CODES for a new code"
     );
 }
@@ -215,6 +224,12 @@ fn entries_have_sensible_defaults() {
     assert_eq!(severity(Code::SecurityHubMemberAccount), Severity::Info);
     assert_eq!(severity(Code::ConfigNoRecorder), Severity::Error);
     assert_eq!(severity(Code::RegionDisabled), Severity::Info);
+    // The third wave's credential states, as the contract fixes them.
+    assert_eq!(severity(Code::CredentialsQuarantined), Severity::Error);
+    assert!(!catalogue().get(Code::CredentialsQuarantined).retryable);
+    assert_eq!(severity(Code::CredentialsTemporary), Severity::Warning);
+    assert_eq!(severity(Code::CredentialsKeyOld), Severity::Info);
+    assert_eq!(severity(Code::CredentialsWrongAccount), Severity::Error);
     for code in [
         Code::AwsThrottled,
         Code::AwsTimeout,
@@ -680,6 +695,19 @@ fn matcher_finds_the_right_entry_first() {
             Code::AwsServiceError,
         ),
         ("CLOCK_SKEW", Code::ClockSkew),
+        // AWS's quarantine policy, by any version's name, is the exposed key before any Deny.
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: cloudtrail:LookupEvents with an explicit deny in an identity-based policy: arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2",
+            Code::CredentialsQuarantined,
+        ),
+        (
+            "An error occurred (AccessDenied) when calling the LookupEvents operation: User: arn:aws:iam::123:user/x is not authorized to perform: cloudtrail:LookupEvents with an explicit deny in an identity-based policy: arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV7",
+            Code::CredentialsQuarantined,
+        ),
+        (
+            "explicit deny in an identity-based policy: AWSCompromisedKeyQuarantine",
+            Code::CredentialsQuarantined,
+        ),
     ];
     for (message, expected) in cases {
         assert_eq!(
