@@ -62,8 +62,8 @@ async fn diagnose(mut args: DiagnoseArgs) -> Exit {
         None => "Reading credentials from the AWS SDK's chain".to_owned(),
     };
     steps.step(&chain);
-    let credentials = match credentials::from_chain(args.profile.as_deref()).await {
-        Ok(credentials) => credentials,
+    let (credentials, expires_at) = match credentials::from_chain(args.profile.as_deref()).await {
+        Ok(found) => found,
         Err(error) => {
             steps.finish();
             eprintln!("connector-doctor: {error}");
@@ -80,8 +80,9 @@ async fn diagnose(mut args: DiagnoseArgs) -> Exit {
         }),
         regions: (!args.regions.is_empty()).then(|| args.regions.clone()),
         refresh: false,
+        expected_account_id: None,
     };
-    let request = match DiagnosisRequest::try_from(body) {
+    let mut request = match DiagnosisRequest::try_from(body) {
         Ok(request) => request,
         Err(problems) => {
             steps.finish();
@@ -95,6 +96,8 @@ async fn diagnose(mut args: DiagnoseArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    // The chain knows when a session it handed over ends: the diagnosis can say so.
+    request.credentials.expires_at = expires_at;
     let watcher = steps.clone();
     let service = match UncachedService::new(&args.engine, move |what| watcher.step(what)) {
         Ok(service) => service,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use connector_doctor::domain::{Connection, Diagnosis, wire_word};
+use connector_doctor::domain::{Code, Connection, Diagnosis, wire_word};
 use serde_json::Value;
 
 use crate::helpers::fake_regions::healthy_account;
@@ -226,6 +226,63 @@ async fn a_profile_of_the_shared_files_is_used_and_its_absence_is_no_diagnosis()
     let said = text(&without.stderr);
     assert!(said.contains("no AWS credentials"), "{said}");
     assert!(!said.contains(EXAMPLE_SECRET));
+}
+
+#[tokio::test]
+async fn a_session_from_a_credential_process_expires_when_the_process_said() {
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    let home = tempfile::tempdir().unwrap();
+    // A credential process hands over a user's session, with the time it ends (the SDK's chain
+    // keeps it; no AWS call would tell it afterwards).
+    let session = serde_json::json!({
+        "Version": 1, "AccessKeyId": "ASIAIOSFODNN7EXAMPLE", "SecretAccessKey": EXAMPLE_SECRET,
+        "SessionToken": "FwoGZXIvYXdzEXAMPLEtokenOfAProcess", "Expiration": "2099-01-02T03:04:05Z"
+    });
+    let process = home.path().join("session.json");
+    std::fs::write(&process, session.to_string()).unwrap();
+    std::fs::write(
+        home.path().join("config"),
+        format!(
+            "[profile session]\ncredential_process = cat {}\n",
+            process.display()
+        ),
+    )
+    .unwrap();
+    let env = isolated(home.path(), None);
+    let url = fake.url();
+    let output = run(
+        &[
+            "diagnose",
+            "--profile",
+            "session",
+            "--output",
+            "json",
+            "--aws-endpoint-url",
+            url.as_str(),
+            "--regions",
+            "us-east-1",
+            "--connections",
+            "security_auditing",
+        ],
+        &env,
+    )
+    .await;
+    // Degraded: the session works now, and will stop.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let diagnosis: Diagnosis = serde_json::from_slice(&output.stdout).expect("a Diagnosis");
+    let temporary = diagnosis
+        .findings
+        .iter()
+        .find(|finding| finding.code == Code::CredentialsTemporary)
+        .unwrap_or_else(|| panic!("no CREDENTIALS_TEMPORARY in {diagnosis:#?}"));
+    assert!(
+        temporary
+            .detail
+            .contains("at 2099-01-02 03:04 UTC, as the source of the credentials said"),
+        "{}",
+        temporary.detail
+    );
 }
 
 #[tokio::test]

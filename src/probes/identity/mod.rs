@@ -1,11 +1,13 @@
-//! The identity check (and the assume-role check): who the key is, in which partition, and the
-//! role session when a role was requested. Nothing else can run without it.
+//! The identity check (and the assume-role check): who the key is, in which partition, the
+//! role session when a role was requested, and the key's own state (`key`: a session credential,
+//! another account than expected). Nothing else can run without it.
 //!
 //! Its calls go through the diagnosis's one door like every other call; the account is not known
 //! before STS answers, so they take their turns of the budget under the access key (a digest of
 //! its id, never the id itself).
 
 mod findings;
+mod key;
 mod sts;
 
 use std::time::Instant;
@@ -74,6 +76,7 @@ pub async fn check(
         }
     };
     record_identity(report, &identity, started);
+    key::judge_at_sts(report, request, &identity);
     let Some(role) = &request.assume_role else {
         report.skip(CheckId::AssumeRole, "No role to assume was requested.");
         return Ok(Authenticated {
