@@ -13,6 +13,7 @@ mod limits;
 mod observation;
 mod permissions;
 mod progress;
+mod quarantine;
 mod region_plan;
 mod regional;
 mod regions;

@@ -7,6 +7,7 @@ use super::principal::Principal;
 use super::target::Target;
 use crate::domain::{Decision, DeniedBy, IdentityInfo, Region};
 use crate::policy::{self, Context, Layer, PolicySet, Request, UndecidedReason};
+use crate::probes::quarantine::is_quarantine_policy;
 
 /// The key that long-term access keys never carry: conditions on it are decided with it absent.
 pub const MFA_KEY: &str = "aws:MultiFactorAuthPresent";
@@ -107,12 +108,24 @@ fn verdict_of(set: &PolicySet, verdict: &policy::Verdict) -> MethodVerdict {
             note.unwrap_or_default()
         ));
     }
+    let quarantine = verdict
+        .explanation
+        .explicit_deny
+        .as_ref()
+        .filter(|deny| decision == Decision::ExplicitDeny && is_quarantine_policy(&deny.policy))
+        .map(|deny| policy_name(&deny.policy).to_owned());
     MethodVerdict {
         decision,
         denied_by,
         note,
         condition_keys,
+        quarantine,
     }
+}
+
+/// A managed policy's name from its ARN (an inline policy's description is kept whole).
+fn policy_name(policy: &str) -> &str {
+    policy.rsplit('/').next().unwrap_or(policy)
 }
 
 /// Whether the Deny statement that decided `verdict` has a condition on MFA.

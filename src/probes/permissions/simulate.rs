@@ -22,6 +22,7 @@ use crate::aws::{AwsError, same_word};
 use crate::domain::{Decision, DeniedBy, wire_word};
 use crate::policy::Context;
 use crate::probes::context::ProbeContext;
+use crate::probes::quarantine::is_quarantine_policy;
 
 /// A bound on pages: the simulator returns at most 1000 results per page, so even a bug that
 /// echoes the same marker cannot loop for long.
@@ -104,16 +105,18 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
         .resource_specific_results()
         .iter()
         .find(|r| r.eval_resource_name() == resource);
-    let (wire, boundary, missing) = match specific {
+    let (wire, boundary, missing, matched) = match specific {
         Some(r) => (
             r.eval_resource_decision(),
             r.permissions_boundary_decision_detail(),
             r.missing_context_values(),
+            r.matched_statements(),
         ),
         None => (
             result.eval_decision(),
             result.permissions_boundary_decision_detail(),
             result.missing_context_values(),
+            result.matched_statements(),
         ),
     };
     let decision = decision_of(wire);
@@ -143,6 +146,7 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
                 condition_keys.join(", ")
             )),
             condition_keys,
+            quarantine: None,
         };
     }
     let note = (decision == Decision::ExplicitDeny && mfa).then(|| {
@@ -151,11 +155,19 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
              carry, so it denies every call of the connector: exempt the connector's user from it"
         )
     });
+    // The statements that matched name their policies: a Deny of AWS's quarantine policy.
+    let quarantine = matched
+        .iter()
+        .filter_map(|statement| statement.source_policy_id())
+        .find(|policy| is_quarantine_policy(policy))
+        .filter(|_| decision == Decision::ExplicitDeny)
+        .map(|policy| policy.rsplit('/').next().unwrap_or(policy).to_owned());
     MethodVerdict {
         decision,
         denied_by,
         note,
         condition_keys,
+        quarantine,
     }
 }
 
@@ -294,6 +306,30 @@ mod tests {
             verdict_of(&plain, "arn:aws:s3:::*").decision,
             Decision::Allowed
         );
+    }
+
+    #[test]
+    fn a_deny_of_the_quarantine_policy_is_named_by_its_matched_statement() {
+        use aws_sdk_iam::types::Statement;
+        let built = result(PolicyEvaluationDecisionType::ExplicitDeny)
+            .matched_statements(
+                Statement::builder()
+                    .source_policy_id("AWSCompromisedKeyQuarantineV2")
+                    .build(),
+            )
+            .build()
+            .expect("a result");
+        let verdict = verdict_of(&built, "*");
+        assert_eq!(verdict.decision, Decision::ExplicitDeny);
+        assert_eq!(
+            verdict.quarantine.as_deref(),
+            Some("AWSCompromisedKeyQuarantineV2")
+        );
+        let other = result(PolicyEvaluationDecisionType::ExplicitDeny)
+            .matched_statements(Statement::builder().source_policy_id("deny-s3").build())
+            .build()
+            .expect("a result");
+        assert_eq!(verdict_of(&other, "*").quarantine, None);
     }
 
     #[test]

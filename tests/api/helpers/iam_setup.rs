@@ -48,6 +48,22 @@ pub fn seed_policy_denying(action: &str) -> Value {
     policy
 }
 
+/// AWS's quarantine policy `AWSCompromisedKeyQuarantineV2` (its document as AWS publishes it,
+/// the first of its denied actions): among the guide's actions it denies `cloudtrail:LookupEvents`.
+pub fn quarantine_v2() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": ["*"], "Action": [
+        "cloudtrail:LookupEvents", "ec2:RequestSpotInstances", "ec2:RunInstances",
+        "ec2:StartInstances", "iam:AddUserToGroup", "iam:AttachGroupPolicy", "iam:AttachRolePolicy",
+        "iam:AttachUserPolicy", "iam:ChangePassword", "iam:CreateAccessKey",
+        "iam:CreateInstanceProfile", "iam:CreateLoginProfile", "iam:CreatePolicyVersion",
+        "iam:CreateRole", "iam:CreateUser", "iam:DetachUserPolicy", "iam:PassRole",
+        "iam:PutGroupPolicy", "iam:PutRolePolicy", "iam:PutUserPermissionsBoundary",
+        "iam:PutUserPolicy", "iam:SetDefaultPolicyVersion", "iam:UpdateAccessKey",
+        "iam:UpdateAccountPasswordPolicy", "iam:UpdateAssumeRolePolicy", "iam:UpdateLoginProfile",
+        "iam:UpdateUser", "lambda:CreateFunction", "organizations:CreateAccount"
+    ]}]})
+}
+
 /// The actions the given connections require, in the diagnosis's order.
 pub fn required_actions(connections: &[Connection]) -> Vec<String> {
     Requirements::builtin()
@@ -101,6 +117,36 @@ impl Moto {
             .send()
             .await
             .expect("moto stores the role's inline policy");
+    }
+
+    /// Creates the customer managed policy `name` with `document` and attaches it to `user`;
+    /// its ARN.
+    pub async fn attach_new_managed_policy(
+        &self,
+        user: &str,
+        name: &str,
+        document: &Value,
+    ) -> String {
+        let iam = self.iam();
+        let created = iam
+            .create_policy()
+            .policy_name(name)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .expect("moto creates the policy");
+        let arn = created
+            .policy()
+            .and_then(|policy| policy.arn())
+            .expect("a created policy has an ARN")
+            .to_owned();
+        iam.attach_user_policy()
+            .user_name(user)
+            .policy_arn(&arn)
+            .send()
+            .await
+            .expect("moto attaches the policy to the user");
+        arn
     }
 
     /// Creates `group` with the managed policy `policy_arn` attached and adds `user` to it.
