@@ -20,9 +20,15 @@ pub const POLICY_PREFIX: &str = "AWSCompromisedKeyQuarantine";
 /// Whether the policy named by `name_or_arn` (a name, an ARN, or a policy's name in an
 /// explanation, its ARN's last segment) is one of AWS's quarantine policies.
 pub fn is_quarantine_policy(name_or_arn: &str) -> bool {
-    let name = name_or_arn.rsplit('/').next().unwrap_or(name_or_arn);
-    name.get(..POLICY_PREFIX.len())
+    policy_name(name_or_arn)
+        .get(..POLICY_PREFIX.len())
         .is_some_and(|start| start.eq_ignore_ascii_case(POLICY_PREFIX))
+}
+
+/// A policy's name from its ARN (`arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2`); a
+/// name is kept as it is.
+pub fn policy_name(name_or_arn: &str) -> &str {
+    name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
 }
 
 /// The name of the quarantine policy `text` (an AWS denial message) names, if it names one:

@@ -8,12 +8,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::aws::{AwsError, AwsService, same_word};
 use crate::domain::{
-    CheckId, CheckStatus, Code, DiagnosisRequest, Finding, IdentityInfo, PrincipalType, Severity,
+    AccessKeyId, CheckId, CheckStatus, Code, DiagnosisRequest, Finding, IdentityInfo,
+    PrincipalType, Severity,
 };
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::finding;
 use crate::probes::permissions::{UserAttachments, user_attachments};
-use crate::probes::quarantine::{QuarantinedAction, is_quarantine_policy};
+use crate::probes::quarantine::{QuarantinedAction, is_quarantine_policy, policy_name};
 use crate::probes::report::Report;
 
 /// Older than this, a key is due for rotation (AWS's advice and the CIS benchmark's).
@@ -189,7 +190,7 @@ pub fn conclude(
             report,
             &format!(
                 "The key's age could not be read (iam:ListAccessKeys: {}).",
-                brief(error)
+                error.brief()
             ),
         ),
     }
@@ -199,21 +200,16 @@ pub fn conclude(
             &format!(
                 "The policies attached to user {} could not be read ({}).",
                 state.user,
-                brief(error)
+                error.brief()
             ),
         );
     }
 }
 
-/// The error code, else the kind of failure: enough for a summary.
-fn brief(error: &AwsError) -> &str {
-    error.code.as_deref().unwrap_or(error.kind.describe())
-}
-
 /// Where a quarantine policy is attached: `(policy name, "user mdca")` or `(.., "group G of
 /// user mdca")`.
 fn quarantine_places(attachments: &UserAttachments, user: &str) -> Vec<(String, String)> {
-    let name = |arn: &String| arn.rsplit('/').next().unwrap_or(arn).to_owned();
+    let name = |arn: &String| policy_name(arn).to_owned();
     let direct = attachments
         .direct
         .iter()
@@ -242,6 +238,7 @@ fn quarantine_detail(
     };
     let mut text = if attached.is_empty() {
         let mut policies: Vec<&str> = quarantined.iter().map(|q| q.policy.as_str()).collect();
+        policies.sort_unstable();
         policies.dedup();
         format!(
             "AWS denied calls of the access key {key}{base} with its quarantine policy {}: AWS \
@@ -284,8 +281,8 @@ fn age_detail(keys: &[KeyListed], key: &str, user: &str, now: DateTime<Utc>) -> 
         return None;
     }
     let mut text = format!(
-        "The access key {} of user {user} was created on {}, {} days ago: keys are rotated at \
-         least every 90 days. Rotate it without downtime: create a second access key, put it \
+        "The access key {} of user {user} was created on {}, {} days ago, and AWS advises \
+         rotating keys at least every 90 days. Rotate it without downtime: create a second access key, put it \
          in the connector, deactivate this one, then delete it.",
         shortened(key),
         created.format("%Y-%m-%d"),
@@ -309,12 +306,9 @@ fn age_detail(keys: &[KeyListed], key: &str, user: &str, now: DateTime<Utc>) -> 
     Some(text)
 }
 
-/// A key id as people may see it: its first four and last four characters.
+/// A key id as people may see it (`AKIA…MPLE`), never the whole id.
 fn shortened(id: &str) -> String {
-    match (id.get(..4), id.get(id.len().saturating_sub(4)..)) {
-        (Some(kind), Some(end)) if id.len() > 8 => format!("{kind}…{end}"),
-        _ => "(unnamed)".to_owned(),
-    }
+    AccessKeyId::parse(id).map_or_else(|_| "(unnamed)".to_owned(), |key| key.shortened())
 }
 
 /// Records `found` and makes the identity check say `sentence`, as bad as the finding is.

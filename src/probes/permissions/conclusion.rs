@@ -123,6 +123,7 @@ fn quarantine_sentence(quarantined: &[&Judgement]) -> String {
         .iter()
         .filter_map(|j| j.quarantine.as_deref())
         .collect();
+    policies.sort_unstable();
     policies.dedup();
     let actions: Vec<&str> = quarantined
         .iter()

@@ -253,7 +253,7 @@ async fn read_and_evaluate(
     let who = principal.describe();
     let simulator = format!(
         "iam:SimulatePrincipalPolicy failed ({})",
-        brief(simulator_error)
+        simulator_error.brief()
     );
     match collect_policies::collect(ctx, iam, principal).await {
         Ok(policies) => {
@@ -281,14 +281,5 @@ async fn read_and_evaluate(
             };
             (basis, None)
         }
-    }
-}
-
-/// The error code, else the HTTP status, else the failure kind: enough for a summary.
-fn brief(error: &AwsError) -> String {
-    match (&error.code, error.http_status) {
-        (Some(code), _) => code.clone(),
-        (None, Some(status)) => format!("HTTP {status}"),
-        (None, None) => error.kind.describe().to_owned(),
     }
 }

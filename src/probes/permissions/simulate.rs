@@ -22,7 +22,7 @@ use crate::aws::{AwsError, same_word};
 use crate::domain::{Decision, DeniedBy, wire_word};
 use crate::policy::Context;
 use crate::probes::context::ProbeContext;
-use crate::probes::quarantine::is_quarantine_policy;
+use crate::probes::quarantine::{is_quarantine_policy, policy_name};
 
 /// A bound on pages: the simulator returns at most 1000 results per page, so even a bug that
 /// echoes the same marker cannot loop for long.
@@ -161,7 +161,7 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
         .filter_map(|statement| statement.source_policy_id())
         .find(|policy| is_quarantine_policy(policy))
         .filter(|_| decision == Decision::ExplicitDeny)
-        .map(|policy| policy.rsplit('/').next().unwrap_or(policy).to_owned());
+        .map(|policy| policy_name(policy).to_owned());
     MethodVerdict {
         decision,
         denied_by,

@@ -412,6 +412,32 @@ mod tests {
     }
 
     #[test]
+    fn a_denial_naming_the_quarantine_policy_is_its_explicit_deny() {
+        // The simulator allowed it (the quarantine came after), AWS's answer names the policy.
+        let basis = simulated(&[("cloudtrail:LookupEvents", Decision::Allowed, None)]);
+        let mut denied = observation(
+            "cloudtrail:LookupEvents",
+            ObservedOutcome::Denied(Some(DeniedBy::IdentityPolicy)),
+        );
+        denied.quarantine = Some("AWSCompromisedKeyQuarantineV2".to_owned());
+        let judged = judge_seen(&required(&["cloudtrail:LookupEvents"]), &basis, &[denied]);
+        let judgement = &judged[0];
+        assert_eq!(judgement.verdict.decision, Decision::ExplicitDeny);
+        assert_eq!(judgement.verdict.denied_by, Some(DeniedBy::IdentityPolicy));
+        assert_eq!(
+            judgement.quarantine.as_deref(),
+            Some("AWSCompromisedKeyQuarantineV2")
+        );
+        // A denial that names no quarantine policy marks nothing.
+        let plain = observation(
+            "cloudtrail:LookupEvents",
+            ObservedOutcome::Denied(Some(DeniedBy::IdentityPolicy)),
+        );
+        let judged = judge_seen(&required(&["cloudtrail:LookupEvents"]), &basis, &[plain]);
+        assert_eq!(judged[0].quarantine, None);
+    }
+
+    #[test]
     fn an_observed_denial_keeps_the_methods_finer_decision() {
         let basis = simulated(&[(
             "config:DescribeConfigurationRecorderStatus",
