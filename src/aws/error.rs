@@ -154,6 +154,15 @@ impl AwsError {
         }
     }
 
+    /// The error code, else the HTTP status, else the kind of failure: enough for a summary.
+    pub fn brief(&self) -> String {
+        match (&self.code, self.http_status) {
+            (Some(code), _) => code.clone(),
+            (None, Some(status)) => format!("HTTP {status}"),
+            (None, None) => self.kind.describe().to_owned(),
+        }
+    }
+
     /// Whether the code is one of `codes`.
     pub fn code_is(&self, codes: &[&str]) -> bool {
         self.code

@@ -221,26 +221,6 @@ pub enum Membership {
 }
 
 impl Membership {
-    /// A member status as AWS writes it (`Enabled`, `ENABLED`, `AccountSuspended`,
-    /// `ACCOUNT_SUSPENDED`: two casings), compared ignoring case and `_`.
-    pub fn from_aws(status: &str) -> Option<Membership> {
-        let word: String = status
-            .chars()
-            .filter(|c| *c != '_')
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        Some(match word.as_str() {
-            "enabled" => Membership::Enabled,
-            "invited" => Membership::Invited,
-            "created" => Membership::Created,
-            "resigned" => Membership::Resigned,
-            "removed" => Membership::Removed,
-            "deleted" => Membership::Deleted,
-            "accountsuspended" | "suspended" => Membership::Suspended,
-            _ => return None,
-        })
-    }
-
     /// Whether the account's findings reach the administrator.
     pub fn covered(self) -> bool {
         matches!(self, Membership::Enabled | Membership::Administrator)
@@ -269,24 +249,4 @@ pub enum ConfigRecording {
     NotRecording,
     /// No `Config.1` finding, or one that fails for another reason.
     Unknown,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_statuses_are_read_in_both_casings() {
-        for (aws, word) in [
-            ("Enabled", Membership::Enabled),
-            ("ENABLED", Membership::Enabled),
-            ("AccountSuspended", Membership::Suspended),
-            ("ACCOUNT_SUSPENDED", Membership::Suspended),
-            ("Resigned", Membership::Resigned),
-            ("created", Membership::Created),
-        ] {
-            assert_eq!(Membership::from_aws(aws), Some(word), "{aws}");
-        }
-        assert_eq!(Membership::from_aws("Pending"), None);
-    }
 }

@@ -75,6 +75,12 @@ pub struct DiagnosisRequestBody {
     /// Bypass the cache (the fresh result is cached).
     #[serde(default)]
     pub refresh: bool,
+    /// The account the portal believes the key belongs to (12 digits): a key of another
+    /// account is `CREDENTIALS_WRONG_ACCOUNT`, and the other checks still say what that key can
+    /// do.
+    #[serde(default)]
+    #[schema(example = "123456789012", pattern = "^[0-9]{12}$")]
+    pub expected_account_id: Option<String>,
 }
 
 /// One reason a request is invalid, pointing at its field.
@@ -123,6 +129,8 @@ pub struct DiagnosisRequest {
     pub partition: Partition,
     /// Bypass the cache.
     pub refresh: bool,
+    /// The account the key should belong to (12 digits), when the caller said.
+    pub expected_account_id: Option<String>,
 }
 
 impl DiagnosisRequest {
@@ -171,6 +179,14 @@ impl TryFrom<DiagnosisRequestBody> for DiagnosisRequest {
             .assume_role
             .and_then(|role| validate_assume_role(role, &mut errors));
         let (named_regions, partition) = validate_regions(body.regions, &mut errors);
+        if let Some(account) = &body.expected_account_id
+            && !is_account_id(account)
+        {
+            errors.push(FieldError::new(
+                "expected_account_id",
+                "must be an AWS account id: 12 digits such as 123456789012",
+            ));
+        }
 
         match credentials {
             Some(credentials) if errors.is_empty() => Ok(Self {
@@ -181,10 +197,16 @@ impl TryFrom<DiagnosisRequestBody> for DiagnosisRequest {
                 named_regions,
                 partition,
                 refresh: body.refresh,
+                expected_account_id: body.expected_account_id,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// Twelve ASCII digits, as AWS writes account ids (leading zeros kept).
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_connector_id(id: &str) -> bool {
@@ -229,6 +251,7 @@ fn validate_credentials(
         access_key_id: key?,
         secret_access_key: body.secret_access_key,
         session_token: token,
+        expires_at: None,
     })
 }
 
@@ -337,6 +360,15 @@ mod tests {
         assert!(!is_role_arn("arn:aws:iam::12345:role/mdca"));
         assert!(!is_role_arn("arn:aws:s3:::bucket"));
         assert!(!is_role_arn("arn:aws:iam::123456789012:role/"));
+    }
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(is_account_id("012345678901"));
+        assert!(!is_account_id("12345678901"));
+        assert!(!is_account_id("1234567890123"));
+        assert!(!is_account_id("12345678901a"));
+        assert!(!is_account_id("１２３４５６７８９０１２"));
     }
 
     #[test]
