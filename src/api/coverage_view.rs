@@ -174,25 +174,17 @@ fn headline(organization: &Organization) -> String {
     let of = organization
         .organization_id
         .as_deref()
-        .map(|id| format!(" of organization {id}"))
+        .map(|id| format!(", organization {id}"))
         .unwrap_or_default();
     format!(
-        "{}{of}: {} account(s) in {} region(s).",
-        capitalised(&wire_word(&organization.role).replace('_', " ")),
+        "Security Hub role: {}{of}; {} account(s) in {} region(s).",
+        wire_word(&organization.role).replace('_', " "),
         organization.accounts_total,
         organization
             .accounts
             .first()
             .map_or(0, |account| account.regions.len())
     )
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// One account in one region, in words.
