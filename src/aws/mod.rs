@@ -2,10 +2,12 @@
 
 mod clients;
 mod error;
+mod scrub;
 mod service;
 mod settings;
 
 pub use clients::{AwsClientFactory, AwsSession, in_region};
-pub use error::{AwsError, AwsErrorKind, scrub};
+pub use error::{AwsError, AwsErrorKind};
+pub use scrub::scrub;
 pub use service::{AwsService, Endpoint};
 pub use settings::AwsSettings;

@@ -8,6 +8,7 @@ mod cache;
 mod catalogue_routes;
 mod command_line;
 mod explorer;
+mod external_id;
 mod faults;
 mod front_door;
 mod health;
