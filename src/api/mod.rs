@@ -10,6 +10,7 @@ mod http_metrics;
 mod json_body;
 mod metrics;
 mod openapi;
+mod path_param;
 mod problem;
 mod refusals;
 mod report_page;

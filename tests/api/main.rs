@@ -16,6 +16,7 @@ mod helpers;
 mod hygiene;
 mod identity;
 mod identity_failures;
+mod input_rules;
 mod load;
 mod metrics;
 mod observed;
