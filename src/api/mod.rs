@@ -32,6 +32,6 @@ pub use problem::{PROBLEM_JSON, Problem};
 pub use refusals::{Refusals, Refused};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id, request_id};
 pub use routes::not_found;
-pub use server_settings::ServerSettings;
+pub use server_settings::{DEFAULT_METRICS_LISTEN, ServerSettings};
 pub use state::{AppState, DrainFlag};
 pub use tenant::Tenant;

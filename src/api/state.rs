@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::refusals::Refusals;
 use crate::metrics::Metrics;
+use crate::security::MetricsToken;
 use crate::service::DiagnosisService;
 
 /// Whether the service takes new work; set while draining on shutdown.
@@ -39,6 +40,8 @@ pub struct AppState {
     pub refusals: Arc<Refusals>,
     /// Whether `/metrics` is served on the API port (no separate metrics listener).
     pub metrics_here: bool,
+    /// The token a scrape of `/metrics` must present, if any.
+    pub metrics_token: MetricsToken,
     /// How long a request body may take to arrive.
     pub body_timeout: Duration,
 }

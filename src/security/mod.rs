@@ -1,7 +1,9 @@
 //! The pieces of the front door: caller tokens, rate limits, TLS (the `/v1` guard that uses
-//! them is `api::guard`), and the signed links that open report pages without a token.
+//! them is `api::guard`), the metrics token, and the signed links that open report pages without
+//! a token.
 
 mod connections;
+mod metrics_token;
 mod rate_limit;
 mod report_links;
 mod settings;
@@ -9,6 +11,7 @@ mod tls;
 mod tokens;
 
 pub use connections::{ConnectionCaps, ConnectionLimits, ConnectionSlot, OverCap};
+pub use metrics_token::MetricsToken;
 pub use rate_limit::RateLimiter;
 pub use report_links::ReportLinks;
 pub use settings::SecuritySettings;

@@ -19,8 +19,8 @@ use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::probes::{Executor, ProbeEngine, ProbeSettings};
 use crate::security::{
-    ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, ReportLinks, SecuritySettings,
-    TlsError, TokenError, server_config,
+    ApiTokens, ConnectionCaps, ConnectionLimits, MetricsToken, RateLimiter, ReportLinks,
+    SecuritySettings, TlsError, TokenError, server_config,
 };
 use crate::service::{DiagnosisService, ServiceSettings, StoreBudget};
 pub use app::create_app;
@@ -32,6 +32,17 @@ pub enum StartupError {
     #[error("cannot listen on {address}: {source}")]
     Bind {
         /// The address asked for.
+        address: SocketAddr,
+        /// The operating system's answer.
+        source: std::io::Error,
+    },
+    /// The metrics listener could not be bound.
+    #[error(
+        "cannot serve metrics on {address}: {source}; set --metrics-listen \
+         (CONNECTOR_DOCTOR_METRICS_LISTEN) to an address that is free"
+    )]
+    MetricsBind {
+        /// The address asked for (with caller tokens and no --metrics-listen, the default).
         address: SocketAddr,
         /// The operating system's answer.
         source: std::io::Error,
@@ -87,6 +98,15 @@ impl Application {
             address: server.listen,
             source,
         })?;
+        // With tokens, tenants' connectors and their health must not be readable on the API port.
+        let metrics_address = server.metrics_address(tokens.is_enabled());
+        let metrics_listener = match metrics_address {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .map_err(|source| StartupError::MetricsBind { address, source })?,
+            ),
+            None => None,
+        };
         let metrics = Arc::new(Metrics::new(metrics_settings.metrics_connector_cap));
         let drain = Arc::new(DrainFlag::default());
         let refusals = Arc::new(Refusals::new(metrics.clone()));
@@ -95,7 +115,8 @@ impl Application {
             drain: drain.clone(),
             metrics: metrics.clone(),
             refusals: refusals.clone(),
-            metrics_here: server.metrics_listen.is_none(),
+            metrics_here: metrics_address.is_none(),
+            metrics_token: MetricsToken::new(server.metrics_token.as_ref()),
             body_timeout: server.body_timeout,
         };
         let guard = web::Data::new(Guard {
@@ -104,8 +125,8 @@ impl Application {
             refusals,
             body_timeout: server.body_timeout,
         });
-        let metrics_server = match server.metrics_listen {
-            Some(address) => Some(metrics_server(bind(address)?, state.clone())?),
+        let metrics_server = match metrics_listener {
+            Some(listener) => Some(metrics_server(listener, state.clone())?),
             None => None,
         };
         // Checked when the settings were read: both files or neither.
@@ -268,10 +289,12 @@ fn metrics_server(
     listener: TcpListener,
     state: AppState,
 ) -> Result<(Server, SocketAddr), StartupError> {
-    let address = listener.local_addr().map_err(|source| StartupError::Bind {
-        address: SocketAddr::from(([0, 0, 0, 0], 0)),
-        source,
-    })?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| StartupError::MetricsBind {
+            address: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source,
+        })?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
@@ -279,7 +302,7 @@ fn metrics_server(
     })
     .workers(1)
     .listen(listener)
-    .map_err(|source| StartupError::Bind { address, source })?
+    .map_err(|source| StartupError::MetricsBind { address, source })?
     .disable_signals()
     .run();
     Ok((server, address))
