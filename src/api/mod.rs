@@ -2,6 +2,7 @@
 //! pages for people.
 
 mod catalogue;
+mod client_address;
 mod diagnoses;
 mod front_door;
 mod guard;

@@ -1,4 +1,5 @@
-//! What every handler shares: the diagnosis service, the drain flag and the metrics.
+//! What every handler shares: the diagnosis service, the drain flag, the metrics, and who the
+//! client is behind trusted proxies.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -6,7 +7,7 @@ use std::time::Duration;
 
 use super::refusals::Refusals;
 use crate::metrics::Metrics;
-use crate::security::MetricsToken;
+use crate::security::{MetricsToken, TrustedProxies};
 use crate::service::DiagnosisService;
 
 /// Whether the service takes new work; set while draining on shutdown.
@@ -42,6 +43,8 @@ pub struct AppState {
     pub metrics_here: bool,
     /// The token a scrape of `/metrics` must present, if any.
     pub metrics_token: MetricsToken,
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// How long a request body may take to arrive.
     pub body_timeout: Duration,
 }

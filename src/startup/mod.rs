@@ -20,7 +20,7 @@ use crate::metrics::Metrics;
 use crate::probes::{Executor, ProbeEngine, ProbeSettings};
 use crate::security::{
     ApiTokens, ConnectionCaps, ConnectionLimits, MetricsToken, RateLimiter, ReportLinks,
-    SecuritySettings, TlsError, TokenError, server_config,
+    SecuritySettings, TlsError, TokenError, TrustedProxies, server_config,
 };
 use crate::service::{DiagnosisService, ServiceSettings, StoreBudget};
 pub use app::create_app;
@@ -117,11 +117,16 @@ impl Application {
             refusals: refusals.clone(),
             metrics_here: metrics_address.is_none(),
             metrics_token: MetricsToken::new(server.metrics_token.as_ref()),
+            trusted_proxies: TrustedProxies::new(&security.trusted_proxies),
             body_timeout: server.body_timeout,
         };
         let guard = web::Data::new(Guard {
             tokens,
             limiter: RateLimiter::new(security.rate_limit_per_minute, security.rate_limit_burst),
+            failed_authentications: RateLimiter::new(
+                security.failed_auth_per_minute,
+                security.failed_auth_per_minute,
+            ),
             refusals,
             body_timeout: server.body_timeout,
         });

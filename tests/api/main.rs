@@ -9,6 +9,7 @@ mod catalogue_routes;
 mod command_line;
 mod explorer;
 mod external_id;
+mod failed_logins;
 mod faults;
 mod front_door;
 mod health;
