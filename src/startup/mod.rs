@@ -110,8 +110,11 @@ impl Application {
         let metrics = Arc::new(Metrics::new(metrics_settings.metrics_connector_cap));
         let drain = Arc::new(DrainFlag::default());
         let refusals = Arc::new(Refusals::new(metrics.clone()));
+        let tenants = tokens.tenant_count();
         let state = AppState {
-            service: diagnosis_service(&aws, &probes, &service, &cache, &security, &metrics)?,
+            service: diagnosis_service(
+                &aws, &probes, &service, &cache, &security, tenants, &metrics,
+            )?,
             drain: drain.clone(),
             metrics: metrics.clone(),
             refusals: refusals.clone(),
@@ -201,6 +204,7 @@ fn diagnosis_service(
     service: &ServiceSettings,
     cache: &CacheSettings,
     security: &SecuritySettings,
+    tenants: usize,
     metrics: &Arc<Metrics>,
 ) -> Result<DiagnosisService, StartupError> {
     let executor = Executor::new().map_err(StartupError::Runtime)?;
@@ -222,6 +226,7 @@ fn diagnosis_service(
             cache.redis_url.is_some(),
         ),
         service,
+        tenants,
         metrics.clone(),
     ))
 }

@@ -10,6 +10,7 @@ mod command_line;
 mod explorer;
 mod external_id;
 mod failed_logins;
+mod fairness;
 mod faults;
 mod front_door;
 mod health;
