@@ -1,7 +1,7 @@
 //! Settings of the HTTP server of the API: where it and the metrics listen, TLS, connection
 //! bounds, shutdown.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -9,9 +9,9 @@ use crate::domain::Secret;
 use crate::setting_values::{duration, positive, positive_duration};
 
 /// Where `/metrics` is served when caller tokens are configured and `--metrics-listen` is not:
-/// loopback only, Prometheus' registered port for exporters of this kind.
+/// loopback, so that nothing off the machine reads it unless the operator says where.
 pub const DEFAULT_METRICS_LISTEN: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 9464);
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9464);
 
 /// The listeners and what they accept.
 #[derive(Debug, Clone, clap::Args)]

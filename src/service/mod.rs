@@ -1,8 +1,7 @@
 //! The diagnosis service: the one path of a diagnosis request, in order. The cache look-up,
 //! admission (a line of cold diagnoses per tenant, served in turn, that sheds what could not
-//! answer in time), single flight
-//! in this process and across replicas, the probe engine, the lifetime by outcome, storing,
-//! history and the diagnosis metrics.
+//! answer in time), single flight in this process and across replicas, the probe engine, the
+//! lifetime by outcome, storing, history and the diagnosis metrics.
 //! Handlers call [`DiagnosisService::diagnose`], [`DiagnosisService::report`] and
 //! [`DiagnosisService::history`], and nothing below them; the command line, which caches
 //! nothing, calls [`UncachedService::diagnose`].
