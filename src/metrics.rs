@@ -28,6 +28,8 @@ pub enum Rejection {
     Unauthorized,
     /// The caller's rate limit is spent.
     RateLimited,
+    /// A missing or unknown token from a client address over its limit of failed authentications.
+    FailedAuthentications,
     /// Too many cold diagnoses in flight.
     Overloaded,
     /// A request the service cannot read as meant (two `Authorization` headers).
@@ -42,9 +44,10 @@ pub enum Rejection {
 
 impl Rejection {
     /// Every reason.
-    pub const ALL: [Rejection; 7] = [
+    pub const ALL: [Rejection; 8] = [
         Rejection::Unauthorized,
         Rejection::RateLimited,
+        Rejection::FailedAuthentications,
         Rejection::Overloaded,
         Rejection::BadRequest,
         Rejection::Connections,
@@ -57,6 +60,7 @@ impl Rejection {
         match self {
             Rejection::Unauthorized => "unauthorized",
             Rejection::RateLimited => "rate_limited",
+            Rejection::FailedAuthentications => "failed_authentications",
             Rejection::Overloaded => "overloaded",
             Rejection::BadRequest => "bad_request",
             Rejection::Connections => "connections",
@@ -94,6 +98,7 @@ pub struct Metrics {
     in_flight: IntGauge,
     waiting: IntGauge,
     rejected: IntCounterVec,
+    failed_authentications: IntCounter,
     connector_status: IntGaugeVec,
     connector_member_regions: IntGaugeVec,
     member_regions: IntGaugeVec,
@@ -310,8 +315,13 @@ impl Metrics {
             rejected: counter(
                 r,
                 "rejected_requests_total",
-                "Requests refused before any work: unauthorized, rate_limited or overloaded.",
+                "Requests refused before any work, by reason (unauthorized, rate_limited, failed_authentications, overloaded, ...).",
                 &["reason"],
+            ),
+            failed_authentications: plain_counter(
+                r,
+                "failed_authentications_total",
+                "Requests to /v1 with a missing or unknown token, answered 401 or, from a client address over its limit, 429.",
             ),
             single_flight_joins: plain_counter(
                 r,
@@ -611,6 +621,11 @@ impl Metrics {
     /// A request refused before any work.
     pub fn rejected(&self, reason: Rejection) {
         self.rejected.with_label_values(&[reason.as_str()]).inc();
+    }
+
+    /// A request with a missing or unknown token.
+    pub fn failed_authentication(&self) {
+        self.failed_authentications.inc();
     }
 
     /// Counts a cold diagnosis as running until the returned guard is dropped.

@@ -109,6 +109,11 @@ pub async fn get_report_page(
     }
 }
 
+/// Any other path under `/reports/`: the page every link that opens nothing gets.
+pub async fn missing_report() -> HttpResponse {
+    page(StatusCode::NOT_FOUND, MissingPage.render())
+}
+
 /// The report page's script (`/reports/assets/report.js`): the copy button of the remediation
 /// policy.
 pub async fn get_report_script() -> HttpResponse {

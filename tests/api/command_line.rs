@@ -20,7 +20,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_connector-doctor");
 
 /// An environment with nothing of this machine's AWS set-up in it: the credentials are
 /// `credentials` (in the environment) or none.
-fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, String)> {
+pub(crate) fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, String)> {
     let mut env = vec![
         ("HOME".to_owned(), home.display().to_string()),
         ("PATH".to_owned(), std::env::var("PATH").unwrap_or_default()),
@@ -42,7 +42,7 @@ fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, Stri
     env
 }
 
-async fn run(args: &[&str], env: &[(String, String)]) -> Output {
+pub(crate) async fn run(args: &[&str], env: &[(String, String)]) -> Output {
     tokio::process::Command::new(BINARY)
         .args(args)
         .env_clear()
