@@ -5,6 +5,9 @@
   load.py cold URL FAKE_URL KEY_ID LATENCY_MS one cold diagnosis: wall time against the fake's critical path
   load.py concurrent URL N PREFIX [URL...]    N distinct connectors at once (spread over the URLs):
                                               diagnoses/s, 503s with Retry-After, errors
+  load.py tenants URL N PREFIX                one tenant (token flood-token) sends N cold diagnoses at once,
+                                              another (quiet-token) one diagnosis while they run: both
+                                              tenants' latencies, 503s with Retry-After, errors
   load.py bound FAKE_URL SHARE_PERCENT        the most calls of one account's API bucket and region that
                                               reached the fake in any second and in any budget period
   load.py wrk FILE                            requests/s, p50, p99, errors of a `wrk --latency` output
@@ -25,9 +28,12 @@ def body(key_id, connector_id=None):
     })
 
 
-def post(url, data):
+def post(url, data, token=None):
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url + "/v1/diagnoses", data=data.encode(),
-                                     headers={"content-type": "application/json"}, method="POST")
+                                     headers=headers, method="POST")
     started = time.perf_counter()
     retry_after = None
     try:
@@ -106,6 +112,36 @@ def concurrent(urls, n, prefix):
     }))
 
 
+def tenants(url, n, prefix, quiet_after_s=0.5):
+    """N cold diagnoses of tenant `flood` at once; `quiet_after_s` later, while they run, one of
+    tenant `quiet`. Admission is fair per replica: the quiet tenant's latency should stay within
+    half the deadline, whatever the flood."""
+    keys = [f"{prefix}{i:0{20 - len(prefix)}d}" for i in range(n)]
+    quiet_key = f"{prefix[:4]}QUIET{0:0{20 - len(prefix[:4]) - 5}d}"
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=n + 1) as pool:
+        flood = [pool.submit(post, url, body(key), "flood-token") for key in keys]
+        time.sleep(quiet_after_s)
+        quiet_code, quiet_wall, quiet_diagnosis = post(url, body(quiet_key), "quiet-token")
+        results = [f.result() for f in flood]
+    wall = time.perf_counter() - started
+    answered = [(code, w, d) for code, w, d in results if not shed(code, d)]
+    sheds = [int(d["__retry_after"]) for code, _, d in results if shed(code, d)]
+    errors = [p for p in (problems(code, d) for code, _, d in answered) if p]
+    latencies = sorted(w for _, w, _ in answered) or [0]
+    print(json.dumps({
+        "flood": n, "flood_answered": len(answered), "flood_shed": len(sheds),
+        "flood_retry_after_s": [min(sheds), max(sheds)] if sheds else None,
+        "flood_errors": len(errors), "flood_first_errors": errors[:3],
+        "flood_p50_ms": round(latencies[len(latencies) // 2] * 1000),
+        "flood_max_ms": round(latencies[-1] * 1000),
+        "quiet_http": quiet_code, "quiet_ms": round(quiet_wall * 1000),
+        "quiet_problem": problems(quiet_code, quiet_diagnosis) if not shed(quiet_code, quiet_diagnosis)
+        else f"shed, Retry-After {quiet_diagnosis['__retry_after']}",
+        "wall_s": round(wall, 2),
+    }))
+
+
 # The buckets of src/probes/aws_rates.rs, by SigV4 service (CloudWatch signs as `monitoring`):
 # (service, operation) -> (bucket, AWS's calls per second).
 def bucket(service, operation):
@@ -180,6 +216,8 @@ if __name__ == "__main__":
         cold(args[0], args[1], args[2], int(args[3]))
     elif command == "concurrent":
         concurrent([args[0], *args[3:]], int(args[1]), args[2])
+    elif command == "tenants":
+        tenants(args[0], int(args[1]), args[2])
     elif command == "bound":
         bound(args[0], float(args[1]))
     elif command == "wrk":

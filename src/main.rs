@@ -36,10 +36,11 @@ async fn serve(args: Vec<OsString>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(address = %application.address(), "connector-doctor listening");
-    if let Some(address) = application.metrics_address() {
-        tracing::info!(%address, "metrics listening on their own port");
-    }
+    tracing::info!(
+        address = %application.address(),
+        metrics_address = application.metrics_address().map(tracing::field::display),
+        "connector-doctor listening"
+    );
     match application.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

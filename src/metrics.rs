@@ -14,7 +14,8 @@ use prometheus::{
 use crate::aws::{AwsError, AwsErrorKind, AwsService};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
-    CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus, Region, Severity, wire_word,
+    CheckId, CheckStatus, Code, Connection, Diagnosis, HealthStatus, MemberRegions, Region,
+    Severity, wire_word,
 };
 
 /// The cache backends, as the `backend` label names them.
@@ -27,6 +28,8 @@ pub enum Rejection {
     Unauthorized,
     /// The caller's rate limit is spent.
     RateLimited,
+    /// A missing or unknown token from a client address over its limit of failed authentications.
+    FailedAuthentications,
     /// Too many cold diagnoses in flight.
     Overloaded,
     /// A request the service cannot read as meant (two `Authorization` headers).
@@ -41,9 +44,10 @@ pub enum Rejection {
 
 impl Rejection {
     /// Every reason.
-    pub const ALL: [Rejection; 7] = [
+    pub const ALL: [Rejection; 8] = [
         Rejection::Unauthorized,
         Rejection::RateLimited,
+        Rejection::FailedAuthentications,
         Rejection::Overloaded,
         Rejection::BadRequest,
         Rejection::Connections,
@@ -56,6 +60,7 @@ impl Rejection {
         match self {
             Rejection::Unauthorized => "unauthorized",
             Rejection::RateLimited => "rate_limited",
+            Rejection::FailedAuthentications => "failed_authentications",
             Rejection::Overloaded => "overloaded",
             Rejection::BadRequest => "bad_request",
             Rejection::Connections => "connections",
@@ -93,10 +98,21 @@ pub struct Metrics {
     in_flight: IntGauge,
     waiting: IntGauge,
     rejected: IntCounterVec,
+    failed_authentications: IntCounter,
     connector_status: IntGaugeVec,
-    /// Tenant and connector id of each status series, and when each was last seen.
-    connectors: Mutex<HashMap<(String, String), Instant>>,
+    connector_member_regions: IntGaugeVec,
+    member_regions: IntGaugeVec,
+    /// Tenant and connector id of each status series: when each was last seen, and the
+    /// member-regions its last diagnosis of an administrator counted (in `member_regions`).
+    connectors: Mutex<HashMap<(String, String), Seen>>,
     connector_cap: usize,
+}
+
+/// What the metrics keep of one connector.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    at: Instant,
+    member_regions: Option<MemberRegions>,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -299,8 +315,13 @@ impl Metrics {
             rejected: counter(
                 r,
                 "rejected_requests_total",
-                "Requests refused before any work: unauthorized, rate_limited or overloaded.",
+                "Requests refused before any work, by reason (unauthorized, rate_limited, failed_authentications, overloaded, ...).",
                 &["reason"],
+            ),
+            failed_authentications: plain_counter(
+                r,
+                "failed_authentications_total",
+                "Requests to /v1 with a missing or unknown token, answered 401 or, from a client address over its limit, 429.",
             ),
             single_flight_joins: plain_counter(
                 r,
@@ -319,6 +340,18 @@ impl Metrics {
                 "Last status of each connector of each tenant: 0 healthy, 1 degraded, 2 unhealthy (capped set of connectors).",
                 &["tenant", "connector_id"],
             ),
+            connector_member_regions: gauge_vec(
+                r,
+                "connector_member_regions",
+                "Member-regions of each administrator connector's organization by coverage (covered, no_data, not_member, not_checked), from its last diagnosis (capped set of connectors).",
+                &["tenant", "connector_id", "status"],
+            ),
+            member_regions: gauge_vec(
+                r,
+                "organization_member_regions",
+                "Member-regions by coverage over every connector the metrics keep (covered, no_data, not_member, not_checked).",
+                &["status"],
+            ),
             connectors: Mutex::new(HashMap::new()),
             connector_cap: connector_cap.max(1),
             registry: registry.clone(),
@@ -333,6 +366,9 @@ impl Metrics {
     /// cannot be known ahead: they appear with their first event (the metrics section of
     /// docs/observability.md lists them).
     fn start_at_zero(&self) {
+        for (status, _) in MemberRegions::default().counts() {
+            self.member_regions.with_label_values(&[status]);
+        }
         for reason in Rejection::ALL {
             self.rejected.with_label_values(&[reason.as_str()]);
         }
@@ -475,30 +511,53 @@ impl Metrics {
             .duration
             .observe(diagnosis.duration_ms as f64 / 1000.0);
         if let Some(connector_id) = &diagnosis.connector_id {
-            self.connector_status(tenant, connector_id, diagnosis.status);
+            let member_regions = diagnosis
+                .organization
+                .as_ref()
+                .filter(|organization| organization.role.administers())
+                .map(|organization| organization.member_regions);
+            self.connector_status(tenant, connector_id, diagnosis.status, member_regions);
         }
     }
 
-    /// Sets a connector's status, evicting the least recently seen connector past the cap.
-    /// Connectors are told apart by tenant: two tenants' connectors named alike are two series.
-    fn connector_status(&self, tenant: &str, connector_id: &str, status: HealthStatus) {
+    /// Sets a connector's status (and, for an administrator, its member-regions), evicting the
+    /// least recently seen connector past the cap. Connectors are told apart by tenant: two
+    /// tenants' connectors named alike are two series.
+    fn connector_status(
+        &self,
+        tenant: &str,
+        connector_id: &str,
+        status: HealthStatus,
+        member_regions: Option<MemberRegions>,
+    ) {
         let mut seen = self
             .connectors
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        seen.insert((tenant.to_owned(), connector_id.to_owned()), Instant::now());
+        let key = (tenant.to_owned(), connector_id.to_owned());
+        let before = seen.insert(
+            key,
+            Seen {
+                at: Instant::now(),
+                member_regions,
+            },
+        );
+        self.count_member_regions(before.and_then(|b| b.member_regions), -1);
+        self.count_member_regions(member_regions, 1);
         while seen.len() > self.connector_cap {
-            let Some(oldest) = seen
+            let Some((oldest, gone)) = seen
                 .iter()
-                .min_by_key(|(_, at)| **at)
-                .map(|(id, _)| id.clone())
+                .min_by_key(|(_, s)| s.at)
+                .map(|(id, s)| (id.clone(), *s))
             else {
                 break;
             };
             seen.remove(&oldest);
+            self.count_member_regions(gone.member_regions, -1);
             let _ = self
                 .connector_status
                 .remove_label_values(&[&oldest.0, &oldest.1]);
+            self.set_connector_member_regions(&oldest.0, &oldest.1, None);
         }
         let value = match status {
             HealthStatus::Healthy => 0,
@@ -508,6 +567,37 @@ impl Metrics {
         self.connector_status
             .with_label_values(&[tenant, connector_id])
             .set(value);
+        self.set_connector_member_regions(tenant, connector_id, member_regions);
+    }
+
+    /// A connector's member-regions series: set, or removed when it is no administrator.
+    fn set_connector_member_regions(
+        &self,
+        tenant: &str,
+        connector_id: &str,
+        counts: Option<MemberRegions>,
+    ) {
+        for (status, count) in counts.unwrap_or_default().counts() {
+            let labels = [tenant, connector_id, status];
+            match counts {
+                Some(_) => self
+                    .connector_member_regions
+                    .with_label_values(&labels)
+                    .set(count as i64),
+                None => {
+                    let _ = self.connector_member_regions.remove_label_values(&labels);
+                }
+            }
+        }
+    }
+
+    /// Adds (`sign` 1) or takes away (`-1`) a connector's member-regions from the fleet's.
+    fn count_member_regions(&self, counts: Option<MemberRegions>, sign: i64) {
+        for (status, count) in counts.into_iter().flat_map(|c| c.counts()) {
+            self.member_regions
+                .with_label_values(&[status])
+                .add(sign * count as i64);
+        }
     }
 
     /// A cache look-up.
@@ -531,6 +621,11 @@ impl Metrics {
     /// A request refused before any work.
     pub fn rejected(&self, reason: Rejection) {
         self.rejected.with_label_values(&[reason.as_str()]).inc();
+    }
+
+    /// A request with a missing or unknown token.
+    pub fn failed_authentication(&self) {
+        self.failed_authentications.inc();
     }
 
     /// Counts a cold diagnosis as running until the returned guard is dropped.
@@ -584,7 +679,12 @@ mod tests {
     fn ten_thousand_connectors_keep_at_most_the_cap_of_series() {
         let metrics = Metrics::new(1000);
         for i in 0..10_000 {
-            metrics.connector_status("acme", &format!("connector-{i}"), HealthStatus::Degraded);
+            metrics.connector_status(
+                "acme",
+                &format!("connector-{i}"),
+                HealthStatus::Degraded,
+                None,
+            );
         }
         let series = metrics
             .render()
@@ -601,8 +701,8 @@ mod tests {
     #[test]
     fn two_tenants_connectors_named_alike_are_two_series() {
         let metrics = Metrics::new(10);
-        metrics.connector_status("acme", "prod", HealthStatus::Healthy);
-        metrics.connector_status("bravo", "prod", HealthStatus::Unhealthy);
+        metrics.connector_status("acme", "prod", HealthStatus::Healthy, None);
+        metrics.connector_status("bravo", "prod", HealthStatus::Unhealthy, None);
         let text = metrics.render();
         assert!(text.contains(
             "connector_doctor_connector_status{connector_id=\"prod\",tenant=\"acme\"} 0"
@@ -639,5 +739,35 @@ mod tests {
             assert!(line.split_whitespace().count() > 3, "{name} has help text");
         }
         assert!(text.contains("connector_doctor_build_info{version="));
+    }
+
+    #[test]
+    fn member_regions_follow_each_connector_and_leave_with_it() {
+        let metrics = Metrics::new(1);
+        let counts = |covered, not_member| MemberRegions {
+            covered,
+            no_data: 0,
+            not_member,
+            not_checked: 0,
+        };
+        let fleet = |metrics: &Metrics, status: &str| {
+            metrics.member_regions.with_label_values(&[status]).get()
+        };
+        assert_eq!(fleet(&metrics, "covered"), 0);
+        metrics.connector_status("acme", "org", HealthStatus::Degraded, Some(counts(30, 4)));
+        metrics.connector_status("acme", "org", HealthStatus::Degraded, Some(counts(32, 2)));
+        assert_eq!(fleet(&metrics, "covered"), 32);
+        assert_eq!(fleet(&metrics, "not_member"), 2);
+        let series = |metrics: &Metrics| {
+            prometheus::core::Collector::collect(&metrics.connector_member_regions)[0]
+                .get_metric()
+                .len()
+        };
+        assert_eq!(series(&metrics), 4);
+        // Past the cap of one connector, the administrator's series leave with it.
+        metrics.connector_status("acme", "standalone", HealthStatus::Healthy, None);
+        assert_eq!(fleet(&metrics, "covered"), 0);
+        assert_eq!(fleet(&metrics, "not_member"), 0);
+        assert_eq!(series(&metrics), 0);
     }
 }

@@ -71,6 +71,10 @@ const THIRD_WAVE_CODES: &[&str] = &[
     "SECURITY_HUB_REGION_NOT_AGGREGATED",
     "SECURITY_HUB_AUTO_ENABLE_OFF",
     "SECURITY_HUB_NOT_DELEGATED_ADMINISTRATOR",
+    "CREDENTIALS_QUARANTINED",
+    "CREDENTIALS_TEMPORARY",
+    "CREDENTIALS_KEY_OLD",
+    "CREDENTIALS_WRONG_ACCOUNT",
 ];
 
 const EXTRA_CODES: &[&str] = &[
@@ -226,6 +230,12 @@ fn entries_have_sensible_defaults() {
     assert_eq!(severity(Code::SecurityHubMemberAccount), Severity::Info);
     assert_eq!(severity(Code::ConfigNoRecorder), Severity::Error);
     assert_eq!(severity(Code::RegionDisabled), Severity::Info);
+    // The third wave's credential states, as the contract fixes them.
+    assert_eq!(severity(Code::CredentialsQuarantined), Severity::Error);
+    assert!(!catalogue().get(Code::CredentialsQuarantined).retryable);
+    assert_eq!(severity(Code::CredentialsTemporary), Severity::Warning);
+    assert_eq!(severity(Code::CredentialsKeyOld), Severity::Info);
+    assert_eq!(severity(Code::CredentialsWrongAccount), Severity::Error);
     for code in [
         Code::AwsThrottled,
         Code::AwsTimeout,
@@ -691,6 +701,19 @@ fn matcher_finds_the_right_entry_first() {
             Code::AwsServiceError,
         ),
         ("CLOCK_SKEW", Code::ClockSkew),
+        // AWS's quarantine policy, by any version's name, is the exposed key before any Deny.
+        (
+            "User: arn:aws:iam::123:user/x is not authorized to perform: cloudtrail:LookupEvents with an explicit deny in an identity-based policy: arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2",
+            Code::CredentialsQuarantined,
+        ),
+        (
+            "An error occurred (AccessDenied) when calling the LookupEvents operation: User: arn:aws:iam::123:user/x is not authorized to perform: cloudtrail:LookupEvents with an explicit deny in an identity-based policy: arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV7",
+            Code::CredentialsQuarantined,
+        ),
+        (
+            "explicit deny in an identity-based policy: AWSCompromisedKeyQuarantine",
+            Code::CredentialsQuarantined,
+        ),
     ];
     for (message, expected) in cases {
         assert_eq!(

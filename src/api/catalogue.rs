@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::json_body::read_json;
+use super::path_param::CATALOGUE_CODE;
 use super::problem::Problem;
 use super::state::AppState;
 use crate::catalogue::{Catalogue, CatalogueEntry, match_message};
@@ -70,12 +71,14 @@ pub async fn list_catalogue() -> web::Json<CatalogueResponse> {
     responses(
         (status = 200, description = "The entry", body = CatalogueEntry),
         (status = 404, description = "No such code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not of a code's shape (the problem names `code`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/catalogue/{code}")]
 pub async fn get_catalogue_entry(
     code: web::Path<String>,
 ) -> Result<web::Json<CatalogueEntry>, Problem> {
+    let code = CATALOGUE_CODE.check(code.into_inner())?;
     Catalogue::builtin()
         .find(&code)
         .map(|entry| web::Json(entry.clone()))

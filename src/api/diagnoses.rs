@@ -4,6 +4,7 @@ use actix_web::http::header::ContentType;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post, web};
 
 use super::json_body::read_json;
+use super::path_param::{CONNECTOR_ID, DIAGNOSIS_ID};
 use super::problem::Problem;
 use super::refusals::Refused;
 use super::state::AppState;
@@ -78,6 +79,7 @@ pub async fn create_diagnosis(
     responses(
         (status = 200, description = "The stored diagnosis, as it was answered (`cached` as it was then)", body = Diagnosis),
         (status = 404, description = "Unknown, expired or another tenant's", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a diagnosis id (the problem names `id`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/diagnoses/{id}")]
@@ -86,6 +88,7 @@ pub async fn get_diagnosis(
     state: web::Data<AppState>,
     tenant: Tenant,
 ) -> Result<web::Json<Diagnosis>, Problem> {
+    let id = DIAGNOSIS_ID.check(id.into_inner())?;
     state
         .service
         .report(&tenant, &id)
@@ -108,17 +111,21 @@ pub struct HistoryResponse {
     tag = "diagnoses",
     operation_id = "get_connector_history",
     params(("connector_id" = String, Path, description = "The caller's connector id", pattern = "^[A-Za-z0-9._-]{1,128}$", example = "contoso-prod")),
-    responses((status = 200, description = "The connector's last diagnoses, newest first (empty when none is kept)", body = HistoryResponse))
+    responses(
+        (status = 200, description = "The connector's last diagnoses, newest first (empty when none is kept)", body = HistoryResponse),
+        (status = 422, description = "Not a connector id (the problem names `connector_id`)", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/connectors/{connector_id}/history")]
 pub async fn get_history(
     connector_id: web::Path<String>,
     state: web::Data<AppState>,
     tenant: Tenant,
-) -> web::Json<HistoryResponse> {
+) -> Result<web::Json<HistoryResponse>, Problem> {
+    let connector_id = CONNECTOR_ID.check(connector_id.into_inner())?;
     let items = state.service.history(&tenant, &connector_id).await;
-    web::Json(HistoryResponse {
-        connector_id: connector_id.into_inner(),
+    Ok(web::Json(HistoryResponse {
+        connector_id,
         items,
-    })
+    }))
 }

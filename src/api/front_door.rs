@@ -6,8 +6,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
+use super::client_address::client_address;
 use super::problem::Problem;
-use super::refusals::client_address;
 use super::state::AppState;
 use crate::metrics::Rejection;
 use crate::security::{ConnectionSlot, OverCap};

@@ -1,4 +1,5 @@
-//! The guard of the `/v1` scope: bearer token to tenant, then the caller's rate limit.
+//! The guard of the `/v1` scope: bearer token to tenant, then the caller's rate limit. Failed
+//! authentications are limited per client address (`429` beyond `--failed-auth-per-minute`).
 //!
 //! It wraps the scope itself, not the app: the router matches the percent-decoded path, so a
 //! test of the raw path (`/%761/...`) could be walked past. Every request that reaches a `/v1`
@@ -15,9 +16,10 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use futures::StreamExt;
 
+use super::client_address::client_address;
 use super::json_body::MAX_BODY_BYTES;
 use super::problem::Problem;
-use super::refusals::{Refusals, client_address};
+use super::refusals::Refusals;
 use super::tenant::Tenant;
 use crate::metrics::Rejection;
 use crate::security::{ApiTokens, RateLimiter};
@@ -28,6 +30,8 @@ pub struct Guard {
     pub tokens: ApiTokens,
     /// Per-caller rate limits.
     pub limiter: RateLimiter,
+    /// Failed authentications per client address; a valid token never meets it.
+    pub failed_authentications: RateLimiter,
     /// Where refusals are counted.
     pub refusals: Arc<Refusals>,
     /// How long a body may take to arrive (a refused request's small body is read and dropped).
@@ -85,8 +89,17 @@ pub async fn guard(
             _ => None,
         };
         let Some(tenant) = tenant else {
-            let problem = Problem::unauthorized();
-            return Ok(refusal(request, &guard, &address, Rejection::Unauthorized, problem).await);
+            // Counted only once the token is known to be wrong: a caller with a valid token is
+            // never slowed by failures from its address.
+            guard.refusals.failed_authentication();
+            let (reason, problem) = match guard.failed_authentications.check(&address) {
+                Ok(()) => (Rejection::Unauthorized, Problem::unauthorized()),
+                Err(wait) => (
+                    Rejection::FailedAuthentications,
+                    Problem::too_many_failed_authentications(wait),
+                ),
+            };
+            return Ok(refusal(request, &guard, &address, reason, problem).await);
         };
         (Tenant(tenant.to_owned()), tenant.to_owned())
     } else {

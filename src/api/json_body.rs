@@ -10,10 +10,11 @@ use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut, Payload};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::error::Category;
 
 use super::problem::Problem;
-use crate::domain::FieldError;
+use crate::domain::{FieldError, object};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -40,7 +41,7 @@ pub async fn read_json<T: DeserializeOwned>(
     // One pass over the bytes: a syntax error is a 400, a well-formed value of the wrong shape
     // a 422 naming the field (serde_json tells the two apart).
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let Object(value) = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         if error.inner().classify() != Category::Data {
             return malformed(error.inner());
         }
@@ -51,6 +52,15 @@ pub async fn read_json<T: DeserializeOwned>(
     })?;
     deserializer.end().map_err(|error| malformed(&error))?;
     Ok(value)
+}
+
+/// A body: always a JSON object, never the array form serde's derive also reads.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer).map(Object)
+    }
 }
 
 fn malformed(error: &serde_json::Error) -> Problem {

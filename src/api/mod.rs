@@ -2,6 +2,8 @@
 //! pages for people.
 
 mod catalogue;
+mod client_address;
+mod coverage_view;
 mod diagnoses;
 mod front_door;
 mod guard;
@@ -10,6 +12,7 @@ mod http_metrics;
 mod json_body;
 mod metrics;
 mod openapi;
+mod path_param;
 mod problem;
 mod refusals;
 mod report_page;
@@ -31,6 +34,6 @@ pub use problem::{PROBLEM_JSON, Problem};
 pub use refusals::{Refusals, Refused};
 pub use request_id::{REQUEST_ID_HEADER, current_request_id, request_id};
 pub use routes::not_found;
-pub use server_settings::ServerSettings;
+pub use server_settings::{DEFAULT_METRICS_LISTEN, ServerSettings};
 pub use state::{AppState, DrainFlag};
 pub use tenant::Tenant;

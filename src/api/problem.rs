@@ -168,6 +168,18 @@ impl Problem {
         problem
     }
 
+    /// 429: too many failed authentications from this client address.
+    pub fn too_many_failed_authentications(wait: std::time::Duration) -> Self {
+        let mut problem = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "failed-authentications",
+            "Too many failed authentications",
+            "Too many requests from this address had no valid token; retry after the given delay.",
+        );
+        problem.retry_after = Some(wait.as_secs().max(1));
+        problem
+    }
+
     /// 503: not serving right now.
     pub fn unavailable(detail: impl Into<String>, retry_after: u64) -> Self {
         let mut problem = Self::new(

@@ -20,14 +20,6 @@ const INTERVAL: Duration = Duration::from_secs(60);
 /// Most callers tracked; past it the table starts over (the metric still counts every refusal).
 const MAX_CALLERS: usize = 10_000;
 
-/// The client address of a request, as refusals are counted and logged by it when no tenant is known.
-pub fn client_address(request: &ServiceRequest) -> String {
-    request
-        .peer_addr()
-        .map(|address| address.ip().to_string())
-        .unwrap_or_default()
-}
-
 /// Marks a request as refused, so that the access log leaves it to [`Refusals`].
 #[derive(Debug, Clone, Copy)]
 pub struct Refused;
@@ -58,6 +50,11 @@ impl Refusals {
     pub fn refuse(&self, request: &ServiceRequest, caller: &str, reason: Rejection) {
         request.extensions_mut().insert(Refused);
         self.count(caller, reason);
+    }
+
+    /// Counts a request whose token was missing or unknown, whatever its answer.
+    pub fn failed_authentication(&self) {
+        self.metrics.failed_authentication();
     }
 
     /// Counts a refusal; writes a line when this caller's last one for `reason` is older than

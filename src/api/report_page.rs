@@ -10,6 +10,7 @@ use askama::Template;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::coverage_view::CoverageFilter;
 use super::report_view::ReportView;
 use super::state::AppState;
 
@@ -18,6 +19,14 @@ use super::state::AppState;
 #[template(path = "report.html")]
 struct ReportPage<'a> {
     view: &'a ReportView,
+    /// The link's signature, kept by the grid's filter form.
+    link: SignedLink<'a>,
+}
+
+/// The signature of the link the page was opened with.
+struct SignedLink<'a> {
+    exp: &'a str,
+    sig: &'a str,
 }
 
 /// The one page every link that opens nothing gets.
@@ -33,6 +42,28 @@ pub struct LinkParams {
     exp: Option<String>,
     /// The link's signature (hex).
     sig: Option<String>,
+    /// The organization grid: only the accounts with a gap (`1`).
+    gaps: Option<String>,
+    /// The organization grid: only accounts with a cell of this status (`none`, `not_member`,
+    /// `resigned`, ...).
+    status: Option<String>,
+    /// The organization grid: only this region.
+    region: Option<String>,
+}
+
+impl LinkParams {
+    /// The grid's filters; empty values are no filter (a form's "any" choice).
+    fn filter(&self) -> CoverageFilter {
+        let chosen = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+        CoverageFilter {
+            gaps_only: self
+                .gaps
+                .as_deref()
+                .is_some_and(|v| !v.is_empty() && v != "0"),
+            status: chosen(&self.status),
+            region: chosen(&self.region),
+        }
+    }
 }
 
 /// A diagnosis as a page for people, by its signed link (`report_url` of the Diagnosis).
@@ -61,16 +92,26 @@ pub async fn get_report_page(
     let link = web::Query::<LinkParams>::from_query(request.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
+    let filter = link.filter();
     let (Some(exp), Some(sig)) = (link.exp, link.sig) else {
         return page(StatusCode::NOT_FOUND, MissingPage.render());
     };
     match state.service.report_for_link(&id, &exp, &sig).await {
         Some((diagnosis, history)) => {
-            let view = ReportView::new(&diagnosis, &history);
-            page(StatusCode::OK, ReportPage { view: &view }.render())
+            let view = ReportView::new(&diagnosis, &history, filter);
+            let link = SignedLink {
+                exp: &exp,
+                sig: &sig,
+            };
+            page(StatusCode::OK, ReportPage { view: &view, link }.render())
         }
         None => page(StatusCode::NOT_FOUND, MissingPage.render()),
     }
+}
+
+/// Any other path under `/reports/`: the page every link that opens nothing gets.
+pub async fn missing_report() -> HttpResponse {
+    page(StatusCode::NOT_FOUND, MissingPage.render())
 }
 
 /// The report page's script (`/reports/assets/report.js`): the copy button of the remediation

@@ -1,6 +1,7 @@
 //! A diagnosis arranged for the report page: words, tones and orders a person reads, so the
 //! template only lays them out.
 
+use super::coverage_view::{CoverageFilter, CoverageView};
 use crate::domain::{
     Changes, CheckStatus, Decision, Diagnosis, Finding, FindingKey, HealthStatus, HistoryItem,
     ObservedDenial, PermissionVerdict, RegionStatus, Severity, Tone, wire_word,
@@ -157,13 +158,16 @@ pub struct ReportView {
     pub history: Vec<HistoryView>,
     /// What changed since the previous diagnosis.
     pub changes: Option<ChangesView>,
+    /// An administrator's organization coverage.
+    pub coverage: Option<CoverageView>,
 }
 
 const TIME: &str = "%Y-%m-%d %H:%M UTC";
 
 impl ReportView {
-    /// The page's content for `diagnosis` and its connector's `history` (newest first).
-    pub fn new(diagnosis: &Diagnosis, history: &[HistoryItem]) -> Self {
+    /// The page's content for `diagnosis` and its connector's `history` (newest first), the
+    /// organization's grid filtered by `filter`.
+    pub fn new(diagnosis: &Diagnosis, history: &[HistoryItem], filter: CoverageFilter) -> Self {
         let mut findings: Vec<&Finding> = diagnosis.findings.iter().collect();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let mut permissions: Vec<_> = diagnosis.permissions.iter().collect();
@@ -220,6 +224,11 @@ impl ReportView {
             ),
             history: history_view(diagnosis, history),
             changes: diagnosis.changes.as_ref().map(changes_view),
+            coverage: diagnosis
+                .organization
+                .as_ref()
+                .filter(|organization| organization.role.administers())
+                .map(|organization| CoverageView::new(organization, filter, chrono::Utc::now())),
         }
     }
 }

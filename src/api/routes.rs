@@ -31,6 +31,12 @@ pub fn configure(config: &mut ServiceConfig) {
             web::get().to(report_page::get_report_script),
         )
         .service(report_page::get_report_page)
+        // Every other path under /reports/ (`/reports/{id}/`, `/reports/a/b`) is a wrong link
+        // like any other: the same 404 page.
+        .route(
+            "/reports/{rest:.*}",
+            web::get().to(report_page::missing_report),
+        )
         .service(health::healthz)
         .service(health::readyz)
         .service(metrics::metrics);

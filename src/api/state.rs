@@ -1,4 +1,5 @@
-//! What every handler shares: the diagnosis service, the drain flag and the metrics.
+//! What every handler shares: the diagnosis service, the drain flag, the metrics, and who the
+//! client is behind trusted proxies.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -6,6 +7,7 @@ use std::time::Duration;
 
 use super::refusals::Refusals;
 use crate::metrics::Metrics;
+use crate::security::{MetricsToken, TrustedProxies};
 use crate::service::DiagnosisService;
 
 /// Whether the service takes new work; set while draining on shutdown.
@@ -39,6 +41,10 @@ pub struct AppState {
     pub refusals: Arc<Refusals>,
     /// Whether `/metrics` is served on the API port (no separate metrics listener).
     pub metrics_here: bool,
+    /// The token a scrape of `/metrics` must present, if any.
+    pub metrics_token: MetricsToken,
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// How long a request body may take to arrive.
     pub body_timeout: Duration,
 }

@@ -15,6 +15,7 @@ use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+use super::EndpointVariables;
 use super::settings::AwsSettings;
 use crate::domain::{AwsCredentials, Region};
 
@@ -38,6 +39,8 @@ struct FactoryInner {
 struct ClientBase {
     http_client: SharedHttpClient,
     endpoint_url: Option<String>,
+    /// The SDKs' endpoint variables, when `endpoint_url` is unset (the command line's).
+    endpoint_variables: Option<EndpointVariables>,
     call_timeout: Duration,
     connect_timeout: Duration,
 }
@@ -48,13 +51,17 @@ impl AwsClientFactory {
         let http_client = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .build_https();
+        let endpoint_variables = (settings.aws_endpoint_url.is_none()
+            && !settings.endpoint_variables.is_empty())
+        .then(|| settings.endpoint_variables.clone());
         let base = ClientBase {
             http_client,
             endpoint_url: settings.aws_endpoint_url.clone(),
+            endpoint_variables,
             call_timeout: settings.aws_call_timeout,
             connect_timeout: settings.aws_connect_timeout,
         };
-        let shared = Arc::new(SharedClients::new(&base.config()));
+        let shared = Arc::new(SharedClients::new(&base.config(), base.overrides_s3()));
         Self {
             inner: Arc::new(FactoryInner { base, shared }),
         }
@@ -102,7 +109,20 @@ impl ClientBase {
         if let Some(url) = &self.endpoint_url {
             builder = builder.endpoint_url(url.clone());
         }
+        if let Some(variables) = &self.endpoint_variables {
+            // Each SDK client asks for its own service's variable by the service's id.
+            builder = builder.service_config(variables.clone());
+        }
         builder.build()
+    }
+
+    /// Whether S3's calls go elsewhere than to AWS.
+    fn overrides_s3(&self) -> bool {
+        self.endpoint_url.is_some()
+            || self
+                .endpoint_variables
+                .as_ref()
+                .is_some_and(|variables| variables.for_service("S3").is_some())
     }
 }
 
@@ -117,7 +137,7 @@ struct SharedClients {
 }
 
 impl SharedClients {
-    fn new(base: &SdkConfig) -> Self {
+    fn new(base: &SdkConfig, s3_elsewhere: bool) -> Self {
         Self {
             cloudtrail: aws_sdk_cloudtrail::Client::new(base),
             securityhub: aws_sdk_securityhub::Client::new(base),
@@ -127,7 +147,7 @@ impl SharedClients {
             // emulator serves bucket host names.
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(base)
-                    .force_path_style(base.endpoint_url().is_some())
+                    .force_path_style(s3_elsewhere)
                     .build(),
             ),
         }

@@ -5,6 +5,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use chrono::DateTime;
 
+use super::scrub::scrub;
 use crate::domain::AwsErrorReport;
 
 /// What kind of failure a call ended in, decided by the `SdkError` variant.
@@ -154,6 +155,15 @@ impl AwsError {
         }
     }
 
+    /// The error code, else the HTTP status, else the kind of failure: enough for a summary.
+    pub fn brief(&self) -> String {
+        match (&self.code, self.http_status) {
+            (Some(code), _) => code.clone(),
+            (None, Some(status)) => format!("HTTP {status}"),
+            (None, None) => self.kind.describe().to_owned(),
+        }
+    }
+
     /// Whether the code is one of `codes`.
     pub fn code_is(&self, codes: &[&str]) -> bool {
         self.code
@@ -203,64 +213,4 @@ fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Replaces every occurrence of a secret in `text`: as it is, percent-encoded (as it appears
-/// in a URL or a form body that AWS may quote back, with either case of hex digits), and in
-/// any letter case (some services upper- or lower-case what they echo).
-pub fn scrub(text: &str, secrets: &[&str]) -> String {
-    secrets
-        .iter()
-        .filter(|secret| secret.len() >= 4)
-        .flat_map(|secret| {
-            let encoded =
-                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string();
-            [secret.to_string(), encoded]
-        })
-        .fold(text.to_owned(), |text, secret| {
-            replace_ignoring_case(&text, &secret)
-        })
-}
-
-/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced by `[redacted]`.
-/// ASCII case folding keeps byte offsets, so positions found in the folded text hold in `text`.
-fn replace_ignoring_case(text: &str, needle: &str) -> String {
-    let folded = text.to_ascii_lowercase();
-    let needle = needle.to_ascii_lowercase();
-    let mut clean = String::with_capacity(text.len());
-    let mut rest = 0;
-    for (start, _) in folded.match_indices(&needle) {
-        if start < rest {
-            continue;
-        }
-        clean.push_str(&text[rest..start]);
-        clean.push_str("[redacted]");
-        rest = start + needle.len();
-    }
-    clean.push_str(&text[rest..]);
-    clean
-}
-
-#[cfg(test)]
-mod tests {
-    use super::scrub;
-
-    #[test]
-    fn scrub_removes_every_secret_occurrence() {
-        let text = "key AKIAIOSFODNN7EXAMPLE and secret abcdSECRET twice abcdSECRET";
-        let clean = scrub(text, &["abcdSECRET", "AKIAIOSFODNN7EXAMPLE"]);
-        assert_eq!(
-            clean,
-            "key [redacted] and secret [redacted] twice [redacted]"
-        );
-    }
-
-    #[test]
-    fn scrub_finds_encoded_and_case_folded_forms() {
-        let secret = "wJalr/K7MDENG+bPxR";
-        let text = "a wjalr/k7mdeng+bpxr b wJalr%2FK7MDENG%2BbPxR c WJALR%2fK7MDENG%2bBPXR d é";
-        let clean = scrub(text, &[secret]);
-        assert_eq!(clean, "a [redacted] b [redacted] c [redacted] d é");
-    }
 }

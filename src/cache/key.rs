@@ -54,7 +54,8 @@ impl KeySecret {
 /// The keys of one diagnosis request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
-    /// Identifies the exact request: tenant, connector, every credential, role, connections, regions.
+    /// Identifies the exact request: tenant, connector, every credential, role, connections,
+    /// regions, the account expected.
     pub request: String,
     /// Identifies the connector within the tenant: groups its keys in one Redis Cluster slot
     /// and keys its history and refresh floor.
@@ -92,6 +93,12 @@ impl CacheKey {
                 .map_or(b"" as &[u8], |id| id.expose().as_bytes()),
             connections.as_bytes(),
             regions.as_bytes(),
+            // The account expected decides a finding: another expectation is another answer.
+            request
+                .expected_account_id
+                .as_deref()
+                .unwrap_or_default()
+                .as_bytes(),
         ]);
         let connector = if connector_id.is_empty() {
             request_key[..32].to_owned()

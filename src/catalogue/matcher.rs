@@ -8,7 +8,8 @@
 //!   table resolves the first code named to, with the whole text as its message, scores 1.0 and
 //!   ranks first, as a probe meeting that error would report it; every other entry that lists a
 //!   code the text names (by a rule that did not hold, or in a probe's context): 0.7;
-//! - the text contains one of its `message_patterns` phrases (whole words): that phrase's score.
+//! - the text contains one of its `message_patterns` phrases (whole words; a phrase ending in `*`
+//!   also matches a longer last word): that phrase's score.
 //!
 //! Texts are compared case-insensitively, word by word, with punctuation ignored.
 
@@ -106,7 +107,12 @@ fn signals(entry: &CatalogueEntry, words: &Words, resolved: Option<Code>) -> Vec
         }
     }
     for pattern in &entry.message_patterns {
-        if words.contains(&Words::new(&pattern.phrase)) {
+        let phrase = Words::new(&pattern.phrase);
+        let found_here = match pattern.phrase.ends_with('*') {
+            true => words.contains_prefix(&phrase),
+            false => words.contains(&phrase),
+        };
+        if found_here {
             found.push(pattern.score);
         }
     }

@@ -32,6 +32,12 @@ impl Words {
         self.position(phrase).is_some()
     }
 
+    /// True when `phrase` (itself normalised) occurs as a sequence of words whose last may go on
+    /// (`quarantine` is found in "...quarantinev2"): the words of a pattern ending in `*`.
+    pub(crate) fn contains_prefix(&self, phrase: &Words) -> bool {
+        !phrase.is_empty() && self.padded.contains(phrase.padded.trim_end())
+    }
+
     /// Where `phrase` (itself normalised) first occurs as a sequence of whole words: an offset
     /// that orders occurrences in this text, nothing more.
     pub(crate) fn position(&self, phrase: &Words) -> Option<usize> {

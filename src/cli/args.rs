@@ -46,6 +46,13 @@ pub enum Output {
 
 /// `connector-doctor diagnose`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "AWS endpoints: like the AWS SDKs, diagnose sends a service's calls to \
+    AWS_ENDPOINT_URL_<SERVICE> (the SDKs' service id in upper case, spaces as _: \
+    AWS_ENDPOINT_URL_STS, _IAM, _CLOUDTRAIL, _SECURITYHUB, _CONFIG_SERVICE, _S3, _CLOUDWATCH, \
+    _ACCOUNT), else to AWS_ENDPOINT_URL, else to AWS; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true \
+    ignores them. --aws-endpoint-url wins over them all."
+)]
 pub struct DiagnoseArgs {
     /// Regions to check, comma-separated. [default: the account's enabled regions]
     #[arg(long, value_delimiter = ',')]

@@ -6,6 +6,7 @@ use std::error::Error;
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::ProvideCredentials;
+use chrono::{DateTime, Utc};
 
 use crate::domain::{CredentialsBody, Secret};
 
@@ -14,8 +15,11 @@ use crate::domain::{CredentialsBody, Secret};
 #[error("no AWS credentials: {0}")]
 pub struct NoCredentials(String);
 
-/// The chain's credentials, of `profile` when given.
-pub async fn from_chain(profile: Option<&str>) -> Result<CredentialsBody, NoCredentials> {
+/// The chain's credentials, of `profile` when given, with their expiry when the chain's source
+/// said it (an SSO or role session's answer does).
+pub async fn from_chain(
+    profile: Option<&str>,
+) -> Result<(CredentialsBody, Option<DateTime<Utc>>), NoCredentials> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
@@ -29,11 +33,12 @@ pub async fn from_chain(profile: Option<&str>) -> Result<CredentialsBody, NoCred
         .await
         // The chain's error says which sources it tried; it holds no secret.
         .map_err(|error| NoCredentials(with_causes(&error)))?;
-    Ok(CredentialsBody {
+    let body = CredentialsBody {
         access_key_id: credentials.access_key_id().to_owned(),
         secret_access_key: Secret::new(credentials.secret_access_key()),
         session_token: credentials.session_token().map(Secret::new),
-    })
+    };
+    Ok((body, credentials.expiry().map(DateTime::<Utc>::from)))
 }
 
 /// The error and its causes, in one text.

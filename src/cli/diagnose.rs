@@ -9,6 +9,7 @@ use super::credentials;
 use super::exit::Exit;
 use super::progress::Steps;
 use super::text_report;
+use crate::aws::EndpointVariables;
 use crate::domain::{
     AssumeRoleBody, CheckId, CheckStatus, Connection, Diagnosis, DiagnosisRequest,
     DiagnosisRequestBody,
@@ -30,7 +31,7 @@ pub fn run(args: DiagnoseArgs) -> Exit {
     runtime.block_on(diagnose(args))
 }
 
-async fn diagnose(args: DiagnoseArgs) -> Exit {
+async fn diagnose(mut args: DiagnoseArgs) -> Exit {
     let connections = match connections(&args.connections) {
         Ok(connections) => connections,
         Err(unknown) => {
@@ -40,6 +41,19 @@ async fn diagnose(args: DiagnoseArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    // The SDKs' endpoint variables, as any AWS tool on this machine reads them; the flag wins.
+    if args.engine.aws.aws_endpoint_url.is_none() {
+        let environment = std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        });
+        match EndpointVariables::from_environment(environment) {
+            Ok(variables) => args.engine.aws.endpoint_variables = variables,
+            Err(problem) => {
+                eprintln!("connector-doctor: {problem}");
+                return Exit::Usage;
+            }
+        }
+    }
     let steps = Arc::new(Steps::on_stderr());
     let chain = match &args.profile {
         Some(profile) => {
@@ -48,8 +62,8 @@ async fn diagnose(args: DiagnoseArgs) -> Exit {
         None => "Reading credentials from the AWS SDK's chain".to_owned(),
     };
     steps.step(&chain);
-    let credentials = match credentials::from_chain(args.profile.as_deref()).await {
-        Ok(credentials) => credentials,
+    let (credentials, expires_at) = match credentials::from_chain(args.profile.as_deref()).await {
+        Ok(found) => found,
         Err(error) => {
             steps.finish();
             eprintln!("connector-doctor: {error}");
@@ -66,8 +80,9 @@ async fn diagnose(args: DiagnoseArgs) -> Exit {
         }),
         regions: (!args.regions.is_empty()).then(|| args.regions.clone()),
         refresh: false,
+        expected_account_id: None,
     };
-    let request = match DiagnosisRequest::try_from(body) {
+    let mut request = match DiagnosisRequest::try_from(body) {
         Ok(request) => request,
         Err(problems) => {
             steps.finish();
@@ -81,6 +96,8 @@ async fn diagnose(args: DiagnoseArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    // The chain knows when a session it handed over ends: the diagnosis can say so.
+    request.credentials.expires_at = expires_at;
     let watcher = steps.clone();
     let service = match UncachedService::new(&args.engine, move |what| watcher.step(what)) {
         Ok(service) => service,

@@ -4,6 +4,7 @@
 //! Without a subcommand (or with `serve`) the binary is the service.
 
 mod args;
+mod coverage_text;
 mod credentials;
 mod diagnose;
 mod evaluate;

@@ -1,5 +1,6 @@
 //! A diagnosis as text for a person on a terminal: status, connections, findings with their
-//! fixes, the denied actions, the regions and the remediation policy. Colour only through
+//! fixes, the denied actions, the regions, an administrator's organization coverage and the
+//! remediation policy. Colour only through
 //! `anstream`, which drops it when the output is not a terminal or `NO_COLOR` is set.
 
 use std::io::{self, Write};
@@ -34,6 +35,13 @@ pub fn write(out: &mut impl Write, diagnosis: &Diagnosis) -> io::Result<()> {
     write_findings(out, diagnosis)?;
     write_denied_actions(out, diagnosis)?;
     write_regions(out, diagnosis)?;
+    if let Some(organization) = diagnosis
+        .organization
+        .as_ref()
+        .filter(|organization| organization.role.administers())
+    {
+        super::coverage_text::write(out, organization)?;
+    }
     write_recorded_denials(out, diagnosis)?;
     write_remediation(out, diagnosis)?;
     if diagnosis.status == HealthStatus::Healthy {

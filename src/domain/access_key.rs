@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 use super::Secret;
 
 /// An access key id: `AKIA` (long-term) or `ASIA` (temporary) followed by 16 upper-case alphanumerics.
@@ -31,6 +33,12 @@ impl AccessKeyId {
         self.0.starts_with("ASIA")
     }
 
+    /// The id as people may see it: its kind and last four characters (`AKIA…MPLE`), never
+    /// the whole id.
+    pub fn shortened(&self) -> String {
+        format!("{self:?}")
+    }
+
     /// The full id, for signing and cache keys only.
     pub fn expose(&self) -> &str {
         &self.0
@@ -52,6 +60,10 @@ pub struct AwsCredentials {
     pub secret_access_key: Secret,
     /// The session token of temporary credentials.
     pub session_token: Option<Secret>,
+    /// When temporary credentials expire, when whoever handed them over said so (the AWS SDK's
+    /// credential chain of the command line does); `None` from the API, whose caller only
+    /// stores keys, and for long-term keys.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl AwsCredentials {

@@ -47,6 +47,16 @@ codes! {
     CredentialsPropagating => "CREDENTIALS_PROPAGATING",
     /// The key belongs to another partition (GovCloud, China, commercial) than the regions asked for.
     CredentialsWrongPartition => "CREDENTIALS_WRONG_PARTITION",
+    /// AWS attached its quarantine policy (`AWSCompromisedKeyQuarantine*`) to the key's user: the
+    /// key was exposed.
+    CredentialsQuarantined => "CREDENTIALS_QUARANTINED",
+    /// An `ASIA` session credential given to a connector that stores its keys: it stops working
+    /// when the session ends.
+    CredentialsTemporary => "CREDENTIALS_TEMPORARY",
+    /// The user's access key is older than 90 days.
+    CredentialsKeyOld => "CREDENTIALS_KEY_OLD",
+    /// The key belongs to another account than the one the caller expects.
+    CredentialsWrongAccount => "CREDENTIALS_WRONG_ACCOUNT",
     /// A session token from the global STS endpoint (version 1) used in an opt-in region.
     SessionTokenRegionUnsupported => "SESSION_TOKEN_REGION_UNSUPPORTED",
     /// The connector uses the account's root user keys.

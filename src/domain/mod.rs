@@ -13,6 +13,7 @@ mod diagnosis;
 mod health;
 mod health_status;
 mod history_item;
+mod json_object;
 mod observed_denial;
 mod organization;
 mod policy_schema;
@@ -39,15 +40,17 @@ pub use diagnosis::*;
 pub use health::connection_report;
 pub use health_status::HealthStatus;
 pub use history_item::HistoryItem;
+pub use json_object::{object, optional_object};
 pub use observed_denial::{ObservedDenial, ObservedRegion, ObservedWindow};
 pub use organization::{
-    AccountRegion, ConfigRecording, ConfigurationType, DataFlow, MAX_LISTED_ACCOUNTS, Membership,
-    Organization, OrganizationAccount, OrganizationRole,
+    AccountRegion, ConfigRecording, ConfigurationType, DataFlow, MAX_LISTED_ACCOUNTS,
+    MemberRegions, Membership, Organization, OrganizationAccount, OrganizationRole,
 };
 pub use policy_schema::{PolicyDocument, PolicyEffect, PolicyStatement, StringOrList};
 pub use region::{PARTITIONS, Partition, Region};
 pub use request::{
-    AssumeRole, AssumeRoleBody, CredentialsBody, DiagnosisRequest, DiagnosisRequestBody, FieldError,
+    AssumeRole, AssumeRoleBody, CredentialsBody, DiagnosisRequest, DiagnosisRequestBody,
+    FieldError, is_connector_id,
 };
 pub use secret::Secret;
 pub use severity::Severity;

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::{Tone, wire_word};
+
 /// Most accounts listed in `organization.accounts`; beyond, `truncated` and `accounts_total`.
 pub const MAX_LISTED_ACCOUNTS: usize = 1_000;
 
@@ -42,10 +44,63 @@ pub struct Organization {
     pub accounts_total: usize,
     /// Whether `accounts` was cut at 1,000.
     pub truncated: bool,
+    /// The member-regions of the map (every account but the administrator, in every region of
+    /// the map, the accounts cut by `truncated` included) by coverage.
+    pub member_regions: MemberRegions,
     /// The coverage map, sorted by account id (for an administrator: every account of the
     /// organization, or of its member list when the organization cannot be read; for a member:
     /// its own entry).
     pub accounts: Vec<OrganizationAccount>,
+}
+
+/// Member-regions (an account other than the administrator, in one region) by coverage: what a
+/// dashboard counts per connector.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberRegions {
+    /// An enabled member whose findings flow.
+    pub covered: usize,
+    /// An enabled member with no findings in the window.
+    pub no_data: usize,
+    /// Not an enabled member (missing, invited, resigned, ...).
+    pub not_member: usize,
+    /// An enabled member not read yet.
+    pub not_checked: usize,
+}
+
+impl MemberRegions {
+    /// The label words of the counts, in a fixed order (`covered`, `no_data`, `not_member`,
+    /// `not_checked`), with their values.
+    pub fn counts(&self) -> [(&'static str, usize); 4] {
+        [
+            ("covered", self.covered),
+            ("no_data", self.no_data),
+            ("not_member", self.not_member),
+            ("not_checked", self.not_checked),
+        ]
+    }
+
+    /// Counts the member-regions of `accounts`, leaving out `administrator`'s own entry.
+    pub fn of(accounts: &[OrganizationAccount], administrator: &str) -> Self {
+        let mut counts = MemberRegions::default();
+        let cells = accounts
+            .iter()
+            .filter(|account| account.account_id != administrator)
+            .flat_map(|account| account.regions.values());
+        for cell in cells {
+            match (cell.membership, cell.data) {
+                (Membership::Enabled, DataFlow::Flowing) => counts.covered += 1,
+                (Membership::Enabled, DataFlow::None) => counts.no_data += 1,
+                (Membership::Enabled, DataFlow::NotChecked) => counts.not_checked += 1,
+                _ => counts.not_member += 1,
+            }
+        }
+        counts
+    }
+
+    /// Member-regions whose findings do not reach the administrator.
+    pub fn uncovered(&self) -> usize {
+        self.no_data + self.not_member
+    }
 }
 
 /// The connected account's role.
@@ -62,6 +117,16 @@ pub enum OrganizationRole {
     DelegatedAdministrator,
     /// The organization's management account, not itself the Security Hub administrator.
     Management,
+}
+
+impl OrganizationRole {
+    /// Whether the account administers members (by organization or by invitation).
+    pub fn administers(self) -> bool {
+        matches!(
+            self,
+            OrganizationRole::Administrator | OrganizationRole::DelegatedAdministrator
+        )
+    }
 }
 
 /// How the organization's Security Hub is configured.
@@ -99,9 +164,34 @@ pub struct AccountRegion {
     pub confirmed_at: Option<DateTime<Utc>>,
     /// AWS Config's recorder as Security Hub's `Config.1` control finding tells it.
     pub config: ConfigRecording,
+    /// When that `Config.1` finding was last updated (the evidence's age); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_seen_at: Option<DateTime<Utc>>,
     /// Why `data` is `not_checked` or `none` without a read; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl AccountRegion {
+    /// The cell in one word: a member's data word (`flowing`, `none`, `not_checked`), else its
+    /// membership (`not_member`, `invited`, `resigned`, ...).
+    pub fn status(&self) -> String {
+        match self.membership.covered() {
+            true => wire_word(&self.data),
+            false => wire_word(&self.membership),
+        }
+    }
+
+    /// How good that is: findings flowing are good, not read yet neutral, an enabled member
+    /// without data a warning, anything else (not a member) bad.
+    pub fn tone(&self) -> Tone {
+        match (self.membership.covered(), self.data) {
+            (true, DataFlow::Flowing) => Tone::Good,
+            (true, DataFlow::NotChecked) => Tone::Neutral,
+            (true, DataFlow::None) => Tone::Warn,
+            (false, _) => Tone::Bad,
+        }
+    }
 }
 
 /// A member's relationship with the administrator in one region.
@@ -131,26 +221,6 @@ pub enum Membership {
 }
 
 impl Membership {
-    /// A member status as AWS writes it (`Enabled`, `ENABLED`, `AccountSuspended`,
-    /// `ACCOUNT_SUSPENDED`: two casings), compared ignoring case and `_`.
-    pub fn from_aws(status: &str) -> Option<Membership> {
-        let word: String = status
-            .chars()
-            .filter(|c| *c != '_')
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        Some(match word.as_str() {
-            "enabled" => Membership::Enabled,
-            "invited" => Membership::Invited,
-            "created" => Membership::Created,
-            "resigned" => Membership::Resigned,
-            "removed" => Membership::Removed,
-            "deleted" => Membership::Deleted,
-            "accountsuspended" | "suspended" => Membership::Suspended,
-            _ => return None,
-        })
-    }
-
     /// Whether the account's findings reach the administrator.
     pub fn covered(self) -> bool {
         matches!(self, Membership::Enabled | Membership::Administrator)
@@ -179,24 +249,4 @@ pub enum ConfigRecording {
     NotRecording,
     /// No `Config.1` finding, or one that fails for another reason.
     Unknown,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_statuses_are_read_in_both_casings() {
-        for (aws, word) in [
-            ("Enabled", Membership::Enabled),
-            ("ENABLED", Membership::Enabled),
-            ("AccountSuspended", Membership::Suspended),
-            ("ACCOUNT_SUSPENDED", Membership::Suspended),
-            ("Resigned", Membership::Resigned),
-            ("created", Membership::Created),
-        ] {
-            assert_eq!(Membership::from_aws(aws), Some(word), "{aws}");
-        }
-        assert_eq!(Membership::from_aws("Pending"), None);
-    }
 }

@@ -3,12 +3,14 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{AccessKeyId, AwsCredentials, Connection, Partition, Region, Secret};
+use super::{
+    AccessKeyId, AwsCredentials, Connection, Partition, Region, Secret, object, optional_object,
+};
 
 /// Longest accepted secret access key (AWS issues 40 characters).
 const MAX_SECRET_LEN: usize = 128;
-/// Longest accepted session token (AWS tokens run to a few kilobytes).
-const MAX_SESSION_TOKEN_LEN: usize = 8192;
+/// Longest accepted session token: AWS's run to a few kilobytes, and AWS does not fix a bound.
+const MAX_SESSION_TOKEN_LEN: usize = 16 * 1024;
 /// Most regions one request may name.
 const MAX_REGIONS: usize = 64;
 
@@ -26,8 +28,8 @@ pub struct CredentialsBody {
     /// The secret access key; never echoed, logged or stored.
     #[schema(value_type = String, format = Password, min_length = 1, max_length = 128, example = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")]
     pub secret_access_key: Secret,
-    /// Session token, required for `ASIA` keys.
-    #[schema(value_type = Option<String>, format = Password, max_length = 8192)]
+    /// Session token, required for `ASIA` keys: printable ASCII (it travels in a header).
+    #[schema(value_type = Option<String>, format = Password, max_length = 16384, pattern = "^[\\x20-\\x7E]*$")]
     #[serde(default)]
     pub session_token: Option<Secret>,
 }
@@ -63,9 +65,10 @@ pub struct DiagnosisRequestBody {
     #[schema(min_items = 1)]
     pub connections: Option<Vec<Connection>>,
     /// The connector's credentials.
+    #[serde(deserialize_with = "object")]
     pub credentials: CredentialsBody,
     /// Optional role to assume first.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub assume_role: Option<AssumeRoleBody>,
     /// Regions to check, all of one partition; default: the account's enabled regions (read
     /// from AWS), else the default regions of the key's partition.
@@ -75,6 +78,12 @@ pub struct DiagnosisRequestBody {
     /// Bypass the cache (the fresh result is cached).
     #[serde(default)]
     pub refresh: bool,
+    /// The account the portal believes the key belongs to (12 digits): a key of another
+    /// account is `CREDENTIALS_WRONG_ACCOUNT`, and the other checks still say what that key can
+    /// do.
+    #[serde(default)]
+    #[schema(example = "123456789012", pattern = "^[0-9]{12}$")]
+    pub expected_account_id: Option<String>,
 }
 
 /// One reason a request is invalid, pointing at its field.
@@ -123,6 +132,8 @@ pub struct DiagnosisRequest {
     pub partition: Partition,
     /// Bypass the cache.
     pub refresh: bool,
+    /// The account the key should belong to (12 digits), when the caller said.
+    pub expected_account_id: Option<String>,
 }
 
 impl DiagnosisRequest {
@@ -171,6 +182,14 @@ impl TryFrom<DiagnosisRequestBody> for DiagnosisRequest {
             .assume_role
             .and_then(|role| validate_assume_role(role, &mut errors));
         let (named_regions, partition) = validate_regions(body.regions, &mut errors);
+        if let Some(account) = &body.expected_account_id
+            && !is_account_id(account)
+        {
+            errors.push(FieldError::new(
+                "expected_account_id",
+                "must be an AWS account id: 12 digits such as 123456789012",
+            ));
+        }
 
         match credentials {
             Some(credentials) if errors.is_empty() => Ok(Self {
@@ -181,13 +200,20 @@ impl TryFrom<DiagnosisRequestBody> for DiagnosisRequest {
                 named_regions,
                 partition,
                 refresh: body.refresh,
+                expected_account_id: body.expected_account_id,
             }),
             _ => Err(errors),
         }
     }
 }
 
-fn is_connector_id(id: &str) -> bool {
+/// Twelve ASCII digits, as AWS writes account ids (leading zeros kept).
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `id` is a connector id: 1 to 128 of `A-Z a-z 0-9 . _ -`.
+pub fn is_connector_id(id: &str) -> bool {
     (1..=128).contains(&id.len())
         && id
             .bytes()
@@ -211,12 +237,15 @@ fn validate_credentials(
     let token = body
         .session_token
         .filter(|token| !token.expose().is_empty());
+    // It travels in a header: a CR, LF or NUL would break the request before AWS could answer,
+    // and any other byte outside printable ASCII is no token AWS issues.
     if let Some(token) = &token
-        && token.expose().len() > MAX_SESSION_TOKEN_LEN
+        && (token.expose().len() > MAX_SESSION_TOKEN_LEN
+            || !token.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)))
     {
         errors.push(FieldError::new(
             "credentials.session_token",
-            format!("must be at most {MAX_SESSION_TOKEN_LEN} characters"),
+            format!("must be at most {MAX_SESSION_TOKEN_LEN} characters of printable ASCII"),
         ));
     }
     if key.as_ref().is_some_and(AccessKeyId::is_temporary) && token.is_none() {
@@ -229,6 +258,7 @@ fn validate_credentials(
         access_key_id: key?,
         secret_access_key: body.secret_access_key,
         session_token: token,
+        expires_at: None,
     })
 }
 
@@ -337,6 +367,15 @@ mod tests {
         assert!(!is_role_arn("arn:aws:iam::12345:role/mdca"));
         assert!(!is_role_arn("arn:aws:s3:::bucket"));
         assert!(!is_role_arn("arn:aws:iam::123456789012:role/"));
+    }
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(is_account_id("012345678901"));
+        assert!(!is_account_id("12345678901"));
+        assert!(!is_account_id("1234567890123"));
+        assert!(!is_account_id("12345678901a"));
+        assert!(!is_account_id("１２３４５６７８９０１２"));
     }
 
     #[test]

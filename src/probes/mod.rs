@@ -14,6 +14,7 @@ mod observation;
 mod organization;
 mod permissions;
 mod progress;
+mod quarantine;
 mod region_plan;
 mod regional;
 mod regions;

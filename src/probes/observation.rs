@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use crate::aws::{AwsError, AwsService};
 use crate::catalogue::aws_mapping;
 use crate::domain::{DeniedBy, Region};
+use crate::probes::quarantine;
 
 /// The result of a read-only call, for the permission verdict of its action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,9 @@ pub struct Observation {
     pub region: Option<Region>,
     /// Whether AWS allowed it.
     pub outcome: ObservedOutcome,
+    /// The AWS quarantine policy the denial message named (`AWSCompromisedKeyQuarantineV2`),
+    /// when it named one.
+    pub quarantine: Option<String>,
 }
 
 /// Allowed, or denied with the policy type the message named.
@@ -48,10 +52,14 @@ impl CallLog {
         region: Region,
         result: &Result<T, AwsError>,
     ) {
-        let outcome = match result {
-            Ok(_) => ObservedOutcome::Allowed,
+        let (outcome, quarantine) = match result {
+            Ok(_) => (ObservedOutcome::Allowed, None),
             Err(error) if aws_mapping::is_denial(error) => {
-                ObservedOutcome::Denied(error.message.as_deref().and_then(aws_mapping::denied_by))
+                let message = error.message.as_deref();
+                (
+                    ObservedOutcome::Denied(message.and_then(aws_mapping::denied_by)),
+                    message.and_then(quarantine::named_in).map(str::to_owned),
+                )
             }
             Err(_) => return,
         };
@@ -60,6 +68,7 @@ impl CallLog {
             action: action_of(service.name(), operation),
             region: (!service.authorizes_per_account()).then_some(region),
             outcome,
+            quarantine,
         };
         self.0
             .lock()
@@ -121,6 +130,31 @@ mod tests {
     }
 
     #[test]
+    fn a_denial_by_the_quarantine_policy_is_recorded_with_its_name() {
+        let log = CallLog::default();
+        let region = Region::parse("us-east-1").unwrap();
+        log.record(
+            AwsService::SecurityHub,
+            "DescribeHub",
+            region,
+            &Err::<(), _>(denied(
+                "User: arn:aws:iam::123456789012:user/mdca is not authorized to perform: \
+                 securityhub:DescribeHub with an explicit deny in an identity-based policy: \
+                 arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3",
+            )),
+        );
+        let seen = log.take();
+        assert_eq!(
+            seen[0].outcome,
+            ObservedOutcome::Denied(Some(DeniedBy::IdentityPolicy))
+        );
+        assert_eq!(
+            seen[0].quarantine.as_deref(),
+            Some("AWSCompromisedKeyQuarantineV3")
+        );
+    }
+
+    #[test]
     fn allowed_and_denied_calls_are_recorded_with_their_region_and_the_rest_is_not() {
         let log = CallLog::default();
         let region = Region::parse("eu-west-1").unwrap();
@@ -158,6 +192,7 @@ mod tests {
             seen[1].outcome,
             ObservedOutcome::Denied(Some(DeniedBy::Scp))
         );
+        assert_eq!(seen[1].quarantine, None);
         assert!(seen[2].is_of("S3:listallmybuckets"));
         assert_eq!(seen[2].region, None);
         assert!(log.take().is_empty());

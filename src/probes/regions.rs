@@ -19,7 +19,7 @@ use futures::future::join_all;
 use super::context::ProbeContext;
 use super::explain::{FindingExt, finding};
 use super::region_plan::RegionPlan;
-use crate::aws::{AwsError, AwsService};
+use crate::aws::{AwsError, AwsService, same_word};
 use crate::catalogue::aws_mapping;
 use crate::domain::{CheckId, Code, Region, RegionsSource};
 
@@ -118,10 +118,9 @@ async fn discovered_plan(ctx: &ProbeContext<'_>) -> RegionPlan {
 /// `ENABLED` and `ENABLED_BY_DEFAULT` can be called; `ENABLING`, `DISABLING` and `DISABLED`
 /// cannot (yet, or any more).
 fn is_usable(status: &RegionOptStatus) -> bool {
-    matches!(
-        status,
-        RegionOptStatus::Enabled | RegionOptStatus::EnabledByDefault
-    )
+    ["ENABLED", "ENABLED_BY_DEFAULT"]
+        .iter()
+        .any(|usable| same_word(status.as_str(), usable))
 }
 
 /// The account's regions from `ListRegions`, else the status of each of `opt_in` from

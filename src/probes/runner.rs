@@ -192,11 +192,31 @@ impl ProbeEngine {
             assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
             regions: &undecided,
         };
+        // The key's own state is read with the key itself: for a role connection the base
+        // key, whose calls say nothing of the role's permissions (so they are not observed).
+        let base_key_calls = CallLog::default();
+        let key_owner = &authenticated.key_owner;
+        let as_key = ProbeContext {
+            door: AwsDoor {
+                session: door.session,
+                budget_owner: &key_owner.account_id,
+                calls: match request.assume_role {
+                    Some(_) => &base_key_calls,
+                    None => door.calls,
+                },
+                ..deciding.door
+            },
+            identity: key_owner,
+            assumed_role_arn: None,
+            ..deciding
+        };
         // The permission evidence needs no regions: it is gathered while they are decided.
         self.progress
             .step("Deciding the regions; reading the permissions (simulation or policies)");
-        let (evidence, (plan, regional, record, organization)) =
-            tokio::join!(permissions::collect(&deciding), async {
+        let (evidence, key_state, (plan, regional, record, organization)) = tokio::join!(
+            permissions::collect(&deciding),
+            identity::read_key(&as_key),
+            async {
                 let plan = regions::plan(&deciding).await;
                 self.progress.step(&format!(
                     "Checking CloudTrail, Security Hub, Config and the organization in {} \
@@ -214,19 +234,22 @@ impl ProbeEngine {
                     organization::check(&context),
                 );
                 (plan, regional, record, organization)
-            });
+            }
+        );
         let context = ProbeContext {
             regions: &plan,
             ..deciding
         };
         self.progress.step("Concluding the verdicts");
-        report.merge(permissions::conclude(
+        let (permission_report, quarantined) = permissions::conclude(
             evidence,
             &door.calls.take(),
             &regional.usable_regions,
             record.denials.as_deref(),
             &context,
-        ));
+        );
+        identity::conclude_key(key_state, &quarantined, request, report, Utc::now());
+        report.merge(permission_report);
         report.merge(regional.report);
         report.merge(organization.report);
         report.findings.extend(plan.findings);

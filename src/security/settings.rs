@@ -1,7 +1,11 @@
-//! Settings of the front door: caller tokens, exposure without them, rate limits.
+//! Settings of the front door: caller tokens, exposure without them, rate limits, the proxies
+//! whose `X-Forwarded-For` is believed.
 
 use std::path::PathBuf;
 
+use ipnet::IpNet;
+
+use super::trusted_proxies::cidr;
 use crate::domain::Secret;
 use crate::setting_values::positive;
 
@@ -27,6 +31,14 @@ pub struct SecuritySettings {
     /// Requests a caller may make at once before the sustained rate applies.
     #[arg(long, default_value = "60", value_parser = positive)]
     pub rate_limit_burst: usize,
+
+    /// Failed authentications (missing or unknown token) one client address may make per minute; beyond it, 429 with Retry-After. A valid token is never refused by it.
+    #[arg(long, default_value = "30", value_parser = positive)]
+    pub failed_auth_per_minute: usize,
+
+    /// Comma-separated CIDRs of the proxies (balancer, ingress) whose X-Forwarded-For is believed: behind them the client is the right-most hop not in the list. [default: unset, the peer is the client]
+    #[arg(long, value_delimiter = ',', value_parser = cidr)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Secret the report links are signed with (HMAC-SHA256); the same on every replica. [default: unset, a random one per process]
     #[arg(long)]

@@ -90,6 +90,17 @@ impl ApiTokens {
         !self.entries.is_empty()
     }
 
+    /// How many tenants can call: the distinct tenants of the tokens, or one (everybody) when
+    /// authentication is off.
+    pub fn tenant_count(&self) -> usize {
+        let tenants: std::collections::HashSet<&str> = self
+            .entries
+            .iter()
+            .map(|(tenant, _)| tenant.as_str())
+            .collect();
+        tenants.len().max(1)
+    }
+
     /// Adds the entries of `other`.
     pub fn extend(&mut self, other: ApiTokens) {
         self.entries.extend(other.entries);
@@ -127,6 +138,8 @@ mod tests {
         assert_eq!(tokens.tenant_of("b-token"), Some("bravo"));
         assert_eq!(tokens.tenant_of("a-token "), None);
         assert_eq!(tokens.tenant_of(""), None);
+        assert_eq!(tokens.tenant_count(), 2);
+        assert_eq!(ApiTokens::default().tenant_count(), 1);
     }
 
     #[test]

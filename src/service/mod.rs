@@ -1,7 +1,7 @@
 //! The diagnosis service: the one path of a diagnosis request, in order. The cache look-up,
-//! admission (a line of cold diagnoses that sheds what could not answer in time), single flight
-//! in this process and across replicas, the probe engine, the lifetime by outcome, storing,
-//! history and the diagnosis metrics.
+//! admission (a line of cold diagnoses per tenant, served in turn, that sheds what could not
+//! answer in time), single flight in this process and across replicas, the probe engine, the
+//! lifetime by outcome, storing, history and the diagnosis metrics.
 //! Handlers call [`DiagnosisService::diagnose`], [`DiagnosisService::report`] and
 //! [`DiagnosisService::history`], and nothing below them; the command line, which caches
 //! nothing, calls [`UncachedService::diagnose`].
@@ -27,7 +27,7 @@ use crate::domain::{CacheStatus, Changes, Diagnosis, DiagnosisRequest, HistoryIt
 use crate::metrics::Metrics;
 use crate::probes::ProbeEngine;
 use crate::security::ReportLinks;
-use admission::Admission;
+use admission::{Admission, AdmissionLimits};
 pub use failed::DiagnosisFailed;
 use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
@@ -71,22 +71,25 @@ pub struct DiagnosisService {
 
 impl DiagnosisService {
     /// The service running `engine`, keeping results in `store` under keys derived with `secret`,
-    /// each with a report link signed by `links`.
+    /// each with a report link signed by `links`, for `tenants` tenants (1 without caller tokens).
     pub fn new(
         engine: ProbeEngine,
         store: Arc<DiagnosisStore>,
         secret: KeySecret,
         links: ReportLinks,
         settings: &ServiceSettings,
+        tenants: usize,
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             lock_ttl: engine.deadline() + LOCK_MARGIN,
-            admission: Arc::new(Admission::new(
-                settings.max_cold_diagnoses,
-                engine.load().in_flight_bound,
-                engine.deadline(),
-            )),
+            admission: Arc::new(Admission::new(AdmissionLimits {
+                line: settings.max_cold_diagnoses,
+                in_flight_bound: engine.load().in_flight_bound,
+                tenant_places: settings.max_cold_diagnoses_per_tenant,
+                tenants,
+                deadline: engine.deadline(),
+            })),
             engine,
             store,
             secret,
@@ -172,11 +175,12 @@ impl DiagnosisService {
         bypass: bool,
     ) -> Result<Diagnosis, DiagnosisFailed> {
         // Shed at once what could not answer in time, rather than queue without bound.
-        let ticket = self.admission.admit(self.engine.load()).map_err(|shed| {
-            DiagnosisFailed::Overloaded {
+        let ticket = self
+            .admission
+            .admit(tenant, self.engine.load())
+            .map_err(|shed| DiagnosisFailed::Overloaded {
                 retry_after: shed.retry_after,
-            }
-        })?;
+            })?;
         // Released on every way out of this function, a panic or an early return included.
         let lock = ReplicaLock::take(self.store.clone(), key.clone(), self.lock_ttl).await;
         if lock.outcome() == LockOutcome::HeldElsewhere

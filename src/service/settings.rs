@@ -23,7 +23,11 @@ pub struct ServiceSettings {
     #[arg(long, default_value = "10s", value_parser = duration)]
     pub refresh_floor: Duration,
 
-    /// Most cold (uncached) diagnoses admitted, running or waiting in line; beyond it (or when the line could not answer in time) requests get 503 with Retry-After at once.
+    /// Most cold (uncached) diagnoses admitted, running or waiting in line, shared fairly between tenants; beyond it (or when the line could not answer in time) requests get 503 with Retry-After at once.
     #[arg(long, default_value = "64", value_parser = positive)]
     pub max_cold_diagnoses: usize,
+
+    /// Most cold diagnoses one tenant runs at once on this replica; its others wait their turn or are shed. [default: unset: half the places to run (one per 8 of --max-aws-calls-in-flight), all of them when only one tenant can call]
+    #[arg(long, value_parser = positive)]
+    pub max_cold_diagnoses_per_tenant: Option<usize>,
 }

@@ -19,8 +19,8 @@ use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::probes::{Executor, ProbeEngine, ProbeSettings};
 use crate::security::{
-    ApiTokens, ConnectionCaps, ConnectionLimits, RateLimiter, ReportLinks, SecuritySettings,
-    TlsError, TokenError, server_config,
+    ApiTokens, ConnectionCaps, ConnectionLimits, MetricsToken, RateLimiter, ReportLinks,
+    SecuritySettings, TlsError, TokenError, TrustedProxies, server_config,
 };
 use crate::service::{DiagnosisService, ServiceSettings, StoreBudget};
 pub use app::create_app;
@@ -32,6 +32,17 @@ pub enum StartupError {
     #[error("cannot listen on {address}: {source}")]
     Bind {
         /// The address asked for.
+        address: SocketAddr,
+        /// The operating system's answer.
+        source: std::io::Error,
+    },
+    /// The metrics listener could not be bound.
+    #[error(
+        "cannot serve metrics on {address}: {source}; set --metrics-listen \
+         (CONNECTOR_DOCTOR_METRICS_LISTEN) to an address that is free"
+    )]
+    MetricsBind {
+        /// The address asked for (with caller tokens and no --metrics-listen, the default).
         address: SocketAddr,
         /// The operating system's answer.
         source: std::io::Error,
@@ -87,25 +98,43 @@ impl Application {
             address: server.listen,
             source,
         })?;
+        // With tokens, tenants' connectors and their health must not be readable on the API port.
+        let metrics_address = server.metrics_address(tokens.is_enabled());
+        let metrics_listener = match metrics_address {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .map_err(|source| StartupError::MetricsBind { address, source })?,
+            ),
+            None => None,
+        };
         let metrics = Arc::new(Metrics::new(metrics_settings.metrics_connector_cap));
         let drain = Arc::new(DrainFlag::default());
         let refusals = Arc::new(Refusals::new(metrics.clone()));
+        let tenants = tokens.tenant_count();
         let state = AppState {
-            service: diagnosis_service(&aws, &probes, &service, &cache, &security, &metrics)?,
+            service: diagnosis_service(
+                &aws, &probes, &service, &cache, &security, tenants, &metrics,
+            )?,
             drain: drain.clone(),
             metrics: metrics.clone(),
             refusals: refusals.clone(),
-            metrics_here: server.metrics_listen.is_none(),
+            metrics_here: metrics_address.is_none(),
+            metrics_token: MetricsToken::new(server.metrics_token.as_ref()),
+            trusted_proxies: TrustedProxies::new(&security.trusted_proxies),
             body_timeout: server.body_timeout,
         };
         let guard = web::Data::new(Guard {
             tokens,
             limiter: RateLimiter::new(security.rate_limit_per_minute, security.rate_limit_burst),
+            failed_authentications: RateLimiter::new(
+                security.failed_auth_per_minute,
+                security.failed_auth_per_minute,
+            ),
             refusals,
             body_timeout: server.body_timeout,
         });
-        let metrics_server = match server.metrics_listen {
-            Some(address) => Some(metrics_server(bind(address)?, state.clone())?),
+        let metrics_server = match metrics_listener {
+            Some(listener) => Some(metrics_server(listener, state.clone())?),
             None => None,
         };
         // Checked when the settings were read: both files or neither.
@@ -175,6 +204,7 @@ fn diagnosis_service(
     service: &ServiceSettings,
     cache: &CacheSettings,
     security: &SecuritySettings,
+    tenants: usize,
     metrics: &Arc<Metrics>,
 ) -> Result<DiagnosisService, StartupError> {
     let executor = Executor::new().map_err(StartupError::Runtime)?;
@@ -196,6 +226,7 @@ fn diagnosis_service(
             cache.redis_url.is_some(),
         ),
         service,
+        tenants,
         metrics.clone(),
     ))
 }
@@ -268,10 +299,12 @@ fn metrics_server(
     listener: TcpListener,
     state: AppState,
 ) -> Result<(Server, SocketAddr), StartupError> {
-    let address = listener.local_addr().map_err(|source| StartupError::Bind {
-        address: SocketAddr::from(([0, 0, 0, 0], 0)),
-        source,
-    })?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| StartupError::MetricsBind {
+            address: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source,
+        })?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))
@@ -279,7 +312,7 @@ fn metrics_server(
     })
     .workers(1)
     .listen(listener)
-    .map_err(|source| StartupError::Bind { address, source })?
+    .map_err(|source| StartupError::MetricsBind { address, source })?
     .disable_signals()
     .run();
     Ok((server, address))

@@ -155,6 +155,24 @@ async fn a_bad_connector_id_is_422() {
 }
 
 #[tokio::test]
+async fn an_expected_account_id_that_is_not_12_digits_is_422() {
+    let app = TestApp::spawn(|_| {}).await;
+    for bad in [
+        json!("12345678901"),
+        json!("1234-5678-9012"),
+        json!(123456789012_u64),
+    ] {
+        let mut body = RequestBody::new().build();
+        body["expected_account_id"] = bad.clone();
+        assert_eq!(
+            invalid_fields(&app, body).await,
+            ["expected_account_id"],
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_unknown_connection_is_422() {
     let app = TestApp::spawn(|_| {}).await;
     let mut body = RequestBody::new().build();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use connector_doctor::config::Settings;
-use connector_doctor::domain::{Connection, Diagnosis, HealthStatus, Secret};
+use connector_doctor::domain::{Code, Connection, Diagnosis, HealthStatus, Secret};
 use serde_json::{Value, json};
 
 use crate::helpers::fake_aws::sts_error_body;
@@ -78,7 +78,21 @@ async fn miss_then_hit(kind: Kind<'_>) {
         .unwrap();
     assert_eq!(stored.id, first.id);
     assert_eq!(stored.checked_at, first.checked_at);
-    assert_eq!(app.get("/v1/diagnoses/dgn_unknown").await.status(), 404);
+    let unknown = "/v1/diagnoses/dgn_00000000000000000000000000000000";
+    assert_eq!(app.get(unknown).await.status(), 404);
+
+    // Another account expected is another answer, never the one stored for the first.
+    let mut expecting = body("contoso", "eu-west-1");
+    expecting["expected_account_id"] = "111122223333".into();
+    let other = app.diagnosis(&expecting).await;
+    assert!(!other.cached);
+    assert!(
+        other
+            .findings
+            .iter()
+            .any(|finding| finding.code == Code::CredentialsWrongAccount),
+        "{other:#?}"
+    );
 }
 
 /// The lifetime of an unhealthy diagnosis in [`ttl_follows_the_outcome`]: the margin a loaded

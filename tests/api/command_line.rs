@@ -9,18 +9,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
-use connector_doctor::domain::{Connection, Diagnosis, wire_word};
+use connector_doctor::domain::{Code, Connection, Diagnosis, wire_word};
 use serde_json::Value;
 
 use crate::helpers::fake_regions::healthy_account;
 use crate::helpers::iam_setup::seed_policy_without;
+use crate::helpers::process::free_port;
 use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, Moto, RequestBody, TestApp};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_connector-doctor");
 
 /// An environment with nothing of this machine's AWS set-up in it: the credentials are
 /// `credentials` (in the environment) or none.
-fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, String)> {
+pub(crate) fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, String)> {
     let mut env = vec![
         ("HOME".to_owned(), home.display().to_string()),
         ("PATH".to_owned(), std::env::var("PATH").unwrap_or_default()),
@@ -42,7 +43,7 @@ fn isolated(home: &Path, credentials: Option<(&str, &str)>) -> Vec<(String, Stri
     env
 }
 
-async fn run(args: &[&str], env: &[(String, String)]) -> Output {
+pub(crate) async fn run(args: &[&str], env: &[(String, String)]) -> Output {
     tokio::process::Command::new(BINARY)
         .args(args)
         .env_clear()
@@ -229,6 +230,63 @@ async fn a_profile_of_the_shared_files_is_used_and_its_absence_is_no_diagnosis()
 }
 
 #[tokio::test]
+async fn a_session_from_a_credential_process_expires_when_the_process_said() {
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    let home = tempfile::tempdir().unwrap();
+    // A credential process hands over a user's session, with the time it ends (the SDK's chain
+    // keeps it; no AWS call would tell it afterwards).
+    let session = serde_json::json!({
+        "Version": 1, "AccessKeyId": "ASIAIOSFODNN7EXAMPLE", "SecretAccessKey": EXAMPLE_SECRET,
+        "SessionToken": "FwoGZXIvYXdzEXAMPLEtokenOfAProcess", "Expiration": "2099-01-02T03:04:05Z"
+    });
+    let process = home.path().join("session.json");
+    std::fs::write(&process, session.to_string()).unwrap();
+    std::fs::write(
+        home.path().join("config"),
+        format!(
+            "[profile session]\ncredential_process = cat {}\n",
+            process.display()
+        ),
+    )
+    .unwrap();
+    let env = isolated(home.path(), None);
+    let url = fake.url();
+    let output = run(
+        &[
+            "diagnose",
+            "--profile",
+            "session",
+            "--output",
+            "json",
+            "--aws-endpoint-url",
+            url.as_str(),
+            "--regions",
+            "us-east-1",
+            "--connections",
+            "security_auditing",
+        ],
+        &env,
+    )
+    .await;
+    // Degraded: the session works now, and will stop.
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let diagnosis: Diagnosis = serde_json::from_slice(&output.stdout).expect("a Diagnosis");
+    let temporary = diagnosis
+        .findings
+        .iter()
+        .find(|finding| finding.code == Code::CredentialsTemporary)
+        .unwrap_or_else(|| panic!("no CREDENTIALS_TEMPORARY in {diagnosis:#?}"));
+    assert!(
+        temporary
+            .detail
+            .contains("at 2099-01-02 03:04 UTC, as the source of the credentials said"),
+        "{}",
+        temporary.detail
+    );
+}
+
+#[tokio::test]
 async fn usage_errors_exit_64_and_help_exits_0() {
     let home = tempfile::tempdir().unwrap();
     let env = isolated(home.path(), Some((EXAMPLE_KEY_ID, EXAMPLE_SECRET)));
@@ -256,7 +314,94 @@ async fn usage_errors_exit_64_and_help_exits_0() {
     }
     let help = run(&["diagnose", "--help"], &env).await;
     assert_eq!(help.status.code(), Some(0));
-    assert!(text(&help.stdout).contains("--profile"));
+    let help = text(&help.stdout);
+    assert!(help.contains("--profile"), "{help}");
+    assert!(
+        help.contains("AWS_ENDPOINT_URL_<SERVICE>")
+            && help.contains("_CONFIG_SERVICE")
+            && help.contains("--aws-endpoint-url wins over them all"),
+        "{help}"
+    );
+    // An endpoint variable that is no URL is refused as the flag would be.
+    let mut bad_variable = env.clone();
+    bad_variable.push((
+        "AWS_ENDPOINT_URL_IAM".to_owned(),
+        "localhost:4566".to_owned(),
+    ));
+    let refused = run(&["diagnose"], &bad_variable).await;
+    assert_eq!(refused.status.code(), Some(64));
+    assert!(
+        text(&refused.stderr).contains("AWS_ENDPOINT_URL_IAM"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[tokio::test]
+async fn diagnose_honours_the_sdks_endpoint_variables_and_the_flag_wins_over_them() {
+    let fake = FakeAws::start().await;
+    healthy_account(&fake).await;
+    let url = fake.url();
+    // Nothing listens there: a service sent there cannot be reached.
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let home = tempfile::tempdir().unwrap();
+    let mut env = isolated(home.path(), Some((EXAMPLE_KEY_ID, EXAMPLE_SECRET)));
+    let auditing = [
+        "diagnose",
+        "--output",
+        "json",
+        "--regions",
+        "us-east-1",
+        "--connections",
+        "security_auditing",
+    ];
+
+    // AWS_ENDPOINT_URL alone sends every service's calls to the fake: a healthy account.
+    env.push(("AWS_ENDPOINT_URL".to_owned(), url.clone()));
+    let every = run(&auditing, &env).await;
+    assert_eq!(every.status.code(), Some(0), "{}", text(&every.stderr));
+
+    // A service's own variable wins over it, by the SDK's service id: AWS Config's calls go
+    // nowhere while Security Hub's still reach the fake.
+    let mut config_elsewhere = env.clone();
+    config_elsewhere.push((
+        "AWS_ENDPOINT_URL_CONFIG_SERVICE".to_owned(),
+        nowhere.clone(),
+    ));
+    let configuration = run(
+        &[
+            "diagnose",
+            "--output",
+            "json",
+            "--regions",
+            "us-east-1",
+            "--connections",
+            "security_configuration",
+        ],
+        &config_elsewhere,
+    )
+    .await;
+    let diagnosis: Value = serde_json::from_slice(&configuration.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", text(&configuration.stderr)));
+    assert_eq!(diagnosis["regions"]["us-east-1"]["config"], "error");
+    assert_eq!(diagnosis["regions"]["us-east-1"]["security_hub"], "enabled");
+
+    // STS sent nowhere: no diagnosis is possible...
+    env.push(("AWS_ENDPOINT_URL_STS".to_owned(), nowhere));
+    let sts_elsewhere = run(&auditing, &env).await;
+    assert_eq!(
+        sts_elsewhere.status.code(),
+        Some(3),
+        "{}",
+        text(&sts_elsewhere.stderr)
+    );
+    // ... unless --aws-endpoint-url, which wins over every variable, names the fake.
+    let flagged = run(
+        &[&auditing[..], &["--aws-endpoint-url", url.as_str()]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(flagged.status.code(), Some(0), "{}", text(&flagged.stderr));
 }
 
 #[tokio::test]

@@ -1,60 +1,10 @@
 //! The OpenAPI explorer in a real headless Chromium: it renders the API and fetches nothing
 //! from outside the service's origin.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::helpers::TestApp;
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
-}
-
-/// Loads `url` headless; returns the rendered DOM and the browser's network log.
-fn load_in_chromium(url: &str) -> (String, Value) {
-    let profile = tempfile::tempdir().unwrap();
-    let net_log = profile.path().join("netlog.json");
-    let output = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            "--no-first-run",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            profile.path().join("profile").display()
-        ))
-        .arg(format!("--log-net-log={}", net_log.display()))
-        .arg(url)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!(
-                "chromium ({}) runs: {error}; .ci/run installs it",
-                chromium().display()
-            )
-        });
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let log = std::fs::read_to_string(&net_log).expect("chromium wrote its network log");
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        serde_json::from_str(&log).expect("the network log is JSON"),
-    )
-}
+use crate::helpers::chromium::load_in_chromium;
 
 /// URLs the page itself requested: requests whose initiator is the page's origin.
 /// (Requests of the browser's own, such as update checks, have no origin as initiator.)

@@ -263,7 +263,9 @@ async fn hostile_input_is_422_with_a_precise_field() {
         .build();
     assert_eq!(field_error(&app, &injected).await, ["regions[0]"]);
 
-    let long_token = RequestBody::new().session_token(&"x".repeat(9000)).build();
+    let long_token = RequestBody::new()
+        .session_token(&"x".repeat(16 * 1024 + 1))
+        .build();
     assert_eq!(
         field_error(&app, &long_token).await,
         ["credentials.session_token"]

@@ -208,6 +208,8 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
             &cache_key_secret,
             "--api-tokens",
             &format!("acme:{api_token}"),
+            "--metrics-listen",
+            "127.0.0.1:0",
             "--aws-call-timeout",
             "3s",
             "--diagnosis-deadline",
@@ -365,8 +367,20 @@ async fn no_secret_appears_in_logs_responses_metrics_or_redis_on_any_path() {
     assert!(!outage.cached);
     redis.restart().await;
 
-    let (status, metrics) = transcript
+    // With caller tokens, on the metrics listener only.
+    let (status, _) = transcript
         .record(client.get(format!("{base}/metrics")).send().await.unwrap())
+        .await;
+    assert_eq!(status, 404);
+    let metrics_url = service.metrics_url.clone().expect("a metrics listener");
+    let (status, metrics) = transcript
+        .record(
+            client
+                .get(format!("{metrics_url}/metrics"))
+                .send()
+                .await
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, 200);
     assert!(metrics.contains("connector_doctor_diagnoses_total"));

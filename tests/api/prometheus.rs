@@ -14,7 +14,7 @@ use wiremock::matchers::{body_string_contains, header_regex, method, path};
 
 use crate::helpers::app::{has_finding, parse_diagnosis};
 use crate::helpers::fake_aws::{GatedAws, sts_error_body, unknown_key};
-use crate::helpers::fake_regions::{healthy_account, json_error, signed_for};
+use crate::helpers::fake_regions::{healthy_account, json_error, json_response, signed_for};
 use crate::helpers::process::free_port;
 use crate::helpers::prometheus::{Prometheus, promtool};
 use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, RequestBody, TestApp};
@@ -22,7 +22,7 @@ use crate::helpers::{EXAMPLE_KEY_ID, EXAMPLE_SECRET, FakeAws, FakeIdentity, Requ
 const DASHBOARDS: [&str; 3] = ["overview.json", "aws-api.json", "service.json"];
 
 /// The metric families the service promises (docs/observability.md, Metrics), with their types.
-const SPEC: [(&str, &str); 21] = [
+const SPEC: [(&str, &str); 23] = [
     ("connector_doctor_http_requests_total", "counter"),
     (
         "connector_doctor_http_request_duration_seconds",
@@ -44,6 +44,8 @@ const SPEC: [(&str, &str); 21] = [
     ("connector_doctor_rejected_requests_total", "counter"),
     ("connector_doctor_build_info", "gauge"),
     ("connector_doctor_connector_status", "gauge"),
+    ("connector_doctor_connector_member_regions", "gauge"),
+    ("connector_doctor_organization_member_regions", "gauge"),
     ("connector_doctor_observed_lookup_pages_total", "counter"),
     ("connector_doctor_observed_denial_events_total", "counter"),
     ("connector_doctor_aws_budget_wait_seconds", "histogram"),
@@ -414,6 +416,21 @@ async fn scripted_aws() -> FakeAws {
             .after(SLOW_IDENTITY),
     )
     .await;
+    // In ap-southeast-2 the account administers two members (whose findings the fake does not
+    // hold): an administrator connector's member-regions.
+    Mock::given(method("GET"))
+        .and(path("/members"))
+        .and(signed_for("ap-southeast-2", "securityhub"))
+        .respond_with(json_response(
+            200,
+            json!({"Members": [
+                {"AccountId": "210000000001", "MemberStatus": "Enabled"},
+                {"AccountId": "210000000002", "MemberStatus": "Invited"}
+            ]}),
+        ))
+        .with_priority(1)
+        .mount(&fake.server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/accounts"))
         .and(signed_for("eu-west-1", "securityhub"))
@@ -466,6 +483,21 @@ async fn main_traffic(app: &TestApp) -> BTreeMap<String, HealthStatus> {
         "{throttled:#?}"
     );
     remember(&throttled);
+
+    let administrator = diagnose(
+        app,
+        &diagnosis_request("metrics-administrator", EXAMPLE_KEY_ID, "ap-southeast-2"),
+    )
+    .await;
+    let counts = administrator
+        .organization
+        .as_ref()
+        .map(|organization| organization.member_regions);
+    assert!(
+        counts.is_some_and(|c| c.no_data == 1 && c.not_member == 1),
+        "{administrator:#?}"
+    );
+    remember(&administrator);
 
     let same = diagnosis_request("metrics-single-flight", SLOW_KEY, "us-east-1");
     let shared = futures::future::join_all((0..3).map(|_| diagnose(app, &same))).await;
@@ -569,11 +601,9 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
     })
     .await;
     for app in [&main, &edge] {
-        let status = app.get("/metrics").await.status();
-        assert_eq!(
-            status, 200,
-            "GET /metrics on the API port answered {status}: the service serves no metrics yet"
-        );
+        // Asserts 200 wherever the metrics are served: with caller tokens (main), on the
+        // metrics listener.
+        app.metrics().await;
     }
 
     let mut statuses = main_traffic(&main).await;
@@ -581,7 +611,10 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
 
     let targets: Vec<String> = [&main, &edge]
         .iter()
-        .map(|app| app.base_url.trim_start_matches("http://").to_owned())
+        .map(|app| {
+            let url = app.metrics_url.as_ref().unwrap_or(&app.base_url);
+            url.trim_start_matches("http://").to_owned()
+        })
         .collect();
     let prometheus = Prometheus::start(&targets, &[alerts_file()]).await;
     prometheus
@@ -590,7 +623,7 @@ async fn every_dashboard_and_alert_query_runs_on_the_metrics_of_real_diagnoses()
 
     let mut exposition = String::new();
     for app in [&main, &edge] {
-        exposition.push_str(&app.get("/metrics").await.text().await.unwrap());
+        exposition.push_str(&app.metrics().await);
     }
     let families = exposed_families(&exposition);
 
@@ -871,6 +904,7 @@ async fn a_fresh_service_exports_every_family_from_zero_but_those_listed_as_appe
         "connector_doctor_observed_lookup_pages_total{region=\"ap-east-2\"} 0",
         "connector_doctor_observed_denial_events_total{region=\"cn-northwest-1\"} 0",
         "connector_doctor_findings_total{code=\"CONFIG_DELIVERY_FAILING\",severity=\"info\"} 0",
+        "connector_doctor_organization_member_regions{status=\"not_checked\"} 0",
     ] {
         assert!(text.contains(series), "missing {series} at start");
     }

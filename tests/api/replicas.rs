@@ -80,6 +80,9 @@ impl Cluster {
             "100000",
             "--rate-limit-burst",
             "10000",
+            // Metrics on a port of each replica's own, as the chart runs them.
+            "--metrics-listen",
+            "127.0.0.1:0",
         ];
         let mut replicas = Vec::new();
         for _ in 0..3 {
@@ -107,10 +110,11 @@ impl Cluster {
     async fn served_by_each(&self) -> Vec<u64> {
         let mut served = Vec::new();
         for replica in &self.replicas {
+            let metrics_url = replica.metrics_url.as_ref().expect("a metrics listener");
             let text = self
                 .front
                 .client
-                .get(format!("{}/metrics", replica.base_url))
+                .get(format!("{metrics_url}/metrics"))
                 .send()
                 .await
                 .unwrap()

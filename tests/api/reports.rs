@@ -198,11 +198,18 @@ async fn a_report_link_opens_its_page_and_any_altered_or_unknown_link_gets_the_s
         link.split_once("&sig=").unwrap().0.to_owned(),
         format!("/reports/{}", acme.id),
         link.replace(&acme.id, "dgn_00000000000000000000000000000000"),
+        // A trailing slash, with and without the signature, and other paths under /reports/.
+        link.replace(&acme.id, &format!("{}/", acme.id)),
+        format!("/reports/{}/", acme.id),
+        "/reports/".to_owned(),
+        format!("/reports/{}/extra", acme.id),
     ];
     let mut bodies = Vec::new();
     for bad in &altered {
         let response = app.get(bad).await;
         assert_eq!(response.status(), 404, "{bad}");
+        let media_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(media_type.starts_with("text/html"), "{bad}: {media_type}");
         bodies.push(response.text().await.unwrap());
     }
     assert!(

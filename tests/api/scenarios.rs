@@ -7,15 +7,18 @@
 //! ```toml
 //! description = "what account state this is, and what must not be concluded from it"
 //! base = "healthy"          # "healthy": every call answers as a healthy account; "identity": only STS
-//! principal = "root"        # optional: who STS says the key belongs to ("user", the default, or "root")
+//! principal = "root"        # optional: who STS says the key belongs to ("user", the default,
+//!                           # "root", or "role_session": a session of role mdca)
 //! partition = "aws-us-gov"  # optional: the key's partition ("aws" by default); the STS endpoints of
 //!                           # the other partitions answer InvalidClientTokenId
 //!
 //! [request]                 # over the builder's defaults (both connections, the example key)
 //! connections = ["security_auditing"]
 //! regions = ["us-east-1"]   # [] names none: the account's regions are discovered
+//! access_key_id = "ASIAIOSFODNN7EXAMPLE"  # optional: another key id than the example one
 //! session_token = "..."     # optional: temporary credentials
 //! assume_role = { role_arn = "arn:aws:iam::123456789012:role/mdca", external_id = "portal-42" }
+//! expected_account_id = "111122223333"  # optional: the account the portal expects
 //!
 //! [settings]                # optional: the service's settings that the state needs
 //! diagnosis_deadline_ms = 3000
@@ -27,14 +30,25 @@
 //! simulator = "denied"      # IAM's simulator refuses (the guide's policy does not grant it)
 //! inline_policy = "guide"   # user mdca's one inline policy: "guide" (the seed guide's JSON) or JSON text
 //! simulator_pages = 2       # the simulator answers over this many pages (Marker=page-2, ...)
+//! attached = ["arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2"]  # managed policies
+//!                           # attached to user mdca (else: none, or the healthy account's two)
+//! [iam.groups]              # optional: user mdca's groups, each with its attached policies
+//! auditors = ["arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantine"]
+//! [iam.documents]           # managed policies' documents (GetPolicy, GetPolicyVersion), by ARN
+//! "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2" = '{"Version": "2012-10-17", ...}'
+//! [[iam.access_key]]        # ListAccessKeys of user mdca (default: the request's key, Active,
+//! key = "connector"         # a month old); "connector" or "other" (AKIAI44QH8DHBEXAMPLE)
+//! created = "now-400d"      # now, or now-<n><s|m|h|d>
+//! status = "Active"         # as AWS writes it
 //! [iam.simulated."s3:PutBucketAcl"]  # the simulator's word on one action; every other required
 //! decision = "implicitDeny"          # action of the request's connections is allowed
 //! allowed_by_organizations = false   # optional: false when an SCP denied it
+//! matched_policy = "AWSCompromisedKeyQuarantineV2"  # optional: its matched statement's policy
 //!
 //! [cloudtrail]              # optional: CloudTrail's record of the key's calls (LookupEvents by key)
 //! page_size = 50            # events per LookupEvents page
 //! [[cloudtrail.event]]      # one event (or `repeat` alike, a minute apart going back)
-//! time = "now-30m"          # now, or now-<n><s|m|h>
+//! time = "now-30m"          # now, or now-<n><s|m|h|d>
 //! source = "s3.amazonaws.com"
 //! name = "GetBucketAcl"
 //! region = "us-east-1"      # the default
@@ -58,6 +72,7 @@
 //! service = "securityhub"   # optional: only calls signed for this service (its signing name)
 //! query = "NextToken=page-2" # optional: only calls with this query parameter
 //! body = "ap-east-2"        # optional: only calls whose body contains this text
+//! key = "ASIAROLESESSION00001" # optional: only calls signed with this access key id
 //! status = 400
 //! error = "AccessDeniedException"   # a JSON (or, with action, XML) error with `message`
 //! message = "..."
@@ -142,7 +157,9 @@ use crate::helpers::fake_organization::OrganizationPart;
 use crate::helpers::fake_regions::{
     CLOUDWATCH, cbor_error, healthy_account, json_error, json_response, s3_error,
 };
-use crate::helpers::iam_setup::{Simulated, required_actions, seed_policy, simulation_page};
+use crate::helpers::iam_setup::{
+    ListedKey, Simulated, required_actions, seed_policy, simulation_page,
+};
 use crate::helpers::{EXAMPLE_KEY_ID, FakeAws, FakeIdentity, RequestBody, TestApp};
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +229,16 @@ enum KeyPart {
     Other,
 }
 
+impl KeyPart {
+    /// The key id.
+    fn id(&self) -> &'static str {
+        match self {
+            KeyPart::Connector => EXAMPLE_KEY_ID,
+            KeyPart::Other => "AKIAI44QH8DHBEXAMPLE",
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum AgentPart {
@@ -229,10 +256,7 @@ impl CloudTrailPart {
         for part in &self.event {
             let first = relative_time(&part.time);
             for n in 0..part.repeat {
-                let key = match part.key {
-                    KeyPart::Connector => EXAMPLE_KEY_ID,
-                    KeyPart::Other => "AKIAI44QH8DHBEXAMPLE",
-                };
+                let key = part.key.id();
                 let time = first - chrono::TimeDelta::minutes(n as i64);
                 let mut event = RecordedEvent::new(key, time, &part.source, &part.name);
                 if let Some(code) = &part.error {
@@ -260,6 +284,8 @@ enum Principal {
     User,
     /// The account's root user.
     Root,
+    /// A session of role `mdca` (session credentials given directly).
+    RoleSession,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,6 +296,13 @@ struct IamPart {
     simulator_pages: Option<usize>,
     #[serde(default)]
     simulated: BTreeMap<String, SimulatedPart>,
+    attached: Option<Vec<String>>,
+    #[serde(default)]
+    groups: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    documents: BTreeMap<String, String>,
+    #[serde(default)]
+    access_key: Vec<AccessKeyPart>,
 }
 
 /// The simulator's word on one action.
@@ -279,6 +312,16 @@ struct SimulatedPart {
     /// `allowed`, `implicitDeny` or `explicitDeny`, as IAM writes it.
     decision: String,
     allowed_by_organizations: Option<bool>,
+    matched_policy: Option<String>,
+}
+
+/// One access key of user mdca.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessKeyPart {
+    key: KeyPart,
+    created: String,
+    status: String,
 }
 
 impl IamPart {
@@ -296,11 +339,13 @@ impl IamPart {
                     action,
                     decision: &part.decision,
                     allowed_by_organizations: part.allowed_by_organizations,
+                    matched_policy: part.matched_policy.as_deref(),
                 },
                 None => Simulated {
                     action,
                     decision: "allowed",
                     allowed_by_organizations: Some(true),
+                    matched_policy: None,
                 },
             })
             .collect();
@@ -319,6 +364,29 @@ impl IamPart {
                 simulation_page(page, next.as_deref()),
             )
             .await;
+        }
+    }
+}
+
+impl IamPart {
+    /// Scripts user mdca's access keys and attached policies, when the part names them.
+    async fn mount_user(&self, fake: &FakeAws) {
+        if !self.access_key.is_empty() {
+            let keys: Vec<ListedKey<'_>> = self
+                .access_key
+                .iter()
+                .map(|part| ListedKey {
+                    id: part.key.id(),
+                    status: &part.status,
+                    created: relative_time(&part.created),
+                })
+                .collect();
+            fake.lists_access_keys(&keys).await;
+        }
+        if self.attached.is_some() || !self.groups.is_empty() {
+            let direct = self.attached.clone().unwrap_or_default();
+            fake.user_attachments(&direct, &self.groups, &self.documents)
+                .await;
         }
     }
 }
@@ -353,8 +421,10 @@ enum Base {
 struct RequestPart {
     connections: Option<Vec<String>>,
     regions: Option<Vec<String>>,
+    access_key_id: Option<String>,
     session_token: Option<String>,
     assume_role: Option<AssumeRolePart>,
+    expected_account_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -404,6 +474,7 @@ struct Answer {
     service: Option<String>,
     query: Option<String>,
     body: Option<String>,
+    key: Option<String>,
     status: u16,
     error: Option<String>,
     message: Option<String>,
@@ -552,6 +623,13 @@ impl Answer {
         };
         let mock = match &self.body {
             Some(text) => mock.and(body_string_contains(text.as_str())),
+            None => mock,
+        };
+        let mock = match &self.key {
+            Some(key_id) => mock.and(wiremock::matchers::header_regex(
+                "authorization",
+                &format!("Credential={key_id}/"),
+            )),
             None => mock,
         };
         let mock = match &self.query {
@@ -1105,6 +1183,7 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
     let identity = match scenario.principal {
         Principal::Root => FakeIdentity::root(),
         Principal::User => FakeIdentity::user(),
+        Principal::RoleSession => FakeIdentity::role_session(),
     };
     fake.identifies(identity.in_partition(&scenario.partition))
         .await;
@@ -1122,6 +1201,7 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
         .iam
         .mount_simulation(&scenario.request.checked(), fake)
         .await;
+    scenario.iam.mount_user(fake).await;
     if let Some(policy) = &scenario.iam.inline_policy {
         let policy = match policy.as_str() {
             "guide" => seed_policy(),
@@ -1163,8 +1243,14 @@ async fn run(file: &Path, fake: &FakeAws) -> Result<(), String> {
         Some(regions) => body["regions"] = serde_json::json!(regions),
         None => {}
     }
+    if let Some(key_id) = &scenario.request.access_key_id {
+        body["credentials"]["access_key_id"] = serde_json::json!(key_id);
+    }
     if let Some(token) = &scenario.request.session_token {
         body["credentials"]["session_token"] = serde_json::json!(token);
+    }
+    if let Some(account) = &scenario.request.expected_account_id {
+        body["expected_account_id"] = serde_json::json!(account);
     }
     if let Some(role) = &scenario.request.assume_role {
         body["assume_role"] = serde_json::json!({"role_arn": role.role_arn});

@@ -46,13 +46,18 @@ REQUIRED_ENV = {
     "CONNECTOR_DOCTOR_API_TOKENS",
     "CONNECTOR_DOCTOR_CACHE_KEY_SECRET",
     "CONNECTOR_DOCTOR_REPORT_LINK_SECRET",
+    "CONNECTOR_DOCTOR_METRICS_TOKEN",
+    "CONNECTOR_DOCTOR_TRUSTED_PROXIES",
+    "CONNECTOR_DOCTOR_FAILED_AUTH_PER_MINUTE",
 }
 ENV_NAME = re.compile(r"\b(?:CONNECTOR_DOCTOR_[A-Z0-9_]+|RUST_LOG)\b")
 
 # Every optional feature of the chart switched on (and every secret given inline).
 ALL_FEATURES = {
     "secrets": {"apiTokens": "portal-eu:token-eu,portal-us:token-us", "cacheKeySecret": "k" * 48,
-                "reportLinkSecret": "r" * 48},
+                "reportLinkSecret": "r" * 48, "metricsToken": "m" * 32},
+    # The balancer in front: an ingress controller's pod network, and an IPv6 one.
+    "config": {"trustedProxies": ["10.42.0.0/16", "fd00:42::/64"]},
     "redis": {"url": "rediss://:redis-password@redis.example.com:6380/0"},
     "serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
     "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
@@ -420,6 +425,28 @@ def test_the_network_policy_keeps_the_metrics_port_to_the_monitoring_namespace(h
         "kubernetes.io/metadata.name": "obs"}
 
 
+def test_the_balancer_is_trusted_and_the_metrics_token_is_sent_only_when_set(helm, default_render,
+                                                                           full_render):
+    env = env_of(full_render)
+    assert env["CONNECTOR_DOCTOR_TRUSTED_PROXIES"]["value"] == "10.42.0.0/16,fd00:42::/64"
+    assert env["CONNECTOR_DOCTOR_FAILED_AUTH_PER_MINUTE"]["value"] == "30"
+    assert "CONNECTOR_DOCTOR_TRUSTED_PROXIES" not in env_of(default_render), "none trusted by default"
+    token = env["CONNECTOR_DOCTOR_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert token["optional"], "an existing Secret without the key: no token"
+    endpoint = the(full_render, "ServiceMonitor")["spec"]["endpoints"][0]
+    assert endpoint["authorization"] == {
+        "type": "Bearer",
+        "credentials": {"name": the(full_render, "Secret")["metadata"]["name"], "key": "metrics-token"}}
+    plain = helm.render({"serviceMonitor": {"enabled": True}})
+    assert "authorization" not in the(plain, "ServiceMonitor")["spec"]["endpoints"][0]
+    existing = helm.render({"secrets": {"existingSecret": "doctor-secrets"},
+                            "serviceMonitor": {"enabled": True, "metricsToken": True}})
+    assert the(existing, "ServiceMonitor")["spec"]["endpoints"][0]["authorization"]["credentials"] == {
+        "name": "doctor-secrets", "key": "metrics-token"}
+    with pytest.raises(HelmError, match="/config/trustedProxies"):
+        helm.render({"config": {"trustedProxies": ["the balancer"]}})
+
+
 def test_replicas_scale_with_an_hpa_on_cpu_behind_a_disruption_budget(helm, default_render):
     deployment = the(default_render, "Deployment")
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
@@ -444,10 +471,12 @@ def test_secrets_reach_the_pods_only_through_secret_references(full_render):
     assert data == {"api-tokens": ALL_FEATURES["secrets"]["apiTokens"],
                     "cache-key-secret": ALL_FEATURES["secrets"]["cacheKeySecret"],
                     "report-link-secret": ALL_FEATURES["secrets"]["reportLinkSecret"],
+                    "metrics-token": ALL_FEATURES["secrets"]["metricsToken"],
                     "redis-url": ALL_FEATURES["redis"]["url"]}
     for name, key in [("CONNECTOR_DOCTOR_API_TOKENS", "api-tokens"),
                       ("CONNECTOR_DOCTOR_CACHE_KEY_SECRET", "cache-key-secret"),
                       ("CONNECTOR_DOCTOR_REPORT_LINK_SECRET", "report-link-secret"),
+                      ("CONNECTOR_DOCTOR_METRICS_TOKEN", "metrics-token"),
                       ("CONNECTOR_DOCTOR_REDIS_URL", "redis-url")]:
         ref = env[name]["valueFrom"]["secretKeyRef"]
         assert (ref["name"], ref["key"]) == (secret["metadata"]["name"], key)
@@ -479,10 +508,12 @@ def test_existing_secrets_are_used_as_named(helm):
     env = env_of(objects)
     refs = {n: (env[n]["valueFrom"]["secretKeyRef"]["name"], env[n]["valueFrom"]["secretKeyRef"]["key"])
             for n in ("CONNECTOR_DOCTOR_API_TOKENS", "CONNECTOR_DOCTOR_CACHE_KEY_SECRET",
-                      "CONNECTOR_DOCTOR_REPORT_LINK_SECRET", "CONNECTOR_DOCTOR_REDIS_URL")}
+                      "CONNECTOR_DOCTOR_REPORT_LINK_SECRET", "CONNECTOR_DOCTOR_METRICS_TOKEN",
+                      "CONNECTOR_DOCTOR_REDIS_URL")}
     assert refs == {"CONNECTOR_DOCTOR_API_TOKENS": ("doctor-secrets", "api-tokens"),
                     "CONNECTOR_DOCTOR_CACHE_KEY_SECRET": ("doctor-secrets", "cache-key-secret"),
                     "CONNECTOR_DOCTOR_REPORT_LINK_SECRET": ("doctor-secrets", "report-link-secret"),
+                    "CONNECTOR_DOCTOR_METRICS_TOKEN": ("doctor-secrets", "metrics-token"),
                     "CONNECTOR_DOCTOR_REDIS_URL": ("elasticache", "url")}
 
 

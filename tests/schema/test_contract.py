@@ -27,7 +27,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from moto_fixture import moto  # noqa: F401  (the fixture, by name)
-from test_schemathesis import BINARY, start_listening, stop
+from test_schemathesis import BINARY, free_port, start_listening, stop
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = REPO / "openapi" / "openapi.json"
@@ -62,13 +62,16 @@ def models():
         sys.path.remove(str(out))
 
 
-def start(args: list[str]) -> tuple[subprocess.Popen, str]:
-    """The service on port 0, as it reports the address it got."""
+def start(args: list[str]) -> tuple[subprocess.Popen, str, str]:
+    """The service on port 0, as it reports the address it got, and its metrics listener (with
+    caller tokens, metrics are never served on the API port)."""
+    metrics_port = free_port()
     process, address, _ = start_listening(
-        [str(BINARY), "--listen", "127.0.0.1:0", "--log-format", "json", *args],
+        [str(BINARY), "--listen", "127.0.0.1:0", "--log-format", "json",
+         "--metrics-listen", f"127.0.0.1:{metrics_port}", *args],
         {**os.environ, "RUST_LOG": "info"},
     )
-    return process, f"http://{address}"
+    return process, f"http://{address}", f"http://127.0.0.1:{metrics_port}"
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,7 @@ def service(moto):
     if not BINARY.exists():
         pytest.fail(f"{BINARY} is missing: run `cargo build` first")
     token = secrets.token_urlsafe(24)
-    process, base = start([
+    process, base, _ = start([
         "--api-tokens", f"portal:{token}", "--aws-endpoint-url", moto,
         "--diagnosis-deadline", "20s",
     ])
@@ -191,7 +194,7 @@ def test_shedding_and_rate_limits_parse_into_problems(models):
     slow = ThreadingHTTPServer(("127.0.0.1", 0), SlowSts)
     threading.Thread(target=slow.serve_forever, daemon=True).start()
     token = secrets.token_urlsafe(24)
-    process, base = start([
+    process, base, metrics_base = start([
         "--api-tokens", f"portal:{token}",
         "--aws-endpoint-url", f"http://127.0.0.1:{slow.server_address[1]}",
         "--max-cold-diagnoses", "1", "--rate-limit-per-minute", "1", "--rate-limit-burst", "2",
@@ -207,7 +210,7 @@ def test_shedding_and_rate_limits_parse_into_problems(models):
         # The first diagnosis waits on the slow STS for seconds; wait until it holds its place.
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            metrics = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+            metrics = urllib.request.urlopen(f"{metrics_base}/metrics", timeout=5).read().decode()
             if "connector_doctor_diagnoses_in_flight 1" in metrics:
                 break
             time.sleep(0.05)

@@ -108,6 +108,8 @@ def service():
             "--listen", "127.0.0.1:0",
             "--log-format", "json",
             "--api-tokens", f"tenant:{token}",
+            # With caller tokens metrics have a listener of their own; not the shared default port.
+            "--metrics-listen", f"127.0.0.1:{free_port()}",
             "--aws-endpoint-url", unreachable_aws,
             "--aws-call-timeout", "1s",
             "--aws-connect-timeout", "1s",

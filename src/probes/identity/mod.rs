@@ -1,11 +1,13 @@
-//! The identity check (and the assume-role check): who the key is, in which partition, and the
-//! role session when a role was requested. Nothing else can run without it.
+//! The identity check (and the assume-role check): who the key is, in which partition, the
+//! role session when a role was requested, and the key's own state (`key`: a session credential,
+//! another account than expected, its age, AWS's quarantine). Nothing else can run without it.
 //!
 //! Its calls go through the diagnosis's one door like every other call; the account is not known
 //! before STS answers, so they take their turns of the budget under the access key (a digest of
 //! its id, never the id itself).
 
 mod findings;
+mod key;
 mod sts;
 
 use std::time::Instant;
@@ -24,6 +26,7 @@ use findings::{
     assume_role_failed, fail_check, record_identity, skip_after_failure, wrong_partition,
 };
 
+pub use key::{conclude as conclude_key, read as read_key};
 pub use sts::principal_type;
 
 /// STS's error code for a key it does not know: also what another partition's key gets.
@@ -35,6 +38,9 @@ pub struct Authenticated {
     pub session: AwsSession,
     /// Who that session is.
     pub identity: IdentityInfo,
+    /// Who the access key is: the same as `identity` unless a role was assumed, the key's own
+    /// principal then (its age and its quarantine are the key's, not the role session's).
+    pub key_owner: IdentityInfo,
     /// The role session's credentials, to scrub from kept messages as well.
     pub role_secrets: Vec<String>,
 }
@@ -74,10 +80,12 @@ pub async fn check(
         }
     };
     record_identity(report, &identity, started);
+    key::judge_at_sts(report, request, &identity);
     let Some(role) = &request.assume_role else {
         report.skip(CheckId::AssumeRole, "No role to assume was requested.");
         return Ok(Authenticated {
             session: door.session.clone(),
+            key_owner: identity.clone(),
             identity,
             role_secrets: Vec::new(),
         });
@@ -117,6 +125,7 @@ pub async fn check(
             Ok(Authenticated {
                 session: role_session,
                 identity: role_identity,
+                key_owner: identity,
                 role_secrets,
             })
         }

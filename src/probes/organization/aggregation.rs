@@ -3,7 +3,8 @@
 //! `SPECIFIED_REGIONS` the inclusions, `ALL_REGIONS` links every region, those enabled later
 //! too, `NO_REGIONS` none), and so where each region's findings are read.
 
-use super::reads::{Aggregator, same_word};
+use super::reads::Aggregator;
+use crate::aws::same_word;
 use crate::domain::Region;
 
 /// Whether the aggregator gathers `region`'s findings (its own region always).

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::aggregation;
-use super::data_flow::{Cell, DataSeen, ReadPlan};
+use super::data_flow::{Cell, ConfigSeen, DataSeen, ReadPlan};
 use super::place::HubRegion;
 use super::reads::{Aggregator, OrgAccount};
 use crate::domain::{
@@ -96,7 +96,7 @@ impl Coverage {
     pub fn accounts(
         &self,
         flow: &BTreeMap<Cell, DataSeen>,
-        config: &BTreeMap<Cell, ConfigRecording>,
+        config: &BTreeMap<Cell, ConfigSeen>,
     ) -> Vec<OrganizationAccount> {
         self.names
             .iter()
@@ -119,7 +119,7 @@ impl Coverage {
         &self,
         cell: &Cell,
         flow: &BTreeMap<Cell, DataSeen>,
-        config: &BTreeMap<Cell, ConfigRecording>,
+        config: &BTreeMap<Cell, ConfigSeen>,
     ) -> AccountRegion {
         let membership = self.membership(&cell.0, cell.1);
         let seen = match (membership.covered(), flow.get(cell)) {
@@ -135,14 +135,16 @@ impl Coverage {
                 reason: Some(NOT_COVERED.to_owned()),
             },
         };
+        let (config, config_seen_at) = config
+            .get(cell)
+            .copied()
+            .unwrap_or((ConfigRecording::Unknown, None));
         AccountRegion {
             membership,
             data: seen.data,
             confirmed_at: seen.confirmed_at,
-            config: config
-                .get(cell)
-                .copied()
-                .unwrap_or(ConfigRecording::Unknown),
+            config,
+            config_seen_at,
             reason: seen.reason,
         }
     }

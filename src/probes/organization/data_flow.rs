@@ -125,11 +125,11 @@ async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, DataSeen
     seen
 }
 
+/// What an account's `Config.1` control finding says of its recorder, and when it was updated.
+pub type ConfigSeen = (ConfigRecording, Option<DateTime<Utc>>);
+
 /// Reads `Config.1`'s finding of every account of every plan: one read per batch and region.
-pub async fn read_config(
-    ctx: &ProbeContext<'_>,
-    plans: &[ReadPlan],
-) -> BTreeMap<Cell, ConfigRecording> {
+pub async fn read_config(ctx: &ProbeContext<'_>, plans: &[ReadPlan]) -> BTreeMap<Cell, ConfigSeen> {
     join_all(plans.iter().map(|plan| config_of(ctx, plan)))
         .await
         .into_iter()
@@ -137,7 +137,7 @@ pub async fn read_config(
         .collect()
 }
 
-async fn config_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, ConfigRecording)> {
+async fn config_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, ConfigSeen)> {
     let mut found = Vec::new();
     for batch in plan.accounts.chunks(BATCH) {
         let filters = filters(batch, plan.origin)
@@ -149,12 +149,12 @@ async fn config_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, Config
             break;
         };
         // Sorted latest first: the first finding of an account is its current one.
-        let mut judged: BTreeMap<&str, ConfigRecording> = BTreeMap::new();
+        let mut judged: BTreeMap<&str, ConfigSeen> = BTreeMap::new();
         for finding in &findings {
             if let Some(account) = finding.aws_account_id() {
                 judged
                     .entry(account)
-                    .or_insert_with(|| recorder_of(finding));
+                    .or_insert_with(|| (recorder_of(finding), updated_at(finding)));
             }
         }
         found.extend(
@@ -240,14 +240,19 @@ fn latest_per_account(findings: &[AwsSecurityFinding]) -> BTreeMap<&str, Option<
         let Some(account) = finding.aws_account_id() else {
             continue;
         };
-        let at = finding
-            .updated_at()
-            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
-            .map(|time| time.with_timezone(&Utc));
+        let at = updated_at(finding);
         let entry = latest.entry(account).or_insert(at);
         *entry = (*entry).max(at);
     }
     latest
+}
+
+/// When a finding was last updated.
+fn updated_at(finding: &AwsSecurityFinding) -> Option<DateTime<Utc>> {
+    finding
+        .updated_at()
+        .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|time| time.with_timezone(&Utc))
 }
 
 /// Why the rest of a plan was not read.

@@ -28,7 +28,7 @@ use self::coverage::Coverage;
 use self::place::HubRegion;
 use self::reads::Read;
 use crate::domain::{
-    CheckId, CheckStatus, Connection, DataFlow, Finding, MAX_LISTED_ACCOUNTS, Organization,
+    CheckId, CheckStatus, Connection, Finding, MAX_LISTED_ACCOUNTS, MemberRegions, Organization,
     OrganizationRole, Region, Severity, wire_word,
 };
 use crate::probes::context::{AwsDoor, ProbeContext};
@@ -139,6 +139,7 @@ pub async fn check(ctx: &ProbeContext<'_>) -> Checked {
             .unwrap_or_default(),
         accounts_total: 0,
         truncated: false,
+        member_regions: MemberRegions::default(),
         accounts: Vec::new(),
     };
     let summary = match role {
@@ -241,15 +242,7 @@ async fn administrator(
     report
         .findings
         .extend(findings::config_not_recording(&map, own));
-    let cells = map.iter().flat_map(|account| account.regions.values());
-    let (mut flowing, mut unread) = (0, 0);
-    for cell in cells {
-        match cell.data {
-            DataFlow::Flowing => flowing += 1,
-            DataFlow::NotChecked => unread += 1,
-            DataFlow::None => {}
-        }
-    }
+    organization.member_regions = MemberRegions::of(&map, own);
     organization.accounts_total = map.len();
     organization.truncated = map.len() > MAX_LISTED_ACCOUNTS;
     map.truncate(MAX_LISTED_ACCOUNTS);
@@ -261,12 +254,16 @@ async fn administrator(
         .map(|(account, _)| account)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
+    let counts = organization.member_regions;
     format!(
         "Security Hub administrator of {members} member account(s); {} account(s) of the \
-         organization in {} region(s): findings flowing in {flowing} account-region(s), {unread} \
-         not checked yet.",
+         organization in {} region(s): {} member-region(s) covered with findings flowing, {} \
+         uncovered, {} not checked yet.",
         organization.accounts_total,
-        coverage.regions.len()
+        coverage.regions.len(),
+        counts.covered,
+        counts.uncovered(),
+        counts.not_checked
     )
 }
 

@@ -7,7 +7,7 @@
 use aws_smithy_types::DateTime as SmithyTime;
 use chrono::{DateTime, Utc};
 
-use crate::aws::{AwsError, AwsErrorKind, AwsService, AwsSession, in_region};
+use crate::aws::{AwsError, AwsErrorKind, AwsService, AwsSession, in_region, same_word};
 use crate::catalogue::aws_mapping;
 use crate::domain::{ConfigurationType, Membership, Region};
 use crate::probes::context::ProbeContext;
@@ -232,7 +232,7 @@ pub async fn administrator(ctx: &ProbeContext<'_>, region: Region) -> Read<Optio
                 let status = invitation.member_status().unwrap_or_default().to_owned();
                 Some(Administrator {
                     account_id: invitation.account_id()?.to_owned(),
-                    membership: Membership::from_aws(&status),
+                    membership: membership(&status),
                     status,
                 })
             })
@@ -266,7 +266,7 @@ pub async fn members(ctx: &ProbeContext<'_>, region: Region) -> Read<Vec<Member>
         members.extend(page.members().iter().filter_map(|member| {
             Some(Member {
                 account_id: member.account_id()?.to_owned(),
-                membership: Membership::from_aws(member.member_status()?)?,
+                membership: membership(member.member_status()?)?,
                 updated_at: member.updated_at().and_then(to_chrono),
             })
         }));
@@ -414,18 +414,48 @@ pub async fn aggregator(ctx: &ProbeContext<'_>, region: Region) -> Read<Option<A
     )
 }
 
-/// Two AWS words alike, ignoring case and `_` (AWS spells its enums in more than one way).
-pub fn same_word(a: &str, b: &str) -> bool {
-    let letters = |word: &str| -> Vec<char> {
-        word.chars()
-            .filter(|c| *c != '_')
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
-    };
-    letters(a) == letters(b)
+/// Member statuses as AWS writes them; read with [`same_word`], since AWS spells them in two
+/// casings across its documentation and answers (`Enabled`, `ENABLED`, `AccountSuspended`,
+/// `ACCOUNT_SUSPENDED`).
+const MEMBER_STATUSES: &[(&str, Membership)] = &[
+    ("ENABLED", Membership::Enabled),
+    ("INVITED", Membership::Invited),
+    ("CREATED", Membership::Created),
+    ("RESIGNED", Membership::Resigned),
+    ("REMOVED", Membership::Removed),
+    ("DELETED", Membership::Deleted),
+    ("ACCOUNT_SUSPENDED", Membership::Suspended),
+];
+
+/// The membership a member status names; `None` for a word this version does not know.
+pub fn membership(status: &str) -> Option<Membership> {
+    MEMBER_STATUSES
+        .iter()
+        .find(|(word, _)| same_word(status, word))
+        .map(|(_, membership)| *membership)
 }
 
 /// A Smithy time as chrono's.
 pub fn to_chrono(time: &SmithyTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_statuses_are_read_in_both_casings() {
+        for (aws, word) in [
+            ("Enabled", Membership::Enabled),
+            ("ENABLED", Membership::Enabled),
+            ("AccountSuspended", Membership::Suspended),
+            ("ACCOUNT_SUSPENDED", Membership::Suspended),
+            ("Resigned", Membership::Resigned),
+            ("created", Membership::Created),
+        ] {
+            assert_eq!(membership(aws), Some(word), "{aws}");
+        }
+        assert_eq!(membership("Pending"), None);
+    }
 }

@@ -17,6 +17,9 @@ pub struct MethodVerdict {
     pub note: Option<String>,
     /// The network context keys (`aws:SourceIp`, ...) that left the decision open.
     pub condition_keys: Vec<String>,
+    /// The AWS quarantine policy (`AWSCompromisedKeyQuarantineV2`) whose Deny decided it, when
+    /// one did: AWS's answer to an exposed key, not a Deny of the account's to narrow.
+    pub quarantine: Option<String>,
 }
 
 impl MethodVerdict {
@@ -27,6 +30,7 @@ impl MethodVerdict {
             denied_by: None,
             note: None,
             condition_keys: Vec::new(),
+            quarantine: None,
         }
     }
 }

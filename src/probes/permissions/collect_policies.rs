@@ -117,24 +117,46 @@ pub async fn attachments(
     principal: &Principal,
 ) -> Result<BTreeSet<String>, AwsError> {
     match principal {
-        Principal::User { name, .. } => {
-            let groups_attached = async {
-                let groups = groups_of(ctx, iam, name).await?;
-                bounded(
-                    groups
-                        .into_iter()
-                        .map(|group| async move { group_attached(ctx, iam, &group).await }),
-                )
-                .await
-            };
-            let (mut attached, groups_attached) =
-                tokio::try_join!(user_attached(ctx, iam, name), groups_attached)?;
-            attached.extend(groups_attached.into_iter().flatten());
-            Ok(attached)
-        }
+        Principal::User { name, .. } => Ok(user_attachments(ctx, iam, name).await?.all()),
         Principal::Role { name, .. } => role_attached(ctx, iam, name).await,
         Principal::Root | Principal::Unsupported(_) => Ok(BTreeSet::new()),
     }
+}
+
+/// The managed policies attached to a user, directly and through each of its groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserAttachments {
+    /// ARNs of the policies attached to the user itself.
+    pub direct: BTreeSet<String>,
+    /// Each group of the user, with the ARNs of the policies attached to it.
+    pub groups: Vec<(String, BTreeSet<String>)>,
+}
+
+impl UserAttachments {
+    /// Every attached policy's ARN, wherever it is attached.
+    pub fn all(self) -> BTreeSet<String> {
+        let mut all = self.direct;
+        all.extend(self.groups.into_iter().flat_map(|(_, attached)| attached));
+        all
+    }
+}
+
+/// The managed policies attached to user `name` and to each of its groups.
+pub async fn user_attachments(
+    ctx: &ProbeContext<'_>,
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> Result<UserAttachments, AwsError> {
+    let groups_attached = async {
+        let groups = groups_of(ctx, iam, name).await?;
+        bounded(groups.into_iter().map(|group| async move {
+            let attached = group_attached(ctx, iam, &group).await?;
+            Ok::<_, AwsError>((group, attached))
+        }))
+        .await
+    };
+    let (direct, groups) = tokio::try_join!(user_attached(ctx, iam, name), groups_attached)?;
+    Ok(UserAttachments { direct, groups })
 }
 
 fn parse(document: &Document) -> Result<NamedPolicy, CollectError> {

@@ -39,12 +39,16 @@ pub fn conclude(
     let mut denials: BTreeMap<Denial, Vec<&Judgement>> = BTreeMap::new();
     for judgement in judgements {
         if let Some(kind) = denial_of(&judgement.verdict) {
+            let kind = match judgement.quarantine {
+                Some(_) => Denial::Quarantine,
+                None => kind,
+            };
             denials.entry(kind).or_default().push(judgement);
         }
     }
     let mut findings: Vec<Finding> = denials
         .iter()
-        .map(|(kind, judged)| denial_finding(*kind, judged, &who))
+        .filter_map(|(kind, judged)| denial_finding(*kind, judged, &who))
         .collect();
     findings.extend(conditional_finding(judgements));
     if let Basis::Unavailable { reason, error } = basis {
@@ -101,17 +105,44 @@ pub fn conclude(
     } else {
         CheckStatus::Pass
     };
+    let mut summary = summary(judgements, basis, denied, &unknown, missing_managed);
+    if let Some(quarantined) = denials.get(&Denial::Quarantine) {
+        summary.push_str(&quarantine_sentence(quarantined));
+    }
     Conclusion {
         status,
-        summary: summary(judgements, basis, denied, &unknown, missing_managed),
+        summary,
         findings,
     }
 }
 
-fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Finding {
+/// The actions AWS's quarantine policy denies, for the summary: the identity check's
+/// `CREDENTIALS_QUARANTINED` says what to do.
+fn quarantine_sentence(quarantined: &[&Judgement]) -> String {
+    let mut policies: Vec<&str> = quarantined
+        .iter()
+        .filter_map(|j| j.quarantine.as_deref())
+        .collect();
+    policies.sort_unstable();
+    policies.dedup();
+    let actions: Vec<&str> = quarantined
+        .iter()
+        .map(|j| j.verdict.action.as_str())
+        .collect();
+    format!(
+        " AWS's quarantine policy {} denies {} (see CREDENTIALS_QUARANTINED).",
+        policies.join(", "),
+        actions.join(", ")
+    )
+}
+
+/// The finding of one kind of denial; none for the quarantine's, which the identity check
+/// reports as the exposed key it is.
+fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Option<Finding> {
     let count = judged.len();
     let actions = listing(judged);
     let (code, detail) = match kind {
+        Denial::Quarantine => return None,
         Denial::Missing => (
             Code::PermissionMissing,
             format!(
@@ -153,7 +184,7 @@ fn denial_finding(kind: Denial, judged: &[&Judgement], who: &str) -> Finding {
         ),
     };
     // A missing action concerns only the connections that need it.
-    finding(code, CheckId::Permissions, detail).for_connections(connections_of(judged))
+    Some(finding(code, CheckId::Permissions, detail).for_connections(connections_of(judged)))
 }
 
 /// The connections that require any of `judged`'s actions, each once, in order.
@@ -338,6 +369,7 @@ mod tests {
             verdict: PermissionVerdict::new(action, decision, VerdictMethod::LocalEvaluation)
                 .with_denied_by(denied_by),
             note: None,
+            quarantine: None,
         }
     }
 
@@ -391,6 +423,40 @@ mod tests {
         assert_eq!(
             conclusion.summary,
             "4 of 5 required actions are not allowed (local evaluation)."
+        );
+    }
+
+    #[test]
+    fn a_deny_of_the_quarantine_policy_is_no_explicit_deny_finding() {
+        let mut quarantined = judged(
+            "cloudtrail:LookupEvents",
+            Decision::ExplicitDeny,
+            Some(DeniedBy::IdentityPolicy),
+        );
+        quarantined.quarantine = Some("AWSCompromisedKeyQuarantineV2".to_owned());
+        let judgements = [
+            quarantined,
+            judged(
+                "iam:ListRoles",
+                Decision::ExplicitDeny,
+                Some(DeniedBy::IdentityPolicy),
+            ),
+        ];
+        let conclusion = conclude(&judgements, &local(), &user(), &[]);
+        assert_eq!(conclusion.status, CheckStatus::Fail);
+        assert_eq!(codes(&conclusion), vec![Code::PermissionExplicitDeny]);
+        assert!(
+            !conclusion.findings[0]
+                .detail
+                .contains("cloudtrail:LookupEvents")
+        );
+        assert!(
+            conclusion.summary.contains(
+                "AWSCompromisedKeyQuarantineV2 denies cloudtrail:LookupEvents (see \
+                 CREDENTIALS_QUARANTINED)"
+            ),
+            "{}",
+            conclusion.summary
         );
     }
 

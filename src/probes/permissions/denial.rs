@@ -16,6 +16,10 @@ pub enum Denial {
     Boundary,
     /// A Deny statement (identity, session or resource policy) matches it.
     Explicit,
+    /// AWS's quarantine policy denies it: the exposed key's finding (`CREDENTIALS_QUARANTINED`,
+    /// the identity check's) reports it, never a Deny to narrow. Known from the judgement, not
+    /// from the verdict's words alone.
+    Quarantine,
 }
 
 /// The kind of denial, or `None` for allowed and unknown verdicts.

@@ -7,6 +7,7 @@ use super::principal::Principal;
 use super::target::Target;
 use crate::domain::{Decision, DeniedBy, IdentityInfo, Region};
 use crate::policy::{self, Context, Layer, PolicySet, Request, UndecidedReason};
+use crate::probes::quarantine::{is_quarantine_policy, policy_name};
 
 /// The key that long-term access keys never carry: conditions on it are decided with it absent.
 pub const MFA_KEY: &str = "aws:MultiFactorAuthPresent";
@@ -111,11 +112,18 @@ fn verdict_of(set: &PolicySet, verdict: &policy::Verdict) -> MethodVerdict {
             note.unwrap_or_default()
         ));
     }
+    let quarantine = verdict
+        .explanation
+        .explicit_deny
+        .as_ref()
+        .filter(|deny| decision == Decision::ExplicitDeny && is_quarantine_policy(&deny.policy))
+        .map(|deny| policy_name(&deny.policy).to_owned());
     MethodVerdict {
         decision,
         denied_by,
         note,
         condition_keys,
+        quarantine,
     }
 }
 
@@ -202,6 +210,35 @@ mod tests {
             (Decision::ExplicitDeny, Some(DeniedBy::IdentityPolicy))
         );
         assert!(denied.note.as_deref().unwrap_or_default().contains("seed"));
+    }
+
+    #[test]
+    fn a_deny_of_aws_s_quarantine_policy_is_named_and_another_deny_is_not() {
+        let set = PolicySet::new(vec![
+            policy(
+                "seed",
+                r#"{"Statement":{"Effect":"Allow","Action":"cloudtrail:*","Resource":"*"}}"#,
+            ),
+            policy(
+                "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV2",
+                r#"{"Statement":{"Effect":"Deny","Action":"cloudtrail:LookupEvents","Resource":"*"}}"#,
+            ),
+            policy(
+                "arn:aws:iam::123456789012:policy/NoTrails",
+                r#"{"Statement":{"Effect":"Deny","Action":"cloudtrail:DescribeTrails","Resource":"*"}}"#,
+            ),
+        ]);
+        let verdicts = evaluate_all(
+            &set,
+            &actions(&["cloudtrail:LookupEvents", "cloudtrail:DescribeTrails"]),
+            &Context::new(),
+        );
+        let quarantine = |action| verdicts.get(action).and_then(|v| v.quarantine.clone());
+        assert_eq!(
+            quarantine("cloudtrail:LookupEvents").as_deref(),
+            Some("AWSCompromisedKeyQuarantineV2")
+        );
+        assert_eq!(quarantine("cloudtrail:DescribeTrails"), None);
     }
 
     #[test]

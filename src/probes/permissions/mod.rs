@@ -27,6 +27,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+pub use self::collect_policies::{UserAttachments, user_attachments};
+
 use self::basis::{ActionVerdicts, Basis};
 use self::collect_policies::CollectError;
 use self::principal::Principal;
@@ -34,6 +36,7 @@ use self::target::Target;
 use self::verdicts::Scope;
 use super::context::ProbeContext;
 use super::observation::Observation;
+use super::quarantine::QuarantinedAction;
 use super::report::Report;
 use crate::aws::AwsError;
 use crate::domain::{
@@ -78,14 +81,15 @@ pub async fn collect(ctx: &ProbeContext<'_>) -> PermissionEvidence {
 /// Concludes verdicts, findings and the remediation policy from the evidence and the outcomes
 /// of the diagnosis's own calls, in the checked regions enabled for the account.
 /// What CloudTrail recorded of the connector's own calls failing (`denials`) adds evidence and
-/// findings.
+/// findings. Also returns the actions AWS's quarantine policy denies: they are no finding of
+/// this check, but the evidence of the identity check's exposed key.
 pub fn conclude(
     evidence: PermissionEvidence,
     observations: &[Observation],
     usable_regions: &[Region],
     denials: Option<&[ObservedDenial]>,
     ctx: &ProbeContext<'_>,
-) -> Report {
+) -> (Report, Vec<QuarantinedAction>) {
     let requirements = Requirements::builtin();
     let required = &evidence.required;
     let scope = Scope {
@@ -130,13 +134,22 @@ pub fn conclude(
     for finding in conclusion.findings.into_iter().chain(from_the_record) {
         report.finding(finding);
     }
+    let quarantined = judgements
+        .iter()
+        .filter_map(|judgement| {
+            Some(QuarantinedAction {
+                action: judgement.verdict.action.clone(),
+                policy: judgement.quarantine.clone()?,
+            })
+        })
+        .collect();
     report.permissions = judgements
         .into_iter()
         .map(|judgement| judgement.verdict)
         .collect();
     report.remediation_policy =
         remediation::policy(required, &evidence.targets, &report.permissions);
-    report
+    (report, quarantined)
 }
 
 /// The check's status once the record's findings count: a recent denial of the portal's calls
@@ -240,7 +253,7 @@ async fn read_and_evaluate(
     let who = principal.describe();
     let simulator = format!(
         "iam:SimulatePrincipalPolicy failed ({})",
-        brief(simulator_error)
+        simulator_error.brief()
     );
     match collect_policies::collect(ctx, iam, principal).await {
         Ok(policies) => {
@@ -268,14 +281,5 @@ async fn read_and_evaluate(
             };
             (basis, None)
         }
-    }
-}
-
-/// The error code, else the HTTP status, else the failure kind: enough for a summary.
-fn brief(error: &AwsError) -> String {
-    match (&error.code, error.http_status) {
-        (Some(code), _) => code.clone(),
-        (None, Some(status)) => format!("HTTP {status}"),
-        (None, None) => error.kind.describe().to_owned(),
     }
 }

@@ -2,8 +2,10 @@
 //! own calls; not the `observed` method, which is this service's own calls) to the verdicts: every
 //! denied action gets `cloudtrail` evidence; an action the verdict calls allowed (or cannot decide) that
 //! the portal's calls were denied is `PERMISSION_DENIED_IN_PRODUCTION`; S3's refusal of ACLs on a
-//! bucket is `S3_ACL_DISABLED`. The record adds evidence and findings: it never overwrites a
-//! verdict, since it says what happened to the portal's calls, not what the policies are now.
+//! bucket is `S3_ACL_DISABLED`; a denial whose message names AWS's quarantine policy marks the
+//! action quarantined (the exposed key's finding tells it). The record adds evidence and findings:
+//! it never overwrites a verdict, since it says what happened to the portal's calls, not what the
+//! policies are now.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -12,6 +14,7 @@ use crate::domain::{
     CheckId, Code, Decision, DeniedBy, Evidence, Finding, ObservedDenial, Severity, VerdictMethod,
 };
 use crate::probes::explain::{FindingExt, finding};
+use crate::probes::quarantine;
 
 /// A denial more recent than this is an error: the connector is failing now.
 const RECENT: TimeDelta = TimeDelta::hours(1);
@@ -65,6 +68,14 @@ pub fn join(
                 )
                 .for_connections(connections),
             );
+            continue;
+        }
+        if let Some(policy) = denial.message.as_deref().and_then(quarantine::named_in) {
+            // AWS's quarantine policy denied the portal's calls: the exposed key's finding
+            // says so, with what to do; no policy of the account is to blame.
+            judgement
+                .quarantine
+                .get_or_insert_with(|| policy.to_owned());
             continue;
         }
         if !matches!(verdict.decision, Decision::Allowed | Decision::Unknown) {
@@ -146,6 +157,7 @@ mod tests {
                 .with_required_by(&[Connection::SecurityAuditing])
                 .with_scp_visible(true),
             note: None,
+            quarantine: None,
         }
     }
 

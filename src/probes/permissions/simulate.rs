@@ -18,10 +18,11 @@ use super::basis::{ActionVerdicts, MethodVerdict, is_denied};
 use super::calls;
 use super::local::MFA_KEY;
 use super::target::Target;
-use crate::aws::AwsError;
+use crate::aws::{AwsError, same_word};
 use crate::domain::{Decision, DeniedBy, wire_word};
 use crate::policy::Context;
 use crate::probes::context::ProbeContext;
+use crate::probes::quarantine::{is_quarantine_policy, policy_name};
 
 /// A bound on pages: the simulator returns at most 1000 results per page, so even a bug that
 /// echoes the same marker cannot loop for long.
@@ -104,24 +105,21 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
         .resource_specific_results()
         .iter()
         .find(|r| r.eval_resource_name() == resource);
-    let (wire, boundary, missing) = match specific {
+    let (wire, boundary, missing, matched) = match specific {
         Some(r) => (
             r.eval_resource_decision(),
             r.permissions_boundary_decision_detail(),
             r.missing_context_values(),
+            r.matched_statements(),
         ),
         None => (
             result.eval_decision(),
             result.permissions_boundary_decision_detail(),
             result.missing_context_values(),
+            result.matched_statements(),
         ),
     };
-    let decision = match wire {
-        PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
-        PolicyEvaluationDecisionType::ImplicitDeny => Decision::ImplicitDeny,
-        PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
-        _ => Decision::Unknown,
-    };
+    let decision = decision_of(wire);
     let denied_by = attribute(
         decision,
         result
@@ -148,6 +146,7 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
                 condition_keys.join(", ")
             )),
             condition_keys,
+            quarantine: None,
         };
     }
     let note = (decision == Decision::ExplicitDeny && mfa).then(|| {
@@ -156,12 +155,33 @@ fn verdict_of(result: &EvaluationResult, resource: &str) -> MethodVerdict {
              carry, so it denies every call of the connector: exempt the connector's user from it"
         )
     });
+    // The statements that matched name their policies: a Deny of AWS's quarantine policy.
+    let quarantine = matched
+        .iter()
+        .filter_map(|statement| statement.source_policy_id())
+        .find(|policy| is_quarantine_policy(policy))
+        .filter(|_| decision == Decision::ExplicitDeny)
+        .map(|policy| policy_name(policy).to_owned());
     MethodVerdict {
         decision,
         denied_by,
         note,
         condition_keys,
+        quarantine,
     }
+}
+
+/// The simulator's word (`allowed`, `implicitDeny`, `explicitDeny`, in whichever casing) in the
+/// contract's words; a word it does not know decides nothing.
+fn decision_of(wire: &PolicyEvaluationDecisionType) -> Decision {
+    [
+        ("allowed", Decision::Allowed),
+        ("implicitDeny", Decision::ImplicitDeny),
+        ("explicitDeny", Decision::ExplicitDeny),
+    ]
+    .into_iter()
+    .find(|(word, _)| same_word(wire.as_str(), word))
+    .map_or(Decision::Unknown, |(_, decision)| decision)
 }
 
 /// Which policy type denied: an SCP before the boundary (both are reported when both deny,
@@ -209,6 +229,10 @@ mod tests {
             ),
             (
                 PolicyEvaluationDecisionType::ExplicitDeny,
+                Decision::ExplicitDeny,
+            ),
+            (
+                PolicyEvaluationDecisionType::from("EXPLICIT_DENY"),
                 Decision::ExplicitDeny,
             ),
             (
@@ -282,6 +306,30 @@ mod tests {
             verdict_of(&plain, "arn:aws:s3:::*").decision,
             Decision::Allowed
         );
+    }
+
+    #[test]
+    fn a_deny_of_the_quarantine_policy_is_named_by_its_matched_statement() {
+        use aws_sdk_iam::types::Statement;
+        let built = result(PolicyEvaluationDecisionType::ExplicitDeny)
+            .matched_statements(
+                Statement::builder()
+                    .source_policy_id("AWSCompromisedKeyQuarantineV2")
+                    .build(),
+            )
+            .build()
+            .expect("a result");
+        let verdict = verdict_of(&built, "*");
+        assert_eq!(verdict.decision, Decision::ExplicitDeny);
+        assert_eq!(
+            verdict.quarantine.as_deref(),
+            Some("AWSCompromisedKeyQuarantineV2")
+        );
+        let other = result(PolicyEvaluationDecisionType::ExplicitDeny)
+            .matched_statements(Statement::builder().source_policy_id("deny-s3").build())
+            .build()
+            .expect("a result");
+        assert_eq!(verdict_of(&other, "*").quarantine, None);
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub struct Judgement {
     pub verdict: PermissionVerdict,
     /// Why (the deciding statement, the undecidable condition), for details and the summary.
     pub note: Option<String>,
+    /// The AWS quarantine policy that denies it (`AWSCompromisedKeyQuarantineV2`), when the
+    /// method's answer or a denial message named one: the key was exposed, and no policy of the
+    /// account is to blame.
+    pub quarantine: Option<String>,
 }
 
 /// What the verdicts are judged over besides the method's answer.
@@ -78,7 +82,7 @@ fn judge_one(required: &RequiredAction, basis: &Basis, scope: &Scope<'_>) -> Jud
         ObservedOutcome::Allowed => None,
     });
     let conditional = !prior.condition_keys.is_empty();
-    let (method, verdict) = match (allowed_somewhere, first_denial) {
+    let (method, mut verdict) = match (allowed_somewhere, first_denial) {
         // Allowed where it was called: denials elsewhere are a region restriction.
         (true, _) => (VerdictMethod::Observed, MethodVerdict::allowed()),
         // Denied here, by a policy that conditions on the caller's network: the portal's own
@@ -88,6 +92,22 @@ fn judge_one(required: &RequiredAction, basis: &Basis, scope: &Scope<'_>) -> Jud
         (false, None) => (method, prior.clone()),
     };
     let scp_visible = scp_visible(&required.action, method_sees_scps(basis), &seen, scope);
+    let quarantine = is_denied(verdict.decision)
+        .then(|| {
+            let named = scope
+                .observations
+                .iter()
+                .filter(|observation| observation.is_of(&required.action))
+                .find_map(|observation| observation.quarantine.clone());
+            verdict.quarantine.clone().or(named)
+        })
+        .flatten();
+    if quarantine.is_some() {
+        // The quarantine policy is a Deny statement of an identity-based policy, whichever
+        // source named it.
+        verdict.decision = Decision::ExplicitDeny;
+        verdict.denied_by = Some(DeniedBy::IdentityPolicy);
+    }
     Judgement {
         verdict: PermissionVerdict {
             action: required.action.clone(),
@@ -101,6 +121,7 @@ fn judge_one(required: &RequiredAction, basis: &Basis, scope: &Scope<'_>) -> Jud
             scp_visible,
         },
         note: verdict.note,
+        quarantine,
     }
 }
 
@@ -114,6 +135,7 @@ fn from_basis(action: &str, basis: &Basis) -> (VerdictMethod, MethodVerdict) {
                 denied_by: None,
                 note: Some("IAM's answer did not include this action".to_owned()),
                 condition_keys: Vec::new(),
+                quarantine: None,
             });
             (*method, verdict)
         }
@@ -125,6 +147,7 @@ fn from_basis(action: &str, basis: &Basis) -> (VerdictMethod, MethodVerdict) {
                 denied_by: None,
                 note: None,
                 condition_keys: Vec::new(),
+                quarantine: None,
             },
         ),
     }
@@ -230,6 +253,7 @@ fn apply(prior: MethodVerdict, by: Option<DeniedBy>) -> MethodVerdict {
                 .to_owned(),
         ),
         condition_keys: prior.condition_keys,
+        quarantine: prior.quarantine,
     }
 }
 
@@ -277,6 +301,7 @@ mod tests {
                     denied_by: *denied_by,
                     note: None,
                     condition_keys: Vec::new(),
+                    quarantine: None,
                 },
             );
         }
@@ -306,6 +331,7 @@ mod tests {
             action,
             region: Some(region(region_name)),
             outcome,
+            quarantine: None,
         }
     }
 
@@ -383,6 +409,32 @@ mod tests {
         assert_eq!(judged[0].verdict.denied_by, None);
         assert_eq!(judged[1].verdict.decision, Decision::ExplicitDeny);
         assert_eq!(judged[1].verdict.denied_by, Some(DeniedBy::ResourcePolicy));
+    }
+
+    #[test]
+    fn a_denial_naming_the_quarantine_policy_is_its_explicit_deny() {
+        // The simulator allowed it (the quarantine came after), AWS's answer names the policy.
+        let basis = simulated(&[("cloudtrail:LookupEvents", Decision::Allowed, None)]);
+        let mut denied = observation(
+            "cloudtrail:LookupEvents",
+            ObservedOutcome::Denied(Some(DeniedBy::IdentityPolicy)),
+        );
+        denied.quarantine = Some("AWSCompromisedKeyQuarantineV2".to_owned());
+        let judged = judge_seen(&required(&["cloudtrail:LookupEvents"]), &basis, &[denied]);
+        let judgement = &judged[0];
+        assert_eq!(judgement.verdict.decision, Decision::ExplicitDeny);
+        assert_eq!(judgement.verdict.denied_by, Some(DeniedBy::IdentityPolicy));
+        assert_eq!(
+            judgement.quarantine.as_deref(),
+            Some("AWSCompromisedKeyQuarantineV2")
+        );
+        // A denial that names no quarantine policy marks nothing.
+        let plain = observation(
+            "cloudtrail:LookupEvents",
+            ObservedOutcome::Denied(Some(DeniedBy::IdentityPolicy)),
+        );
+        let judged = judge_seen(&required(&["cloudtrail:LookupEvents"]), &basis, &[plain]);
+        assert_eq!(judged[0].quarantine, None);
     }
 
     #[test]
@@ -485,6 +537,7 @@ mod tests {
                 action: "ListAllMyBuckets",
                 region: None,
                 outcome: ObservedOutcome::Allowed,
+                quarantine: None,
             },
         ];
         let judged = judge_seen(
@@ -511,6 +564,7 @@ mod tests {
                 denied_by: None,
                 note: Some("its condition on aws:SourceIp".to_owned()),
                 condition_keys: vec!["aws:SourceIp".to_owned()],
+                quarantine: None,
             },
         );
         let basis = Basis::Decided {

@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 
 use super::check::{Ran, RegionalCheck, Regions};
 use super::outcome::{Answers, main_call_failed, sub_call_failed};
-use crate::aws::{AwsError, AwsService, in_region};
+use crate::aws::{AwsError, AwsService, in_region, same_word};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
     CheckId, CheckStatus, CloudTrailState, CloudTrailWord, Code, Finding, Region, RegionState,
@@ -456,8 +456,11 @@ fn records_management_events(basic: &[EventSelector], advanced: &[AdvancedEventS
     if !advanced.is_empty() {
         return advanced.iter().any(|selector| {
             selector.field_selectors().iter().any(|field| {
-                field.field() == "eventCategory"
-                    && field.equals().iter().any(|value| value == "Management")
+                same_word(field.field(), "eventCategory")
+                    && field
+                        .equals()
+                        .iter()
+                        .any(|value| same_word(value, "Management"))
             })
         });
     }

@@ -3,16 +3,14 @@
 
 use std::time::Instant;
 
-use aws_sdk_config::types::{
-    ConfigurationRecorder, DeliveryChannelStatus, DeliveryStatus, RecorderStatus,
-};
+use aws_sdk_config::types::{ConfigurationRecorder, DeliveryChannelStatus};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::by_region::RegionByRegion;
 use super::outcome::{Answers, RegionOutcome, main_call_failed, sub_call_failed};
-use crate::aws::{AwsError, AwsService, in_region};
+use crate::aws::{AwsError, AwsService, in_region, same_word};
 use crate::domain::{
     CheckId, CheckStatus, Code, ConfigWord, Finding, Region, RegionState, RegionStatus,
 };
@@ -221,9 +219,14 @@ fn judge_deliveries(
         .into_iter()
         .filter_map(|(what, info)| {
             let info = info?;
-            (info.last_status() == Some(&DeliveryStatus::Failure)).then(|| {
+            // AWS answers `FAILURE`; the SDK's model spells `Failure`.
+            let status = info.last_status()?;
+            same_word(status.as_str(), "FAILURE").then(|| {
                 let message = info.last_error_message().unwrap_or("no message");
-                format!("{what} ({message})")
+                match info.last_error_code() {
+                    Some(code) => format!("{what} ({code}: {message})"),
+                    None => format!("{what} ({message})"),
+                }
             })
         })
         .collect::<Vec<_>>();
@@ -297,7 +300,11 @@ async fn recorder_status(ctx: &ProbeContext<'_>, region: Region) -> RegionOutcom
                 "stopped"
             }
         ));
-        if status.last_status() == Some(&RecorderStatus::Failure) {
+        // AWS answers `FAILURE`; the SDK's model spells `Failure`.
+        if status
+            .last_status()
+            .is_some_and(|last| same_word(last.as_str(), "FAILURE"))
+        {
             outcome.findings.push(
                 finding(
                     Code::ConfigRecorderFailed,

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 
 use super::by_region::RegionByRegion;
 use super::outcome::{Answers, RegionOutcome, main_call_failed, sub_call_failed};
-use crate::aws::{AwsError, AwsService, in_region};
+use crate::aws::{AwsError, AwsService, in_region, same_word};
 use crate::domain::{
     CheckId, CheckStatus, Code, Finding, Region, RegionState, RegionStatus, SecurityHubWord,
 };
@@ -141,7 +141,7 @@ fn judge_standards(
 ) {
     let is_cis = |s: &&Subscription| s.arn.contains("cis-aws-foundations-benchmark");
     match subscriptions.iter().find(is_cis) {
-        Some(cis) if cis.status == "PENDING" => outcome
+        Some(cis) if same_word(&cis.status, "PENDING") => outcome
             .notes
             .push("CIS AWS Foundations standard being enabled".to_owned()),
         Some(_) => outcome
@@ -161,7 +161,7 @@ fn judge_standards(
     }
     for failed in subscriptions
         .iter()
-        .filter(|s| matches!(s.status.as_str(), "FAILED" | "INCOMPLETE"))
+        .filter(|s| same_word(&s.status, "FAILED") || same_word(&s.status, "INCOMPLETE"))
     {
         let reason = failed
             .reason

@@ -12,26 +12,52 @@ use serde_json::Value;
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when metrics have one.
+    pub metrics_url: Option<String>,
     /// A plain HTTP client.
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
 }
 
 impl TestApp {
-    /// Starts the app with the defaults changed by `adjust`.
+    /// Starts the app with the defaults changed by `adjust`. With caller tokens the metrics
+    /// listener would default to 127.0.0.1:9464, which tests running at once would share: unless
+    /// `adjust` names one, it gets a port of its own.
     pub async fn spawn(adjust: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = Settings::default();
         settings.server.listen = "127.0.0.1:0".parse().expect("address");
         adjust(&mut settings);
+        let tokens =
+            settings.security.api_tokens.is_some() || settings.security.api_tokens_file.is_some();
+        if tokens && settings.server.metrics_listen.is_none() {
+            settings.server.metrics_listen = Some("127.0.0.1:0".parse().expect("address"));
+        }
         let application = Application::build(settings).expect("the app builds");
         let base_url = format!("http://{}", application.address());
+        let metrics_url = application
+            .metrics_address()
+            .map(|address| format!("http://{address}"));
         let handle = application.handle();
         tokio::spawn(application.run_until_stopped());
         Self {
             base_url,
+            metrics_url,
             client: reqwest::Client::new(),
             handle,
         }
+    }
+
+    /// The metrics exposition, from wherever the app serves it.
+    pub async fn metrics(&self) -> String {
+        let base = self.metrics_url.as_ref().unwrap_or(&self.base_url);
+        let response = self
+            .client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("the metrics are answered");
+        assert_eq!(response.status(), 200, "GET {base}/metrics");
+        response.text().await.expect("a body")
     }
 
     /// Starts the app sending every AWS call to `endpoint`.

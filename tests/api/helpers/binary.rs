@@ -16,16 +16,22 @@ const LISTENING: &str = "connector-doctor listening";
 /// The address in the service's `connector-doctor listening` line, in either log format:
 /// JSON (`"fields": {"message": ..., "address": ...}`) or pretty (`... address=127.0.0.1:PORT`).
 pub fn listening_address(line: &str) -> Option<SocketAddr> {
+    listening_field(line, "address")
+}
+
+/// An address field of the `connector-doctor listening` line (`address`, `metrics_address`).
+fn listening_field(line: &str, name: &str) -> Option<SocketAddr> {
     if let Ok(json) = serde_json::from_str::<Value>(line) {
         let fields = &json["fields"];
         return (fields["message"] == LISTENING)
-            .then(|| fields["address"].as_str()?.parse().ok())
+            .then(|| fields[name].as_str()?.parse().ok())
             .flatten();
     }
     let plain = without_ansi(line);
     let (_, rest) = plain.split_once(LISTENING)?;
+    let prefix = format!("{name}=");
     rest.split_whitespace()
-        .find_map(|field| field.strip_prefix("address="))?
+        .find_map(|field| field.strip_prefix(prefix.as_str()))?
         .parse()
         .ok()
 }
@@ -34,6 +40,8 @@ pub fn listening_address(line: &str) -> Option<SocketAddr> {
 pub struct Binary {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
+    /// `http://127.0.0.1:<port>` of the metrics listener, when metrics have one.
+    pub metrics_url: Option<String>,
     log_path: PathBuf,
     child: Option<ChildGuard>,
     output: Option<Announcement>,
@@ -61,8 +69,15 @@ impl Binary {
         let address = output
             .address(Duration::from_secs(30), "connector-doctor", &log_path)
             .await;
+        // The announcing line is in the log once its address has been seen.
+        let metrics_url = std::fs::read_to_string(&log_path)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|line| listening_field(line, "metrics_address"))
+            .map(|address| format!("http://{address}"));
         Self {
             base_url: format!("http://{address}"),
+            metrics_url,
             log_path,
             child: Some(child),
             output: Some(output),

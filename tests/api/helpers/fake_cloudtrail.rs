@@ -167,11 +167,11 @@ impl CloudTrailRecord {
     }
 }
 
-/// `now-30m`, `now-2h`, `now-45s` or `now`: a time relative to now.
+/// `now-30m`, `now-2h`, `now-45s`, `now-400d` or `now`: a time relative to now.
 pub fn relative_time(text: &str) -> DateTime<Utc> {
     let now = Utc::now();
     let Some(ago) = text.strip_prefix("now-") else {
-        assert_eq!(text, "now", "a time is now or now-<n><s|m|h>: {text}");
+        assert_eq!(text, "now", "a time is now or now-<n><s|m|h|d>: {text}");
         return now;
     };
     let (number, unit) = ago.split_at(ago.len() - 1);
@@ -182,6 +182,7 @@ pub fn relative_time(text: &str) -> DateTime<Utc> {
         "s" => TimeDelta::seconds(number),
         "m" => TimeDelta::minutes(number),
         "h" => TimeDelta::hours(number),
+        "d" => TimeDelta::days(number),
         _ => panic!("not a time unit: {text}"),
     }
 }

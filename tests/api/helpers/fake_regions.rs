@@ -159,8 +159,8 @@ pub async fn healthy_account(fake: &FakeAws) {
         target(&format!("{CONFIG}DescribeDeliveryChannelStatus")).respond_with(json_response(
             200,
             json!({"DeliveryChannelsStatus": [{"name": "default",
-                "configHistoryDeliveryInfo": {"lastStatus": "Success"},
-                "configSnapshotDeliveryInfo": {"lastStatus": "Success"}}]}),
+                "configHistoryDeliveryInfo": {"lastStatus": "SUCCESS"},
+                "configSnapshotDeliveryInfo": {"lastStatus": "SUCCESS"}}]}),
         )),
         Mock::given(method("GET")).and(path("/accounts")).respond_with(json_response(
             200,

@@ -1,6 +1,7 @@
 //! HAProxy (Debian's package) on a free loopback port in front of the given servers: round robin,
 //! and a request whose server died (connection refused, reset or closed before an answer) sent
-//! again to another server (`retry-on` with `option redispatch`).
+//! again to another server (`retry-on` with `option redispatch`). It appends the address each
+//! request came from to `X-Forwarded-For`, as balancers do.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -18,13 +19,19 @@ pub struct Haproxy {
 impl Haproxy {
     /// Balances `servers` (`http://127.0.0.1:PORT` each).
     pub async fn start(servers: &[&str]) -> Self {
+        Self::connecting_from(servers, "127.0.0.1").await
+    }
+
+    /// Balances `servers`, connecting to them from loopback address `source` (`127.0.0.2`): the
+    /// servers then tell the balancer apart from its clients, which connect from `127.0.0.1`.
+    pub async fn connecting_from(servers: &[&str], source: &str) -> Self {
         let port = free_port();
         let backends: String = servers
             .iter()
             .enumerate()
             .map(|(i, url)| {
                 let address = url.trim_start_matches("http://");
-                format!("    server replica{i} {address}\n")
+                format!("    server replica{i} {address} source {source}\n")
             })
             .collect();
         let config = format!(
@@ -40,6 +47,7 @@ impl Haproxy {
              \x20   retries 3\n\
              \x20   option redispatch 1\n\
              \x20   retry-on conn-failure empty-response response-timeout\n\
+             \x20   option forwardfor\n\
              frontend api\n\
              \x20   bind 127.0.0.1:{port}\n\
              \x20   default_backend replicas\n\

@@ -1,6 +1,9 @@
 //! Setting up IAM identities and policies in moto for the permission tests, and the IAM answers
 //! (query protocol XML, as IAM sends them) the scripted fake gives for the same story.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use connector_doctor::domain::Connection;
 use connector_doctor::requirements::Requirements;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -9,7 +12,7 @@ use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, ResponseTemplate};
 
 use super::moto::AccessKey;
-use super::{FakeAws, Moto};
+use super::{EXAMPLE_KEY_ID, FakeAws, Moto};
 
 /// The ARN of the user the fake plays ([`FakeIdentity::user`](super::FakeIdentity::user)).
 pub const FAKE_USER_ARN: &str = super::fake_aws::USER_ARN;
@@ -43,6 +46,22 @@ pub fn seed_policy_denying(action: &str) -> Value {
         .expect("the seed has a statement list")
         .push(json!({"Sid": "NoAcls", "Effect": "Deny", "Action": action, "Resource": "*"}));
     policy
+}
+
+/// AWS's quarantine policy `AWSCompromisedKeyQuarantineV2` (its document as AWS publishes it,
+/// the first of its denied actions): among the guide's actions it denies `cloudtrail:LookupEvents`.
+pub fn quarantine_v2() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": ["*"], "Action": [
+        "cloudtrail:LookupEvents", "ec2:RequestSpotInstances", "ec2:RunInstances",
+        "ec2:StartInstances", "iam:AddUserToGroup", "iam:AttachGroupPolicy", "iam:AttachRolePolicy",
+        "iam:AttachUserPolicy", "iam:ChangePassword", "iam:CreateAccessKey",
+        "iam:CreateInstanceProfile", "iam:CreateLoginProfile", "iam:CreatePolicyVersion",
+        "iam:CreateRole", "iam:CreateUser", "iam:DetachUserPolicy", "iam:PassRole",
+        "iam:PutGroupPolicy", "iam:PutRolePolicy", "iam:PutUserPermissionsBoundary",
+        "iam:PutUserPolicy", "iam:SetDefaultPolicyVersion", "iam:UpdateAccessKey",
+        "iam:UpdateAccountPasswordPolicy", "iam:UpdateAssumeRolePolicy", "iam:UpdateLoginProfile",
+        "iam:UpdateUser", "lambda:CreateFunction", "organizations:CreateAccount"
+    ]}]})
 }
 
 /// The actions the given connections require, in the diagnosis's order.
@@ -98,6 +117,36 @@ impl Moto {
             .send()
             .await
             .expect("moto stores the role's inline policy");
+    }
+
+    /// Creates the customer managed policy `name` with `document` and attaches it to `user`;
+    /// its ARN.
+    pub async fn attach_new_managed_policy(
+        &self,
+        user: &str,
+        name: &str,
+        document: &Value,
+    ) -> String {
+        let iam = self.iam();
+        let created = iam
+            .create_policy()
+            .policy_name(name)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .expect("moto creates the policy");
+        let arn = created
+            .policy()
+            .and_then(|policy| policy.arn())
+            .expect("a created policy has an ARN")
+            .to_owned();
+        iam.attach_user_policy()
+            .user_name(user)
+            .policy_arn(&arn)
+            .send()
+            .await
+            .expect("moto attaches the policy to the user");
+        arn
     }
 
     /// Creates `group` with the managed policy `policy_arn` attached and adds `user` to it.
@@ -174,6 +223,54 @@ pub fn iam_response(operation: &str, result: &str) -> String {
     )
 }
 
+/// A ListAttachedUserPolicies (or ...GroupPolicies) answer of the policies `arns`.
+fn attached_policies(operation: &str, arns: &[String]) -> String {
+    let members: String = arns
+        .iter()
+        .map(|arn| {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            format!("<member><PolicyName>{name}</PolicyName><PolicyArn>{arn}</PolicyArn></member>")
+        })
+        .collect();
+    iam_response(
+        operation,
+        &format!("<AttachedPolicies>{members}</AttachedPolicies><IsTruncated>false</IsTruncated>"),
+    )
+}
+
+/// A ListAccessKeys answer of user `mdca` listing `keys`.
+pub fn access_keys(keys: &[ListedKey<'_>]) -> String {
+    let members: String = keys
+        .iter()
+        .map(|key| {
+            format!(
+                "<member><UserName>mdca</UserName><AccessKeyId>{}</AccessKeyId>\
+                 <Status>{}</Status><CreateDate>{}</CreateDate></member>",
+                key.id,
+                key.status,
+                key.created
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        })
+        .collect();
+    iam_response(
+        "ListAccessKeys",
+        &format!(
+            "<UserName>mdca</UserName><AccessKeyMetadata>{members}</AccessKeyMetadata>\
+             <IsTruncated>false</IsTruncated>"
+        ),
+    )
+}
+
+/// The connector's key as a healthy account lists it: active, created a month ago.
+fn connector_key() -> String {
+    access_keys(&[ListedKey {
+        id: EXAMPLE_KEY_ID,
+        status: "Active",
+        created: Utc::now() - chrono::TimeDelta::days(30),
+    }])
+}
+
 /// One simulated action: its decision and whether AWS Organizations allowed it.
 pub struct Simulated<'a> {
     /// The action.
@@ -182,6 +279,8 @@ pub struct Simulated<'a> {
     pub decision: &'a str,
     /// `Some(false)` when an SCP denied it.
     pub allowed_by_organizations: Option<bool>,
+    /// The policy of the statement that decided it (its `MatchedStatements`), when named.
+    pub matched_policy: Option<&'a str>,
 }
 
 /// A SimulatePrincipalPolicy page with `results`; `marker` when more pages follow.
@@ -198,9 +297,19 @@ pub fn simulation_page(results: &[Simulated<'_>], marker: Option<&str>) -> Strin
                     )
                 })
                 .unwrap_or_default();
+            let matched = result
+                .matched_policy
+                .map(|policy| {
+                    format!(
+                        "<MatchedStatements><member><SourcePolicyId>{policy}</SourcePolicyId>\
+                         <SourcePolicyType>aws-managed</SourcePolicyType></member>\
+                         </MatchedStatements>"
+                    )
+                })
+                .unwrap_or_else(|| "<MatchedStatements/>".to_owned());
             format!(
                 "<member><EvalActionName>{}</EvalActionName><EvalResourceName>*</EvalResourceName>\
-                 <EvalDecision>{}</EvalDecision><MatchedStatements/><MissingContextValues/>\
+                 <EvalDecision>{}</EvalDecision>{matched}<MissingContextValues/>\
                  {organizations}</member>",
                 result.action, result.decision
             )
@@ -216,10 +325,39 @@ pub fn simulation_page(results: &[Simulated<'_>], marker: Option<&str>) -> Strin
     )
 }
 
+/// One access key of user `mdca`, as `iam:ListAccessKeys` lists it.
+pub struct ListedKey<'a> {
+    /// The key id.
+    pub id: &'a str,
+    /// `Active` or `Inactive`.
+    pub status: &'a str,
+    /// When it was created.
+    pub created: DateTime<Utc>,
+}
+
+/// The priority of a scenario's account state in IAM: over the defaults of a healthy account
+/// (10) and of a user with an inline policy (5), under a test's own faults (1).
+const STATE: u8 = 3;
+
 impl FakeAws {
     /// Answers the IAM `operation` (exactly that one: `GetUser` does not answer `GetUserPolicy`)
     /// when the request body also contains `and_body`.
     pub async fn on_iam(&self, operation: &str, and_body: Option<&str>, status: u16, body: String) {
+        // A more specific answer (a later page) wins over the plain one.
+        let priority = if and_body.is_some() { 1 } else { 5 };
+        self.on_iam_at(priority, operation, and_body, status, body)
+            .await;
+    }
+
+    /// [`FakeAws::on_iam`] at wiremock's `priority` (the lowest number wins).
+    async fn on_iam_at(
+        &self,
+        priority: u8,
+        operation: &str,
+        and_body: Option<&str>,
+        status: u16,
+        body: String,
+    ) {
         let mut mock =
             Mock::given(method("POST")).and(body_string_contains(format!("Action={operation}&")));
         if let Some(extra) = and_body {
@@ -231,10 +369,109 @@ impl FakeAws {
                 .insert_header("x-amzn-requestid", "9f1e0000-0000-4000-8000-000000000003")
                 .set_body_string(body),
         )
-        // A more specific answer (a later page) wins over the plain one.
-        .with_priority(if and_body.is_some() { 1 } else { 5 })
+        .with_priority(priority)
         .mount(&self.server)
         .await;
+    }
+
+    /// `iam:ListAccessKeys` of user `mdca` lists `keys`, over any default.
+    pub async fn lists_access_keys(&self, keys: &[ListedKey<'_>]) {
+        self.on_iam_at(STATE, "ListAccessKeys", None, 200, access_keys(keys))
+            .await;
+    }
+
+    /// User `mdca` has the managed policies `direct` attached, and is in `groups` (each with the
+    /// managed policies attached to it, and no inline policy); `documents` are the managed
+    /// policies' JSON documents by ARN, for the policy reads of local evaluation. Over any
+    /// default.
+    pub async fn user_attachments(
+        &self,
+        direct: &[String],
+        groups: &BTreeMap<String, Vec<String>>,
+        documents: &BTreeMap<String, String>,
+    ) {
+        self.on_iam_at(
+            STATE,
+            "ListAttachedUserPolicies",
+            None,
+            200,
+            attached_policies("ListAttachedUserPolicies", direct),
+        )
+        .await;
+        let members: String = groups
+            .keys()
+            .map(|group| {
+                format!(
+                    "<member><Path>/</Path><GroupName>{group}</GroupName><GroupId>AGPAEXAMPLE{}\
+                     </GroupId><Arn>arn:aws:iam::123456789012:group/{group}</Arn>\
+                     <CreateDate>2026-01-01T00:00:00Z</CreateDate></member>",
+                    group.len()
+                )
+            })
+            .collect();
+        let listed = format!("<Groups>{members}</Groups><IsTruncated>false</IsTruncated>");
+        self.on_iam_at(
+            STATE,
+            "ListGroupsForUser",
+            None,
+            200,
+            iam_response("ListGroupsForUser", &listed),
+        )
+        .await;
+        for (group, attached) in groups {
+            let of_group = format!("GroupName={group}");
+            let answers = [
+                (
+                    "ListAttachedGroupPolicies",
+                    attached_policies("ListAttachedGroupPolicies", attached),
+                ),
+                (
+                    "ListGroupPolicies",
+                    iam_response(
+                        "ListGroupPolicies",
+                        "<PolicyNames/><IsTruncated>false</IsTruncated>",
+                    ),
+                ),
+            ];
+            for (operation, body) in answers {
+                self.on_iam_at(STATE, operation, Some(&of_group), 200, body)
+                    .await;
+            }
+        }
+        for (arn, document) in documents {
+            let name = arn.rsplit('/').next().unwrap_or(arn);
+            let encoded = utf8_percent_encode(document, NON_ALPHANUMERIC).to_string();
+            let answers = [
+                (
+                    "GetPolicy",
+                    format!(
+                        "<Policy><PolicyName>{name}</PolicyName><PolicyId>ANPAEXAMPLE</PolicyId>\
+                         <Arn>{arn}</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId>\
+                         <AttachmentCount>1</AttachmentCount><IsAttachable>true</IsAttachable>\
+                         </Policy>"
+                    ),
+                ),
+                (
+                    "GetPolicyVersion",
+                    format!(
+                        "<PolicyVersion><Document>{encoded}</Document><VersionId>v1</VersionId>\
+                         <IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>"
+                    ),
+                ),
+            ];
+            for (operation, result) in answers {
+                // The ARN is percent-encoded in the body; the name, alphanumeric, is not.
+                let of_policy = format!("%2F{name}");
+                self.on_iam_at(
+                    STATE,
+                    operation,
+                    Some(&of_policy),
+                    200,
+                    iam_response(operation, &result),
+                )
+                .await;
+            }
+        }
     }
 
     /// IAM's simulator refuses the key, as with the guide's policy (it does not grant it).
@@ -249,8 +486,9 @@ impl FakeAws {
     }
 
     /// Scripts a well-configured IAM, yielding to any other IAM answer a test mounts: the
-    /// simulator allows every action both connections require, and the user has both managed
-    /// policies of security configuration attached. For fakes whose tests are about other checks.
+    /// simulator allows every action both connections require, the user has both managed
+    /// policies of security configuration attached, and its one access key (the connector's) is
+    /// a month old. For fakes whose tests are about other checks.
     pub async fn iam_allows_everything(&self) {
         let actions = required_actions(&Connection::ALL);
         let allowed: Vec<Simulated<'_>> = actions
@@ -259,6 +497,7 @@ impl FakeAws {
                 action,
                 decision: "allowed",
                 allowed_by_organizations: Some(true),
+                matched_policy: None,
             })
             .collect();
         let attached: String = Requirements::builtin()
@@ -290,6 +529,7 @@ impl FakeAws {
                     "<Groups/><IsTruncated>false</IsTruncated>",
                 ),
             ),
+            ("ListAccessKeys", connector_key()),
         ];
         for (operation, body) in answers {
             Mock::given(method("POST"))
@@ -306,7 +546,7 @@ impl FakeAws {
     }
 
     /// Scripts IAM's answers for user `mdca` with one inline policy, no managed policies,
-    /// no groups and no permissions boundary.
+    /// no groups, no permissions boundary, and one access key (the connector's) a month old.
     pub async fn user_with_inline_policy(&self, policy: &Value) {
         let document = utf8_percent_encode(&policy.to_string(), NON_ALPHANUMERIC).to_string();
         let answers = [
@@ -342,5 +582,7 @@ impl FakeAws {
             self.on_iam(operation, None, 200, iam_response(operation, &result))
                 .await;
         }
+        self.on_iam("ListAccessKeys", None, 200, connector_key())
+            .await;
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod binary;
+pub mod chromium;
 pub mod fake_aws;
 pub mod fake_cloudtrail;
 pub mod fake_organization;

@@ -95,14 +95,15 @@ impl Announcement {
             let mut sender = Some(sender);
             for line in BufReader::new(output).split(b'\n') {
                 let Ok(line) = line else { break };
+                // Written first: once the address is announced, its line is in the log.
+                let _ = log.write_all(&line);
+                let _ = log.write_all(b"\n");
                 let text = String::from_utf8_lossy(&line);
                 if let Some(found) = sender.as_ref().and_then(|_| parse(&text))
                     && let Some(sender) = sender.take()
                 {
                     let _ = sender.send(found);
                 }
-                let _ = log.write_all(&line);
-                let _ = log.write_all(b"\n");
             }
             // The child closed its output (it exited): dropping an unused sender tells the waiter.
         });
