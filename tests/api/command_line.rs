@@ -458,111 +458,73 @@ async fn evaluate_prints_the_decision_and_the_statements_behind_it() {
         serde_json::json!({"Version": "2012-10-17", "Statement": {
             "Effect": "Allow", "Action": "iam:*", "Resource": "*"}}),
     );
-    let evaluate = |extra: &[&str]| {
-        let mut args = vec!["evaluate", "--policy", &allow, "--policy", &deny];
-        args.extend_from_slice(extra);
-        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    // `extra`: the rest of the command line, split at spaces (the temporary paths have none).
+    let env = &env;
+    let evaluate = |extra: &str| {
+        let policies = format!("evaluate --policy {allow} --policy {deny} {extra}");
+        let args: Vec<String> = policies.split_whitespace().map(str::to_owned).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(&args, env).await
+        }
     };
+    let s3_get = "--action s3:GetObject --resource arn:aws:s3:::b/k";
+    let tag_user = "--action iam:TagUser --resource *";
     for (extra, first_line, explanation) in [
         (
-            &[
-                "--action",
-                "s3:DeleteBucket",
-                "--resource",
-                "arn:aws:s3:::b",
-            ][..],
+            "--action s3:DeleteBucket --resource arn:aws:s3:::b".to_owned(),
             "EXPLICIT DENY s3:DeleteBucket on arn:aws:s3:::b",
             format!(
                 "Explicitly denied by Statement[0] (Sid \"NoDelete\") of identity policy {deny:?}."
             ),
         ),
         (
-            &[
-                "--action",
-                "s3:GetObject",
-                "--resource",
-                "arn:aws:s3:::b/k",
-                "--context",
-                "aws:SourceVpc=vpc-2",
-            ],
+            format!("{s3_get} --context aws:SourceVpc=vpc-2"),
             "IMPLICIT DENY s3:GetObject on arn:aws:s3:::b/k",
             "Implicitly denied: no identity policy statement allows it.".to_owned(),
         ),
         (
-            &[
-                "--action",
-                "s3:GetObject",
-                "--resource",
-                "arn:aws:s3:::b/k",
-                "--absent",
-                "aws:SourceVpc",
-            ],
+            format!("{s3_get} --absent aws:SourceVpc"),
             "ALLOWED s3:GetObject on arn:aws:s3:::b/k",
             format!("Allowed by Statement[0] of identity policy {allow:?}."),
         ),
         // A key given twice is multivalued.
         (
-            &[
-                "--action",
-                "iam:TagUser",
-                "--resource",
-                "*",
-                "--context",
-                "aws:TagKeys=team",
-                "--context",
-                "aws:TagKeys=cost",
-            ],
+            format!("{tag_user} --context aws:TagKeys=team --context aws:TagKeys=cost"),
             "IMPLICIT DENY iam:TagUser on *",
             "Implicitly denied: no identity policy statement allows it.".to_owned(),
         ),
         (
-            &[
-                "--action",
-                "iam:TagUser",
-                "--resource",
-                "*",
-                "--context",
-                "aws:TagKeys=team",
-                "--context",
-                "aws:TagKeys=owner",
-            ],
+            format!("{tag_user} --context aws:TagKeys=team --context aws:TagKeys=owner"),
             "ALLOWED iam:TagUser on *",
             format!("Allowed by Statement[1] of identity policy {allow:?}."),
         ),
         (
-            &[
-                "--action",
-                "s3:GetObject",
-                "--resource",
-                "*",
-                "--boundary",
-                &boundary,
-                "--context",
-                "aws:SourceVpc=vpc-1",
-            ],
-            "IMPLICIT DENY s3:GetObject on *",
+            format!("{s3_get} --boundary {boundary} --context aws:SourceVpc=vpc-1"),
+            "IMPLICIT DENY s3:GetObject on arn:aws:s3:::b/k",
             format!(
-                "Implicitly denied: Statement[0] of identity policy {allow:?} allows it, but no statement of the permissions boundary {boundary:?} does."
+                "Implicitly denied: Statement[0] of identity policy {allow:?} allows it, but no \
+                 statement of the permissions boundary {boundary:?} does."
             ),
         ),
     ] {
-        let args = evaluate(extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let output = run(&args, &env).await;
+        let output = evaluate(&extra).await;
         assert_eq!(
             output.status.code(),
             Some(0),
-            "{extra:?}: {}",
+            "{extra}: {}",
             text(&output.stderr)
         );
         let said = text(&output.stdout);
         let lines: Vec<&str> = said.lines().collect();
-        assert_eq!(lines, [first_line, explanation.as_str()], "{extra:?}");
+        assert_eq!(lines, [first_line, explanation.as_str()], "{extra}");
     }
     // A condition key neither given nor absent is unknown, and the explanation says which.
-    let args = evaluate(&["--action", "sqs:SendMessage", "--resource", "*"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let said = text(&run(&args, &env).await.stdout);
+    let said = text(
+        &evaluate("--action sqs:SendMessage --resource *")
+            .await
+            .stdout,
+    );
     assert!(said.starts_with("UNKNOWN sqs:SendMessage on *\n"), "{said}");
     let undecided = format!(
         "Statement[2] of identity policy {allow:?} may allow it, but its condition StringEquals \
@@ -641,57 +603,22 @@ async fn evaluate_exits_0_when_every_line_was_evaluated_65_when_some_were_not_64
         "broken.json",
         serde_json::json!({"Statement": [{"Action": "s3:*"}]}),
     );
-    let invalid = run(
-        &[
-            "evaluate",
-            "--policy",
-            &broken,
-            "--action",
-            "s3:GetObject",
-            "--resource",
-            "*",
-        ],
-        &env,
-    )
-    .await;
+    let get = "--action s3:GetObject --resource *";
+    let invalid = format!("evaluate --policy {broken} {get}");
+    let invalid = run(&invalid.split_whitespace().collect::<Vec<_>>(), &env).await;
     assert_eq!(invalid.status.code(), Some(65));
-    assert!(
-        text(&invalid.stderr).contains("Statement[0] has no Effect"),
-        "{}",
-        text(&invalid.stderr)
-    );
+    let said = text(&invalid.stderr);
+    assert!(said.contains("Statement[0] has no Effect"), "{said}");
     for args in [
-        &["evaluate", "--action", "s3:GetObject", "--resource", "*"][..],
-        &["evaluate", "--policy", &broken, "--resource", "*"],
-        &[
-            "evaluate",
-            "--policy",
-            "/nonexistent/policy.json",
-            "--action",
-            "s3:GetObject",
-            "--resource",
-            "*",
-        ],
-        &[
-            "evaluate",
-            "--policy",
-            &broken,
-            "--action",
-            "s3:GetObject",
-            "--resource",
-            "*",
-            "--context",
-            "novalue",
-        ],
-        &["evaluate", "--jsonl", "--action", "s3:GetObject"],
+        format!("evaluate {get}"),
+        format!("evaluate --policy {broken} --resource *"),
+        format!("evaluate --policy /nonexistent/policy.json {get}"),
+        format!("evaluate --policy {broken} {get} --context novalue"),
+        "evaluate --jsonl --action s3:GetObject".to_owned(),
     ] {
-        let output = run(args, &env).await;
-        assert_eq!(
-            output.status.code(),
-            Some(64),
-            "{args:?}: {}",
-            text(&output.stderr)
-        );
+        let output = run(&args.split_whitespace().collect::<Vec<_>>(), &env).await;
+        let said = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(64), "{args}: {said}");
     }
 }
 
