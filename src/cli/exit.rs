@@ -7,7 +7,7 @@ use crate::domain::HealthStatus;
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// The diagnosis is healthy (or `explain` found entries, `--help` answered).
+    /// Healthy (or `explain` found entries, `evaluate` evaluated, `--help` answered).
     Healthy = 0,
     /// Degraded (or `explain` found nothing).
     Degraded = 1,
@@ -17,6 +17,8 @@ pub enum Exit {
     NoDiagnosis = 3,
     /// A usage error (clap's own included): `EX_USAGE`.
     Usage = 64,
+    /// Input that is not valid (a policy document, a request line): `EX_DATAERR`.
+    DataError = 65,
     /// An internal error: `EX_SOFTWARE`.
     Internal = 70,
 }

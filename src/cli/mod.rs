@@ -1,11 +1,14 @@
 //! The command line for people: `connector-doctor diagnose` runs one diagnosis on this machine
 //! with the AWS SDK's credential chain, `connector-doctor explain` finds the catalogue entries
-//! for an error text. Without a subcommand (or with `serve`) the binary is the service.
+//! for an error text, `connector-doctor evaluate` decides a request with the policy evaluator.
+//! Without a subcommand (or with `serve`) the binary is the service.
 
 mod args;
 mod coverage_text;
 mod credentials;
 mod diagnose;
+mod evaluate;
+mod evaluate_lines;
 mod exit;
 mod explain;
 mod progress;
@@ -23,7 +26,7 @@ use exit::Exit;
 pub fn names_a_tool(args: &[OsString]) -> bool {
     args.get(1)
         .and_then(|arg| arg.to_str())
-        .is_some_and(|arg| matches!(arg, "diagnose" | "explain"))
+        .is_some_and(|arg| matches!(arg, "diagnose" | "explain" | "evaluate"))
 }
 
 /// Runs the tool `args` name; the process's exit status.
@@ -43,5 +46,6 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     match tool.command {
         ToolCommand::Diagnose(args) => diagnose::run(*args).into(),
         ToolCommand::Explain(args) => explain::run(&args).into(),
+        ToolCommand::Evaluate(args) => evaluate::run(&args).into(),
     }
 }

@@ -24,7 +24,7 @@ fn tone(word: &str) -> Style {
 }
 
 /// `word` in capitals, in its colour.
-fn badge(word: &str) -> String {
+pub(super) fn badge(word: &str) -> String {
     let style = tone(word);
     format!("{style}{}{style:#}", word.replace('_', " ").to_uppercase())
 }

@@ -9,10 +9,13 @@
 //!   (`StringNotEquals`, `ArnNotLike`, `NotIpAddress`, ...) NORed, i.e. the
 //!   negated operator is the negation of its positive counterpart;
 //! * `ForAnyValue:` needs one request value to satisfy the test,
-//!   `ForAllValues:` needs every request value to (true for an empty set);
-//!   without a qualifier a multi-valued request key behaves like
-//!   `ForAnyValue` for positive operators and like its negation otherwise;
-//! * `...IfExists` is true when the key is absent; `Null` tests absence.
+//!   `ForAllValues:` needs every request value to (true for an empty set or an
+//!   absent key, where `ForAnyValue:` is false, for every operator);
+//! * a multivalued key (see [`Context`]) tested without a qualifier is
+//!   undecidable: AWS documents no outcome for it, and IAM Access Analyzer
+//!   warns about it;
+//! * `...IfExists` is true when the key is absent (with `ForAnyValue:`, which
+//!   says false there, undecidable); `Null` tests absence.
 //!
 //! A key missing from the [`Context`] is unknown, so apart from `Null` and
 //! `IfExists` the clause is undecidable ([`Truth::Unknown`]) rather than
@@ -394,6 +397,16 @@ impl Clause {
         }
         let request_values = match found {
             None => return self.missing(context),
+            // AWS defines no outcome for a multivalued key without a set operator.
+            Some(values)
+                if self.set == SetQualifier::None
+                    && context.is_multivalued(&self.key_lower, values) =>
+            {
+                return Truth::Unknown(Gap::MultiValuedKeyWithoutSetOperator {
+                    operator: &self.operator,
+                    key: &self.key,
+                });
+            }
             Some([]) => match self.set {
                 // An empty set: every (no) value satisfies ForAllValues, and
                 // no value satisfies ForAnyValue.
@@ -405,28 +418,31 @@ impl Clause {
         };
         let each = request_values.iter().map(|v| self.test_one(v, context));
         match self.set {
-            SetQualifier::AnyValue => Truth::any(each),
             SetQualifier::AllValues => Truth::all(each),
-            // Negated operators are "no request value matches" (NOR),
-            // positive ones "some request value matches".
-            SetQualifier::None if self.test.is_negated() => Truth::all(each),
-            SetQualifier::None => Truth::any(each),
+            // ForAnyValue, or the one value of a single-valued key.
+            SetQualifier::AnyValue | SetQualifier::None => Truth::any(each),
         }
     }
 
-    /// Outcome when the key is not in the context: decided as IAM decides a missing key when
-    /// the key is known to be absent (a negated operator holds, a positive one does not), else
-    /// undecidable.
+    /// Outcome when the key is not in the context. Known to be absent, it is decided as IAM
+    /// decides a missing key: `ForAllValues` holds and `ForAnyValue` does not, whatever the
+    /// operator; without them a negated operator holds and a positive one does not; `IfExists`
+    /// holds, except with `ForAnyValue`, where the documentation says both. A key the context
+    /// does not know is undecidable, except for `IfExists`, which treats it as absent.
     fn missing<'p>(&'p self, context: &Context) -> Truth<'p> {
-        if self.if_exists {
-            Truth::True
-        } else if context.is_absent_lowercase(&self.key_lower) {
-            Truth::from_bool(self.test.is_negated())
-        } else {
-            Truth::Unknown(Gap::MissingKey {
-                operator: &self.operator,
-                key: &self.key,
-            })
+        let absent = context.is_absent_lowercase(&self.key_lower);
+        let (operator, key) = (self.operator.as_str(), self.key.as_str());
+        match (self.set, self.if_exists, absent) {
+            (SetQualifier::AnyValue, true, true) => {
+                Truth::Unknown(Gap::AnyValueIfExistsOnAbsentKey { operator, key })
+            }
+            (SetQualifier::AnyValue, true, false) | (_, false, false) => {
+                Truth::Unknown(Gap::MissingKey { operator, key })
+            }
+            (_, true, _) => Truth::True,
+            (SetQualifier::AllValues, false, true) => Truth::True,
+            (SetQualifier::AnyValue, false, true) => Truth::False,
+            (SetQualifier::None, false, true) => Truth::from_bool(self.test.is_negated()),
         }
     }
 
@@ -527,7 +543,7 @@ fn string_matches<'p>(
                     Ok(()) => {
                         Truth::from_bool(Glob::from_elems(elems, Case::Sensitive).matches(request))
                     }
-                    Err(gap) => Truth::Unknown(gap),
+                    Err(unfilled) => unfilled.truth(),
                 }
             }
             StringMode::Equals | StringMode::EqualsIgnoreCase => {
@@ -535,7 +551,7 @@ fn string_matches<'p>(
                 match template.resolve_string(context, &mut text) {
                     Ok(()) if mode == StringMode::Equals => Truth::from_bool(request == text),
                     Ok(()) => Truth::from_bool(fold(request).eq(fold(&text))),
-                    Err(gap) => Truth::Unknown(gap),
+                    Err(unfilled) => unfilled.truth(),
                 }
             }
         },
@@ -550,7 +566,7 @@ fn arn_matches<'p>(value: &'p ArnValue, request: &str, context: &Context) -> Tru
             let mut elems = Vec::new();
             match template.resolve_elems(context, &mut elems) {
                 Ok(()) => Truth::from_bool(ArnPattern::from_elems(elems).matches(request)),
-                Err(gap) => Truth::Unknown(gap),
+                Err(unfilled) => unfilled.truth(),
             }
         }
     }
@@ -662,6 +678,145 @@ mod tests {
         // Unknown, not absent, without the mark.
         let unknown = json!({"Bool": {"aws:MultiFactorAuthPresent": "false"}});
         assert!(is_unknown(eval(unknown, &Context::new())));
+    }
+
+    /// Every operator family, with a policy value that fits it, positive and negated.
+    const OPERATORS: &[(&str, &str)] = &[
+        ("StringEquals", "x"),
+        ("StringNotEquals", "x"),
+        ("StringEqualsIgnoreCase", "x"),
+        ("StringNotEqualsIgnoreCase", "x"),
+        ("StringLike", "x*"),
+        ("StringNotLike", "x*"),
+        ("ArnEquals", "arn:aws:iam::123456789012:role/x"),
+        ("ArnLike", "arn:aws:iam::*:role/*"),
+        ("ArnNotEquals", "arn:aws:iam::123456789012:role/x"),
+        ("ArnNotLike", "arn:aws:iam::*:role/*"),
+        ("NumericEquals", "1"),
+        ("NumericNotEquals", "1"),
+        ("NumericLessThan", "1"),
+        ("NumericGreaterThanEquals", "1"),
+        ("DateEquals", "2024-01-01T00:00:00Z"),
+        ("DateNotEquals", "2024-01-01T00:00:00Z"),
+        ("DateLessThan", "2024-01-01T00:00:00Z"),
+        ("Bool", "true"),
+        ("BinaryEquals", "QmluYXJ5"),
+        ("IpAddress", "203.0.113.0/24"),
+        ("NotIpAddress", "203.0.113.0/24"),
+    ];
+
+    #[test]
+    fn set_operators_on_a_known_absent_key_for_every_operator() {
+        // IAM User Guide, "Single-valued vs. multivalued context keys": ForAllValues is true
+        // when the key is not in the request, ForAnyValue false, whatever the operator.
+        let ctx = Context::new().absent("aws:TagKeys");
+        for (operator, value) in OPERATORS {
+            let all = json!({format!("ForAllValues:{operator}"): {"aws:TagKeys": value}});
+            assert_eq!(eval(all, &ctx), Truth::True, "ForAllValues:{operator}");
+            let any = json!({format!("ForAnyValue:{operator}"): {"aws:TagKeys": value}});
+            assert_eq!(eval(any, &ctx), Truth::False, "ForAnyValue:{operator}");
+            // IfExists agrees with ForAllValues...
+            let all = json!({format!("ForAllValues:{operator}IfExists"): {"aws:TagKeys": value}});
+            assert_eq!(
+                eval(all, &ctx),
+                Truth::True,
+                "ForAllValues:{operator}IfExists"
+            );
+            // ...and not with ForAnyValue: the documentation leaves that combination open.
+            let any = json!({format!("ForAnyValue:{operator}IfExists"): {"aws:TagKeys": value}});
+            assert!(
+                matches!(
+                    eval(any, &ctx),
+                    Truth::Unknown(Gap::AnyValueIfExistsOnAbsentKey { .. })
+                ),
+                "ForAnyValue:{operator}IfExists"
+            );
+        }
+    }
+
+    #[test]
+    fn a_multivalued_key_without_set_operator_is_unknown() {
+        let multivalued = |ctx: &Context, condition: Value| {
+            matches!(
+                eval(condition, ctx),
+                Truth::Unknown(Gap::MultiValuedKeyWithoutSetOperator { .. })
+            )
+        };
+        // A key AWS documents as multivalued, even with one value in the request.
+        let ctx = Context::new().with("aws:TagKeys", "x");
+        for (operator, value) in OPERATORS {
+            let condition = json!({*operator: {"aws:TagKeys": value}});
+            assert!(multivalued(&ctx, condition), "{operator}");
+        }
+        // A key the request gives as a list, and a key given twice.
+        let mut ctx = Context::new();
+        ctx.set("ec2:ResourceTag/team", vec!["a".to_owned()]);
+        let ctx = ctx.with("s3:prefix", "a").with("s3:prefix", "b");
+        assert!(multivalued(
+            &ctx,
+            json!({"StringEquals": {"ec2:ResourceTag/team": "a"}})
+        ));
+        assert!(multivalued(
+            &ctx,
+            json!({"StringNotLikeIfExists": {"s3:prefix": "c*"}})
+        ));
+        // Null and the set operators are defined on them.
+        let ctx = ctx.with("aws:CalledVia", "athena.amazonaws.com");
+        assert_eq!(
+            eval(json!({"Null": {"aws:CalledVia": "false"}}), &ctx),
+            Truth::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}}),
+                &ctx
+            ),
+            Truth::True
+        );
+        // A single value given once is single-valued.
+        let ctx = Context::new().with("aws:username", "bob");
+        assert_eq!(
+            eval(json!({"StringEquals": {"aws:username": "bob"}}), &ctx),
+            Truth::True
+        );
+    }
+
+    #[test]
+    fn a_variable_whose_key_is_known_absent_has_no_value() {
+        // IAM User Guide, "Policy variables with no value": nothing equals or is like the
+        // value, so positive operators are false and negated ones true.
+        let ctx = Context::new()
+            .with("aws:ResourceTag/team", "red")
+            .with("aws:PrincipalArn", "arn:aws:iam::123456789012:role/x")
+            .absent("aws:PrincipalTag/team");
+        for (operator, key, expected) in [
+            ("StringEquals", "aws:ResourceTag/team", Truth::False),
+            ("StringLike", "aws:ResourceTag/team", Truth::False),
+            (
+                "StringEqualsIgnoreCase",
+                "aws:ResourceTag/team",
+                Truth::False,
+            ),
+            ("StringNotEquals", "aws:ResourceTag/team", Truth::True),
+            ("StringNotLike", "aws:ResourceTag/team", Truth::True),
+            (
+                "StringNotEqualsIgnoreCase",
+                "aws:ResourceTag/team",
+                Truth::True,
+            ),
+            ("ArnLike", "aws:PrincipalArn", Truth::False),
+            ("ArnNotLike", "aws:PrincipalArn", Truth::True),
+        ] {
+            let condition = json!({operator: {key: "${aws:PrincipalTag/team}"}});
+            assert_eq!(eval(condition, &ctx), expected, "{operator}");
+        }
+        // A default still applies; an unknown key stays unknown.
+        let condition =
+            json!({"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team, 'red'}"}});
+        assert_eq!(eval(condition, &ctx), Truth::True);
+        let condition =
+            json!({"StringNotEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/other}"}});
+        assert!(is_unknown(eval(condition, &ctx)));
     }
 
     #[test]

@@ -12,13 +12,28 @@
 //! signed with long-term access keys never carry `aws:MultiFactorAuthPresent`)
 //! is recorded with [`Context::absent`], and then every condition on it is
 //! decided as IAM decides a missing key.
+//!
+//! A key is *multivalued* when AWS documents it so ([`MULTIVALUED_KEYS`]), when
+//! the caller gives it as a list ([`Context::set`]), or when it has several
+//! values; the condition operators treat such keys apart.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The global condition keys AWS documents as multivalued ("Value type:
+/// Multivalued" in "AWS global condition context keys"), lower-cased.
+pub(crate) const MULTIVALUED_KEYS: [&str; 4] = [
+    "aws:tagkeys",
+    "aws:calledvia",
+    "aws:principalservicenameslist",
+    "aws:principalorgpaths",
+];
 
 /// Condition key values known for a request, keyed case-insensitively.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     values: BTreeMap<String, Vec<String>>,
+    /// Lower-cased keys the caller gave as a list, whatever its length.
+    lists: BTreeSet<String>,
     /// Lower-cased keys known to be missing from the request.
     absent: BTreeSet<String>,
 }
@@ -41,8 +56,15 @@ impl Context {
     pub fn absent(mut self, key: &str) -> Self {
         let key = key.to_lowercase();
         self.values.remove(&key);
+        self.lists.remove(&key);
         self.absent.insert(key);
         self
+    }
+
+    /// Whether the (lower-cased) `key`, whose values here are `values`, is
+    /// multivalued: several values, given as a list, or documented so.
+    pub(crate) fn is_multivalued(&self, key: &str, values: &[String]) -> bool {
+        values.len() > 1 || self.lists.contains(key) || MULTIVALUED_KEYS.contains(&key)
     }
 
     /// Whether the (lower-cased) `key` is known to be missing from the request.
@@ -52,16 +74,19 @@ impl Context {
 
     /// Adds one value for `key` (a key may hold several values, e.g. `aws:TagKeys`).
     pub fn insert(&mut self, key: &str, value: impl Into<String>) {
-        self.values
-            .entry(key.to_lowercase())
-            .or_default()
-            .push(value.into());
+        let key = key.to_lowercase();
+        self.absent.remove(&key);
+        self.values.entry(key).or_default().push(value.into());
     }
 
-    /// Replaces all values of `key`. An empty list records a key that is
-    /// present with no values, which `ForAllValues` treats as vacuously true.
+    /// Replaces all values of `key`, given as a list: the key is multivalued
+    /// even with one value. An empty list records a key that is present with no
+    /// values, which `ForAllValues` treats as vacuously true.
     pub fn set(&mut self, key: &str, values: Vec<String>) {
-        self.values.insert(key.to_lowercase(), values);
+        let key = key.to_lowercase();
+        self.absent.remove(&key);
+        self.lists.insert(key.clone());
+        self.values.insert(key, values);
     }
 
     /// The values of `key` (any case), if the key is known.

@@ -207,6 +207,18 @@ fn reason(gap: Gap<'_>) -> UndecidedReason {
         Gap::MultiValuedVariable { variable } => UndecidedReason::MultiValuedPolicyVariable {
             variable: variable.to_owned(),
         },
+        Gap::MultiValuedKeyWithoutSetOperator { operator, key } => {
+            UndecidedReason::MultiValuedKeyWithoutSetOperator {
+                operator: operator.to_owned(),
+                key: key.to_owned(),
+            }
+        }
+        Gap::AnyValueIfExistsOnAbsentKey { operator, key } => {
+            UndecidedReason::AnyValueIfExistsOnAbsentKey {
+                operator: operator.to_owned(),
+                key: key.to_owned(),
+            }
+        }
     }
 }
 
@@ -256,12 +268,18 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Verdict {
     let identity_allows = identity.allows();
     // Without a boundary, only the identity policies need to allow.
     let boundary_allows = boundary.as_ref().map_or(Allows::Yes, LayerScan::allows);
-    if identity_allows == Allows::No {
-        explanation.denied_by = Some(Layer::IdentityPolicy);
-        return finish(explanation);
-    }
-    if boundary_allows == Allows::No {
-        explanation.denied_by = Some(Layer::PermissionsBoundary);
+    let undecided_denies = || {
+        let boundary_denies = boundary.iter().flat_map(|b| undecided(&b.undecided_denies));
+        undecided(&identity.undecided_denies).chain(boundary_denies)
+    };
+    if identity_allows == Allows::No || boundary_allows == Allows::No {
+        // Denied either way; an undecidable Deny only leaves open whether explicitly.
+        explanation.denied_by = Some(if identity_allows == Allows::No {
+            Layer::IdentityPolicy
+        } else {
+            Layer::PermissionsBoundary
+        });
+        explanation.undecided.extend(undecided_denies());
         return finish(explanation);
     }
 
@@ -286,12 +304,7 @@ pub fn evaluate(set: &PolicySet, request: &Request<'_>) -> Verdict {
     {
         explanation.undecided.extend(undecided(&b.undecided_allows));
     }
-    explanation
-        .undecided
-        .extend(undecided(&identity.undecided_denies));
-    if let Some(b) = &boundary {
-        explanation.undecided.extend(undecided(&b.undecided_denies));
-    }
+    explanation.undecided.extend(undecided_denies());
     finish(explanation)
 }
 
@@ -299,5 +312,45 @@ fn finish(explanation: Explanation) -> Verdict {
     Verdict {
         decision: explanation.decision,
         explanation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(name: &str, text: &str) -> NamedPolicy {
+        NamedPolicy::parse(name, text).expect("valid policy")
+    }
+
+    #[test]
+    fn an_implicit_deny_names_the_deny_it_could_not_decide() {
+        // Nothing allows, and a Deny's condition cannot be decided: denied either way, but
+        // whether explicitly is open, so the explanation must not say that nothing applies.
+        let set = PolicySet::new(vec![policy(
+            "guard",
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"OffVpc","Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpc":"vpc-1"}}}]}"#,
+        )]);
+        let context = Context::new();
+        let verdict = evaluate(&set, &Request::new("s3:GetObject", "*", &context));
+        assert_eq!(verdict.decision, Decision::ImplicitDeny);
+        assert_eq!(verdict.denied_by(), Some(Layer::IdentityPolicy));
+        assert_eq!(verdict.explanation.undecided.len(), 1);
+        assert_eq!(
+            verdict.explanation.undecided[0].statement.effect,
+            Effect::Deny
+        );
+        let text = verdict.to_string();
+        assert!(
+            text.contains("no identity policy statement allows it"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"Statement[0] (Sid "OffVpc") of identity policy "guard" may deny it explicitly"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains("aws:SourceVpc"), "{text}");
     }
 }

@@ -7,7 +7,7 @@
 //! patterns in a few byte comparisons.
 
 use super::context::Context;
-use super::pattern::{ArnPattern, Case, Glob};
+use super::pattern::{ArnPattern, Case, Glob, wildcard_elems};
 use super::truth::Truth;
 use super::variables::Template;
 
@@ -134,19 +134,34 @@ struct ResourcePattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ResourceForm {
     Static(ArnPattern),
-    Templated(Template),
+    /// Variables are substituted in the resource part of the ARN only (after
+    /// the fifth colon): the prefix before it is plain pattern text, where
+    /// `${...}` is literal (IAM User Guide, "Where you can use policy variables").
+    Templated {
+        prefix: String,
+        resource_part: Template,
+    },
+}
+
+/// Splits `pattern` after its fifth colon: the ARN's prefix and its resource part.
+fn split_resource_part(pattern: &str) -> Option<(&str, &str)> {
+    let (end, _) = pattern.match_indices(':').nth(4)?;
+    Some(pattern.split_at(end + 1))
 }
 
 impl ResourcePattern {
     fn matches<'p>(&'p self, resource: &str, context: &Context) -> Truth<'p> {
         match &self.compiled {
             ResourceForm::Static(pattern) => Truth::from_bool(pattern.matches(resource)),
-            ResourceForm::Templated(template) => {
+            ResourceForm::Templated {
+                prefix,
+                resource_part,
+            } => {
                 // Allocates, but only for statements that use variables.
-                let mut elems = Vec::new();
-                match template.resolve_elems(context, &mut elems) {
+                let mut elems: Vec<_> = wildcard_elems(prefix).collect();
+                match resource_part.resolve_elems(context, &mut elems) {
                     Ok(()) => Truth::from_bool(ArnPattern::from_elems(elems).matches(resource)),
-                    Err(gap) => Truth::Unknown(gap),
+                    Err(unfilled) => unfilled.truth(),
                 }
             }
         }
@@ -170,13 +185,14 @@ impl ResourceMatcher {
         let patterns = patterns
             .into_iter()
             .map(|raw| {
-                let template = if variables {
-                    Template::parse(raw)
-                } else {
-                    None
-                };
-                let compiled = match template {
-                    Some(template) => ResourceForm::Templated(template),
+                let templated = split_resource_part(raw)
+                    .filter(|_| variables)
+                    .and_then(|(prefix, rest)| Some((prefix, Template::parse(rest)?)));
+                let compiled = match templated {
+                    Some((prefix, resource_part)) => ResourceForm::Templated {
+                        prefix: prefix.to_owned(),
+                        resource_part,
+                    },
                     None => ResourceForm::Static(ArnPattern::new(raw)),
                 };
                 ResourcePattern {
@@ -242,6 +258,53 @@ mod tests {
         assert_eq!(err(":Get"), Some(ActionSyntax::EmptyService));
         assert_eq!(err("s3:"), Some(ActionSyntax::EmptyName));
         assert_eq!(err("s3:*"), None);
+    }
+
+    #[test]
+    fn variables_are_substituted_only_in_the_resource_part() {
+        // IAM User Guide, "Where you can use policy variables": only after the fifth colon.
+        let ctx = Context::new()
+            .with("aws:RequestedRegion", "us-east-1")
+            .with("aws:PrincipalAccount", "123456789012")
+            .with("aws:username", "bob");
+        let table = "arn:aws:dynamodb:us-east-1:123456789012:table/bob";
+        for pattern in [
+            "arn:aws:dynamodb:${aws:RequestedRegion}:123456789012:table/bob",
+            "arn:aws:dynamodb:us-east-1:${aws:PrincipalAccount}:table/bob",
+        ] {
+            let allow = ResourceMatcher::compile(false, true, [pattern]);
+            assert_eq!(allow.covers(table, &ctx), Truth::False, "{pattern}");
+            let not = ResourceMatcher::compile(true, true, [pattern]);
+            assert_eq!(
+                not.covers(table, &ctx),
+                Truth::True,
+                "NotResource {pattern}"
+            );
+        }
+        let resource_part = ResourceMatcher::compile(
+            false,
+            true,
+            ["arn:aws:dynamodb:us-east-1:123456789012:table/${aws:username}"],
+        );
+        assert_eq!(resource_part.covers(table, &ctx), Truth::True);
+    }
+
+    #[test]
+    fn a_variable_whose_key_is_known_absent_matches_nothing() {
+        // IAM User Guide, "Policy variables with no value".
+        let ctx = Context::new().absent("aws:username");
+        let object = "arn:aws:s3:::home/bob/x";
+        let allow = ResourceMatcher::compile(false, true, ["arn:aws:s3:::home/${aws:username}/*"]);
+        assert_eq!(allow.covers(object, &ctx), Truth::False);
+        let not = ResourceMatcher::compile(true, true, ["arn:aws:s3:::home/${aws:username}/*"]);
+        assert_eq!(not.covers(object, &ctx), Truth::True);
+        // The other entries of the element still count.
+        let both = ResourceMatcher::compile(
+            false,
+            true,
+            ["arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/*"],
+        );
+        assert_eq!(both.covers(object, &ctx), Truth::True);
     }
 
     #[test]

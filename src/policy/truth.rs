@@ -19,6 +19,12 @@ pub(crate) enum Gap<'p> {
     /// A policy variable names a key with several values; IAM only allows
     /// single-valued keys as variables.
     MultiValuedVariable { variable: &'p str },
+    /// A multivalued key tested without `ForAllValues:`/`ForAnyValue:`, which
+    /// AWS leaves undefined.
+    MultiValuedKeyWithoutSetOperator { operator: &'p str, key: &'p str },
+    /// `ForAnyValue:...IfExists` on a key absent from the request: `IfExists`
+    /// makes it true and `ForAnyValue` false, and AWS does not say which wins.
+    AnyValueIfExistsOnAbsentKey { operator: &'p str, key: &'p str },
 }
 
 /// True, false, or undecidable (with the reason).

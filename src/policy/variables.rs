@@ -8,11 +8,34 @@
 //! literal, so the parser only builds a [`Template`] for current documents.
 //!
 //! A variable the context cannot fill makes the element undecidable (see
-//! [`Gap`]) instead of being guessed.
+//! [`Gap`]) instead of being guessed. A variable whose key is known to have no
+//! value (absent from the request, or an empty list) and no default has, in the
+//! IAM User Guide's words ("Policy variables with no value"), an effectively
+//! null value: the element equals and is like nothing ([`Unfilled::NoValue`]).
 
 use super::context::Context;
 use super::pattern::{Elem, literal_elems, wildcard_elems};
-use super::truth::Gap;
+use super::truth::{Gap, Truth};
+
+/// Why a [`Template`] could not be filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unfilled<'p> {
+    /// A variable's key has no value, known: the text matches nothing.
+    NoValue,
+    /// The context cannot tell.
+    Gap(Gap<'p>),
+}
+
+impl<'p> Unfilled<'p> {
+    /// The outcome of matching the unfilled text against anything: false, or
+    /// undecidable.
+    pub(crate) fn truth(self) -> Truth<'p> {
+        match self {
+            Unfilled::NoValue => Truth::False,
+            Unfilled::Gap(gap) => Truth::Unknown(gap),
+        }
+    }
+}
 
 /// Text with at least one policy variable or escape in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +103,7 @@ impl Template {
         &'p self,
         context: &Context,
         out: &mut String,
-    ) -> Result<(), Gap<'p>> {
+    ) -> Result<(), Unfilled<'p>> {
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
@@ -98,7 +121,7 @@ impl Template {
         &'p self,
         context: &Context,
         out: &mut Vec<Elem>,
-    ) -> Result<(), Gap<'p>> {
+    ) -> Result<(), Unfilled<'p>> {
         for part in &self.parts {
             match part {
                 Part::Text(text) => out.extend(wildcard_elems(text)),
@@ -110,21 +133,26 @@ impl Template {
     }
 }
 
-/// The value of a variable part, or the gap that prevents substitution.
-fn lookup<'p, 'c>(part: &'p Part, context: &'c Context) -> Result<&'c str, Gap<'p>>
+/// The value of a variable part, or why there is none.
+fn lookup<'p, 'c>(part: &'p Part, context: &'c Context) -> Result<&'c str, Unfilled<'p>>
 where
     'p: 'c,
 {
     let Part::Variable { name, key, default } = part else {
         return Ok("");
     };
-    match context.get_lowercase(key) {
+    let values = context.get_lowercase(key);
+    match values {
+        // IAM substitutes single-valued keys only.
+        Some(list) if !list.is_empty() && context.is_multivalued(key, list) => {
+            Err(Unfilled::Gap(Gap::MultiValuedVariable { variable: name }))
+        }
         Some([value]) => Ok(value.as_str()),
-        Some([_, _, ..]) => Err(Gap::MultiValuedVariable { variable: name }),
-        // No value (or an empty set): fall back to the default if written.
-        Some([]) | None => match default {
+        // No value: the default if written, else null when that is known.
+        _ => match default {
             Some(value) => Ok(value.as_str()),
-            None => Err(Gap::MissingVariable { variable: name }),
+            None if values.is_some() || context.is_absent_lowercase(key) => Err(Unfilled::NoValue),
+            None => Err(Unfilled::Gap(Gap::MissingVariable { variable: name })),
         },
     }
 }

@@ -132,6 +132,23 @@ pub enum UndecidedReason {
         /// Variable key.
         variable: String,
     },
+    /// A condition tests a multivalued key without `ForAllValues:` or
+    /// `ForAnyValue:`: AWS documents no outcome for that (IAM Access Analyzer
+    /// warns about it).
+    MultiValuedKeyWithoutSetOperator {
+        /// Operator as written.
+        operator: String,
+        /// Condition key as written.
+        key: String,
+    },
+    /// `ForAnyValue:...IfExists` on a key absent from the request, which the
+    /// documentation leaves open (`IfExists` says true, `ForAnyValue` false).
+    AnyValueIfExistsOnAbsentKey {
+        /// Operator as written.
+        operator: String,
+        /// Condition key as written.
+        key: String,
+    },
 }
 
 impl fmt::Display for UndecidedReason {
@@ -152,6 +169,14 @@ impl fmt::Display for UndecidedReason {
             UndecidedReason::MultiValuedPolicyVariable { variable } => write!(
                 f,
                 "it uses the policy variable ${{{variable}}}, which has several values in the request context"
+            ),
+            UndecidedReason::MultiValuedKeyWithoutSetOperator { operator, key } => write!(
+                f,
+                "its condition {operator} tests {key:?}, a key with several values, without ForAllValues: or ForAnyValue:, which AWS leaves undefined"
+            ),
+            UndecidedReason::AnyValueIfExistsOnAbsentKey { operator, key } => write!(
+                f,
+                "its condition {operator} is on {key:?}, which the request lacks, and AWS does not say whether IfExists (true) or ForAnyValue (false) decides then"
             ),
         }
     }
@@ -184,7 +209,8 @@ pub struct Explanation {
     pub boundary: Option<String>,
     /// For `unknown`: the statements whose outcome could not be decided and
     /// that could change the decision (Allows still needed, possible Denies).
-    /// Empty for other decisions.
+    /// For `implicit_deny`: the Deny statements that could not be decided (the
+    /// request is denied either way, perhaps explicitly). Empty otherwise.
     pub undecided: Vec<UndecidedStatement>,
 }
 
@@ -213,14 +239,29 @@ impl fmt::Display for Explanation {
                 Some(deny) => write!(f, "Explicitly denied by {deny}."),
                 None => f.write_str("Explicitly denied."),
             },
-            Decision::ImplicitDeny => match (self.denied_by, &self.identity_allow) {
-                (Some(Layer::PermissionsBoundary), Some(allow)) => write!(
-                    f,
-                    "Implicitly denied: {allow} allows it, but no statement of the permissions boundary {:?} does.",
-                    self.boundary.as_deref().unwrap_or("")
-                ),
-                _ => f.write_str("Implicitly denied: no identity policy statement allows it."),
-            },
+            Decision::ImplicitDeny => {
+                let boundary = self.boundary.as_deref().unwrap_or("");
+                match (self.denied_by, &self.identity_allow) {
+                    (Some(Layer::PermissionsBoundary), Some(allow)) => write!(
+                        f,
+                        "Implicitly denied: {allow} allows it, but no statement of the permissions boundary {boundary:?} does."
+                    ),
+                    (Some(Layer::PermissionsBoundary), None) => write!(
+                        f,
+                        "Implicitly denied: no statement of the permissions boundary {boundary:?} allows it."
+                    ),
+                    _ => f.write_str("Implicitly denied: no identity policy statement allows it."),
+                }?;
+                // Denied either way, but these could make it an explicit deny.
+                for undecided in &self.undecided {
+                    write!(
+                        f,
+                        " {} may deny it explicitly, but {}.",
+                        undecided.statement, undecided.reason
+                    )?;
+                }
+                Ok(())
+            }
             Decision::Unknown => {
                 f.write_str("Cannot be decided from the request context")?;
                 for (i, undecided) in self.undecided.iter().enumerate() {

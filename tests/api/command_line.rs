@@ -2,7 +2,8 @@
 //! chain read from an environment of their own: against the scripted fake AWS for a healthy
 //! account and against moto for a broken one, the same verdicts as the API; exit statuses;
 //! text and JSON output; colour only on a terminal and never with `NO_COLOR`; progress on
-//! standard error, inside a pseudo-terminal too.
+//! standard error, inside a pseudo-terminal too. `evaluate` with policy files and with JSON lines
+//! on standard input: the decision and the statements behind it; exit statuses 0, 64 and 65.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -420,6 +421,205 @@ async fn explain_prints_the_entries_that_explain_a_text_best_first() {
     assert!(said.starts_with("CREDENTIALS_INVALID_KEY_ID"), "{said}");
     let nothing = run(&["explain", "qwzxv"], &env).await;
     assert_eq!(nothing.status.code(), Some(1));
+}
+
+/// Writes `document` as a policy file named `name` in `dir`; its path.
+fn policy_file(dir: &Path, name: &str, document: Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, document.to_string()).expect("a temporary file");
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn evaluate_prints_the_decision_and_the_statements_behind_it() {
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), None);
+    let allow = policy_file(
+        home.path(),
+        "allow.json",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+             "Condition": {"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}}},
+            {"Effect": "Allow", "Action": "iam:TagUser", "Resource": "*",
+             "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "owner"]}}},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}}
+        ]}),
+    );
+    let deny = policy_file(
+        home.path(),
+        "deny.json",
+        serde_json::json!({"Version": "2012-10-17", "Statement": {
+            "Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}}),
+    );
+    let boundary = policy_file(
+        home.path(),
+        "boundary.json",
+        serde_json::json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Action": "iam:*", "Resource": "*"}}),
+    );
+    // `extra`: the rest of the command line, split at spaces (the temporary paths have none).
+    let env = &env;
+    let evaluate = |extra: &str| {
+        let policies = format!("evaluate --policy {allow} --policy {deny} {extra}");
+        let args: Vec<String> = policies.split_whitespace().map(str::to_owned).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(&args, env).await
+        }
+    };
+    let s3_get = "--action s3:GetObject --resource arn:aws:s3:::b/k";
+    let tag_user = "--action iam:TagUser --resource *";
+    for (extra, first_line, explanation) in [
+        (
+            "--action s3:DeleteBucket --resource arn:aws:s3:::b".to_owned(),
+            "EXPLICIT DENY s3:DeleteBucket on arn:aws:s3:::b",
+            format!(
+                "Explicitly denied by Statement[0] (Sid \"NoDelete\") of identity policy {deny:?}."
+            ),
+        ),
+        (
+            format!("{s3_get} --context aws:SourceVpc=vpc-2"),
+            "IMPLICIT DENY s3:GetObject on arn:aws:s3:::b/k",
+            "Implicitly denied: no identity policy statement allows it.".to_owned(),
+        ),
+        (
+            format!("{s3_get} --absent aws:SourceVpc"),
+            "ALLOWED s3:GetObject on arn:aws:s3:::b/k",
+            format!("Allowed by Statement[0] of identity policy {allow:?}."),
+        ),
+        // A key given twice is multivalued.
+        (
+            format!("{tag_user} --context aws:TagKeys=team --context aws:TagKeys=cost"),
+            "IMPLICIT DENY iam:TagUser on *",
+            "Implicitly denied: no identity policy statement allows it.".to_owned(),
+        ),
+        (
+            format!("{tag_user} --context aws:TagKeys=team --context aws:TagKeys=owner"),
+            "ALLOWED iam:TagUser on *",
+            format!("Allowed by Statement[1] of identity policy {allow:?}."),
+        ),
+        (
+            format!("{s3_get} --boundary {boundary} --context aws:SourceVpc=vpc-1"),
+            "IMPLICIT DENY s3:GetObject on arn:aws:s3:::b/k",
+            format!(
+                "Implicitly denied: Statement[0] of identity policy {allow:?} allows it, but no \
+                 statement of the permissions boundary {boundary:?} does."
+            ),
+        ),
+    ] {
+        let output = evaluate(&extra).await;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{extra}: {}",
+            text(&output.stderr)
+        );
+        let said = text(&output.stdout);
+        let lines: Vec<&str> = said.lines().collect();
+        assert_eq!(lines, [first_line, explanation.as_str()], "{extra}");
+    }
+    // A condition key neither given nor absent is unknown, and the explanation says which.
+    let said = text(
+        &evaluate("--action sqs:SendMessage --resource *")
+            .await
+            .stdout,
+    );
+    assert!(said.starts_with("UNKNOWN sqs:SendMessage on *\n"), "{said}");
+    let undecided = format!(
+        "Statement[2] of identity policy {allow:?} may allow it, but its condition StringEquals \
+         on \"aws:SourceVpc\" needs a value the request context does not supply"
+    );
+    assert!(said.contains(&undecided), "{said}");
+}
+
+/// Runs `evaluate --jsonl` with `input` on standard input.
+async fn evaluate_lines(input: &str, env: &[(String, String)]) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(BINARY)
+        .args(["evaluate", "--jsonl"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().expect("piped");
+    stdin.write_all(input.as_bytes()).await.expect("written");
+    drop(stdin);
+    child.wait_with_output().await.expect("the binary ends")
+}
+
+#[tokio::test]
+async fn evaluate_exits_0_when_every_line_was_evaluated_65_when_some_were_not_64_on_usage() {
+    let home = tempfile::tempdir().unwrap();
+    let env = isolated(home.path(), None);
+    let line = |id: u32, action: &str| {
+        serde_json::json!({"id": id, "identity_policies": [{"Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}}],
+            "boundary": null, "action": action, "resource": "arn:aws:s3:::b/k",
+            "context": {"aws:TagKeys": ["a"]}, "absent": ["aws:SourceVpc"]})
+        .to_string()
+    };
+    let good = format!("{}\n{}\n", line(1, "s3:GetObject"), line(2, "s3:PutObject"));
+    let output = evaluate_lines(&good, &env).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let answers: Vec<Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0]["id"], 1);
+    assert_eq!(answers[0]["decision"], "allowed");
+    assert_eq!(answers[0]["denied_by"], Value::Null);
+    assert_eq!(answers[1]["decision"], "implicit_deny");
+    assert_eq!(answers[1]["denied_by"], "identity_policy");
+    assert!(
+        answers[1]["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Implicitly denied")
+    );
+
+    let mixed = format!(
+        "{}\n{{\"id\": 7, \"action\": 1}}\n{}\n",
+        line(1, "s3:GetObject"),
+        line(3, "s3:GetObject")
+    );
+    let output = evaluate_lines(&mixed, &env).await;
+    assert_eq!(output.status.code(), Some(65));
+    let answers: Vec<Value> = text(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(answers.len(), 3, "one answer a line, the run goes on");
+    assert_eq!(answers[1]["id"], 7);
+    assert!(answers[1]["error"].is_string(), "{}", answers[1]);
+    assert_eq!(answers[2]["decision"], "allowed");
+
+    let broken = policy_file(
+        home.path(),
+        "broken.json",
+        serde_json::json!({"Statement": [{"Action": "s3:*"}]}),
+    );
+    let get = "--action s3:GetObject --resource *";
+    let invalid = format!("evaluate --policy {broken} {get}");
+    let invalid = run(&invalid.split_whitespace().collect::<Vec<_>>(), &env).await;
+    assert_eq!(invalid.status.code(), Some(65));
+    let said = text(&invalid.stderr);
+    assert!(said.contains("Statement[0] has no Effect"), "{said}");
+    for args in [
+        format!("evaluate {get}"),
+        format!("evaluate --policy {broken} --resource *"),
+        format!("evaluate --policy /nonexistent/policy.json {get}"),
+        format!("evaluate --policy {broken} {get} --context novalue"),
+        "evaluate --jsonl --action s3:GetObject".to_owned(),
+    ] {
+        let output = run(&args.split_whitespace().collect::<Vec<_>>(), &env).await;
+        let said = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(64), "{args}: {said}");
+    }
 }
 
 /// Runs `args` inside a pseudo-terminal (util-linux `script`); everything the terminal showed.

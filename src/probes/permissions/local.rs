@@ -89,9 +89,13 @@ fn verdict_of(set: &PolicySet, verdict: &policy::Verdict) -> MethodVerdict {
     };
     let plain = decision == Decision::Allowed
         || (decision == Decision::ImplicitDeny && denied_by.is_none());
-    let mut condition_keys: Vec<String> = verdict
-        .explanation
-        .undecided
+    // Only an undecided verdict depends on them: an implicit deny lists the Denies it could not
+    // decide, but is a deny either way.
+    let undecided = match decision {
+        Decision::Unknown => verdict.explanation.undecided.as_slice(),
+        _ => &[],
+    };
+    let mut condition_keys: Vec<String> = undecided
         .iter()
         .filter_map(|undecided| match &undecided.reason {
             UndecidedReason::MissingContextKey { key, .. } => Some(key.clone()),
