@@ -179,35 +179,27 @@ pub async fn describe_organization(ctx: &ProbeContext<'_>, home: Region) -> Read
 /// `ListAccounts` over every page: only the management account or a delegated administrator
 /// may.
 pub async fn list_accounts(ctx: &ProbeContext<'_>, home: Region) -> Read<Vec<OrgAccount>> {
-    let client = organizations(ctx.session, home);
-    let mut accounts = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let token = next.take();
+    let client = &organizations(ctx.session, home);
+    let accounts = every_page(|token| async move {
         let page = ctx
             .aws(home, AwsService::Organizations, "ListAccounts", || {
                 client.list_accounts().set_next_token(token).send()
             })
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            Err(error) => return Read::of(Err(error), WhoMay::Some),
-        };
-        accounts.extend(page.accounts().iter().filter_map(|account| {
-            Some(OrgAccount {
-                id: account.id()?.to_owned(),
-                name: account.name().map(str::to_owned),
+            .await?;
+        let accounts = page
+            .accounts()
+            .iter()
+            .filter_map(|account| {
+                Some(OrgAccount {
+                    id: account.id()?.to_owned(),
+                    name: account.name().map(str::to_owned),
+                })
             })
-        }));
-        next = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
-        if next.is_none() {
-            break;
-        }
-    }
-    Read::Answered(accounts)
+            .collect();
+        Ok((accounts, page.next_token().map(str::to_owned)))
+    })
+    .await;
+    Read::of(accounts, WhoMay::Some)
 }
 
 /// `GetAdministratorAccount` in `region`: `None` when the hub reports no administrator.
@@ -244,10 +236,7 @@ pub async fn administrator(ctx: &ProbeContext<'_>, region: Region) -> Read<Optio
 /// `ListMembers` with `OnlyAssociated=false` in `region`, every page: members of every status.
 pub async fn members(ctx: &ProbeContext<'_>, region: Region) -> Read<Vec<Member>> {
     let client = ctx.session.securityhub();
-    let mut members = Vec::new();
-    let mut next: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let token = next.take();
+    let members = every_page(|token| async move {
         let page = ctx
             .aws(region, AwsService::SecurityHub, "ListMembers", || {
                 client
@@ -258,27 +247,43 @@ pub async fn members(ctx: &ProbeContext<'_>, region: Region) -> Read<Vec<Member>
                     .config_override(in_region::securityhub(ctx.session, region))
                     .send()
             })
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            Err(error) => return Read::of(Err(error), WhoMay::Anyone),
-        };
-        members.extend(page.members().iter().filter_map(|member| {
-            Some(Member {
-                account_id: member.account_id()?.to_owned(),
-                membership: membership(member.member_status()?)?,
-                updated_at: member.updated_at().and_then(to_chrono),
+            .await?;
+        let members = page
+            .members()
+            .iter()
+            .filter_map(|member| {
+                Some(Member {
+                    account_id: member.account_id()?.to_owned(),
+                    membership: membership(member.member_status()?)?,
+                    updated_at: member.updated_at().and_then(to_chrono),
+                })
             })
-        }));
-        next = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned);
+            .collect();
+        Ok((members, page.next_token().map(str::to_owned)))
+    })
+    .await;
+    Read::of(members, WhoMay::Anyone)
+}
+
+/// Every page of a listing, at most [`MAX_PAGES`]: `page` reads the page a token names (the
+/// first without one) and gives its items and the next page's token (none, or empty, on the
+/// last). The first failed page fails the listing.
+async fn every_page<T, Page, Fut>(mut page: Page) -> Result<Vec<T>, AwsError>
+where
+    Page: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut next = None;
+    for _ in 0..MAX_PAGES {
+        let (found, token) = page(next.take()).await?;
+        items.extend(found);
+        next = token.filter(|token| !token.is_empty());
         if next.is_none() {
             break;
         }
     }
-    Read::Answered(members)
+    Ok(items)
 }
 
 /// `ListOrganizationAdminAccounts` in `region`: the accounts the organization delegated
