@@ -6,7 +6,8 @@
 //! APIs 10; "Quotas in AWS CloudTrail"), Security Hub (GetFindings 3 per second, every other
 //! operation 10; the Security Hub API reference's introduction), CloudWatch (DescribeAlarms 9;
 //! "CloudWatch service quotas"). Not published (STS, IAM, AWS Config, S3's bucket reads, Account
-//! Management, AWS Organizations): assumed 10 per second, a rate the SDK's own retries keep well under.
+//! Management, AWS Organizations): assumed 10 per second, a rate the SDK's own retries keep well
+//! under.
 
 use std::fmt;
 
