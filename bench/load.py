@@ -8,6 +8,9 @@
   load.py tenants URL N PREFIX                one tenant (token flood-token) sends N cold diagnoses at once,
                                               another (quiet-token) one diagnosis while they run: both
                                               tenants' latencies, 503s with Retry-After, errors
+  load.py retest URL FAKE_URL KEY_ID N        N cold diagnoses (`refresh: true`) of one connector back to
+                                              back: each one's wall time, its ratio to the first, the
+                                              LookupEvents calls the fake saw during it, observed_window.to
   load.py bound FAKE_URL SHARE_PERCENT        the most calls of one account's API bucket and region that
                                               reached the fake in any second and in any budget period
   load.py wrk FILE                            requests/s, p50, p99, errors of a `wrk --latency` output
@@ -86,6 +89,34 @@ def cold(url, fake_url, key_id, latency_ms):
         "max_depth": stats["max_depth"], "critical_path_ms": critical,
         "ratio": round(wall * 1000 / critical, 2) if critical else None,
     }))
+
+
+def lookup_events(fake_url):
+    """The LookupEvents calls the fake has seen."""
+    with urllib.request.urlopen(fake_url + "/__arrivals", timeout=30) as response:
+        arrivals = json.load(response)["arrivals"]
+    return sum(1 for _, _, operation, _, _ in arrivals if operation == "LookupEvents")
+
+
+def retest(url, fake_url, key_id, n):
+    """A user who tests a connector, and tests it again: N diagnoses of one connector, one after
+    the other, each with `refresh: true` so that none is a cache hit."""
+    data = json.loads(body(key_id))
+    data["refresh"] = True
+    runs = []
+    for i in range(n):
+        before = lookup_events(fake_url)
+        code, wall, diagnosis = post(url, json.dumps(data))
+        runs.append({
+            "run": i + 1, "http": code, "status": diagnosis.get("status"),
+            "problem": problems(code, diagnosis), "cached": diagnosis.get("cached"),
+            "wall_ms": round(wall * 1000, 1), "lookup_events": lookup_events(fake_url) - before,
+            "checked_at": diagnosis.get("checked_at"),
+            "observed_to": (diagnosis.get("observed_window") or {}).get("to"),
+        })
+    for row in runs:
+        row["ratio"] = round(row["wall_ms"] / runs[0]["wall_ms"], 2)
+    print(json.dumps({"runs": runs}))
 
 
 def concurrent(urls, n, prefix):
@@ -218,6 +249,8 @@ if __name__ == "__main__":
         concurrent([args[0], *args[3:]], int(args[1]), args[2])
     elif command == "tenants":
         tenants(args[0], int(args[1]), args[2])
+    elif command == "retest":
+        retest(args[0], args[1], args[2], int(args[3]))
     elif command == "bound":
         bound(args[0], float(args[1]))
     elif command == "wrk":

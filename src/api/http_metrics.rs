@@ -5,9 +5,14 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 
 use super::state::AppState;
+
+/// The route template a request matched, found once per request: the access log line reads it
+/// too (finding it walks the router's table and allocates).
+#[derive(Clone)]
+pub struct MatchedRoute(pub String);
 
 /// Middleware: records the request in the HTTP metrics.
 pub async fn track(
@@ -29,6 +34,10 @@ pub async fn track(
             response.status().as_u16(),
             started.elapsed(),
         );
+        response
+            .request()
+            .extensions_mut()
+            .insert(MatchedRoute(route));
     }
     Ok(response)
 }

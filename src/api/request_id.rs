@@ -7,6 +7,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
+use super::http_metrics::MatchedRoute;
 use super::refusals::Refused;
 
 /// The request id header.
@@ -50,10 +51,13 @@ pub async fn request_id(
         .instrument(span.clone())
         .await?
         .map_into_boxed_body();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let matched = response.request().extensions_mut().remove::<MatchedRoute>();
+    let route = matched.map(|route| route.0).unwrap_or_else(|| {
+        response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned())
+    });
     // A refused request is logged by `Refusals`, at most once per caller and reason and interval.
     let refused = response.request().extensions().contains::<Refused>();
     span.in_scope(|| {

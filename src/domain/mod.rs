@@ -34,7 +34,7 @@ pub use checks::{
 pub use code::{Code, UnknownCode};
 pub use connection::Connection;
 pub use decision::Decision;
-pub use denial_ledger::{DenialLedger, DenialTally, RegionLedger};
+pub use denial_ledger::{DenialLedger, DenialTally, RecentEventsLook, RegionLedger};
 pub use denied_by::DeniedBy;
 pub use diagnosis::*;
 pub use health::connection_report;

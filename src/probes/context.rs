@@ -12,6 +12,7 @@ use super::budget::{self, CallBudget};
 use super::limits::CallLimits;
 use super::observation::CallLog;
 use super::region_plan::RegionPlan;
+use super::retest::Retest;
 use crate::aws::{AwsError, AwsService, AwsSession};
 use crate::domain::{DiagnosisRequest, IdentityInfo, Region};
 use crate::metrics::Metrics;
@@ -108,6 +109,8 @@ pub struct ProbeContext<'a> {
     pub assumed_role_arn: Option<&'a str>,
     /// The regions of the diagnosis (empty while they are being decided).
     pub regions: &'a RegionPlan,
+    /// The re-test window and the LookupEvents reads kept from the connector's last diagnosis.
+    pub retest: &'a Retest,
 }
 
 impl<'a> std::ops::Deref for ProbeContext<'a> {

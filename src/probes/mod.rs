@@ -20,6 +20,7 @@ mod region_plan;
 mod regional;
 mod regions;
 mod report;
+mod retest;
 mod runner;
 mod service_reads;
 mod settings;

@@ -26,6 +26,7 @@ use super::observation::CallLog;
 use super::progress::{Progress, Unwatched};
 use super::region_plan::RegionPlan;
 use super::report::{NOT_NEEDED, Report, elapsed_ms};
+use super::retest::Retest;
 use super::settings::ProbeSettings;
 use super::{organization, permissions, regional, regions, service_reads, timeouts};
 use crate::aws::AwsClientFactory;
@@ -43,6 +44,8 @@ pub struct ProbeEngine {
     global_calls: GlobalCallLimit,
     calls_per_service_region: usize,
     record: RecordSettings,
+    /// Within it, a re-test of the connector reuses the LookupEvents reads of its last diagnosis.
+    retest_window: Duration,
     budget: Arc<dyn CallBudget>,
     rate_share: RateShare,
     progress: Arc<dyn Progress>,
@@ -75,6 +78,7 @@ impl ProbeEngine {
                 window_hours: settings.observed_window_hours,
                 pages_per_region: settings.observed_pages_per_region,
             },
+            retest_window: settings.retest_window,
             budget,
             rate_share: RateShare::percent(settings.aws_rate_share_percent),
             progress: Arc::new(Unwatched),
@@ -182,6 +186,10 @@ impl ProbeEngine {
         secrets.extend(authenticated.role_secrets.iter().map(String::as_str));
         let limits = CallLimits::new(&self.global_calls, self.calls_per_service_region);
         let undecided = RegionPlan::default();
+        let retest = Retest::new(
+            self.retest_window,
+            ledger.as_ref().and_then(|l| l.recent_events.clone()),
+        );
         // The context while the regions are being decided; the regional checks get the plan.
         let deciding = ProbeContext {
             door: AwsDoor {
@@ -195,6 +203,7 @@ impl ProbeEngine {
             request,
             assumed_role_arn: request.assume_role.as_ref().map(|r| r.role_arn.as_str()),
             regions: &undecided,
+            retest: &retest,
         };
         // The key's own state is read with the key itself: for a role connection the base
         // key, whose calls say nothing of the role's permissions (so they are not observed).
@@ -258,11 +267,17 @@ impl ProbeEngine {
         report.merge(organization.report);
         report.findings.extend(plan.findings);
         report.findings.extend(record.findings);
+        // The regional check's look is kept with the record's ledger, which it shares the
+        // connector key and the re-test window with; where no ledger is kept, it looks again.
+        let mut ledger = record.ledger;
+        if let Some(ledger) = &mut ledger {
+            ledger.recent_events = retest.take_look();
+        }
         Probed {
             regions_source: plan.source,
             denials: record.denials,
             window: record.window,
-            ledger: record.ledger,
+            ledger,
             organization: organization.organization,
         }
     }

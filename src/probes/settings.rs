@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::setting_values::{positive, positive_duration};
+use crate::setting_values::{duration, positive, positive_duration};
 
 /// How long a diagnosis may take and how many AWS calls it may have in flight.
 #[derive(Debug, Clone, clap::Args)]
@@ -31,4 +31,8 @@ pub struct ProbeSettings {
     /// Most LookupEvents pages (50 events each) read per region in one diagnosis; later diagnoses go on from there.
     #[arg(long, default_value = "5", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub observed_pages_per_region: u32,
+
+    /// Within this time of a diagnosis's LookupEvents reads, a re-test of the same connector key reuses them (CloudTrail shows events minutes late) and makes no LookupEvents call; 0s: always read.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    pub retest_window: Duration,
 }

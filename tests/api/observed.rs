@@ -55,6 +55,8 @@ async fn each_diagnosis_reads_only_newer_events_and_counts_every_event_once() {
     let app = TestApp::spawn(move |s| {
         s.aws.aws_endpoint_url = Some(url);
         s.service.refresh_floor = Duration::from_millis(1);
+        // Every re-test reads: no window in which the last read is reused.
+        s.probes.retest_window = Duration::ZERO;
     })
     .await;
     let body = RequestBody::new()
@@ -103,6 +105,110 @@ async fn each_diagnosis_reads_only_newer_events_and_counts_every_event_once() {
     let window = third.observed_window.as_ref().expect("a window");
     assert!(window.regions.iter().all(|r| r.complete), "{window:?}");
     assert_eq!(window.from, window.regions[0].from);
+}
+
+/// The app against `fake`, with re-test window `window` and `refresh` served every time.
+async fn app_with_window(fake: &FakeAws, window: Duration) -> TestApp {
+    let url = fake.url();
+    TestApp::spawn(move |s| {
+        s.aws.aws_endpoint_url = Some(url);
+        s.service.refresh_floor = Duration::from_millis(1);
+        s.probes.retest_window = window;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_retest_within_the_window_makes_no_lookup_and_one_after_it_reads_again() {
+    let fake = FakeAws::start().await;
+    let record = CloudTrailRecord::new(50);
+    record.mount(&fake).await;
+    healthy_account(&fake).await;
+    // One denial CloudTrail has surely delivered, one it may still be delivering (read again
+    // by every read, so a reused read must carry it).
+    record.add(denial(TimeDelta::minutes(40)));
+    record.add(denial(TimeDelta::minutes(1)));
+    let body = RequestBody::new()
+        .connections(&[Connection::SecurityAuditing])
+        .regions(&["us-east-1"])
+        .refresh()
+        .build();
+
+    // The default window (60 s): the re-test comes seconds after the first test.
+    let app = app_with_window(&fake, Duration::from_secs(60)).await;
+    let first = app.diagnosis(&body).await;
+    let first_calls = record.calls();
+    assert!(
+        first_calls.iter().any(|call| call.key.is_some()),
+        "the record was read: {first_calls:?}"
+    );
+    assert!(
+        first_calls.iter().any(|call| call.key.is_none()),
+        "the regional check looked for recent events: {first_calls:?}"
+    );
+    assert_eq!(count_of_denials(&first), 2);
+    let first_window = first.observed_window.clone().expect("a window");
+
+    let retest = app.diagnosis(&body).await;
+    assert_ne!(retest.id, first.id, "a fresh diagnosis, not the cached one");
+    assert!(!retest.cached);
+    let retest_calls = &record.calls()[first_calls.len()..];
+    assert!(
+        retest_calls.is_empty(),
+        "a re-test within the window called LookupEvents: {retest_calls:?}"
+    );
+    assert_eq!(
+        count_of_denials(&retest),
+        2,
+        "the last read's denials, both"
+    );
+    let window = retest.observed_window.as_ref().expect("a window");
+    assert_eq!(
+        window.to, first_window.to,
+        "the window ends where the reused read ended"
+    );
+    assert!(
+        window.to < retest.checked_at,
+        "{window:?} {}",
+        retest.checked_at
+    );
+    let read = |w: &connector_doctor::domain::ObservedWindow| -> Vec<(String, bool)> {
+        w.regions
+            .iter()
+            .map(|r| (r.region.clone(), r.complete))
+            .collect()
+    };
+    assert_eq!(read(window), read(&first_window));
+    assert!(
+        !has_finding(&retest, Code::CloudtrailNoRecentEvents),
+        "the regional check's last look (events found) is reused: {:?}",
+        retest.findings
+    );
+
+    // A short window: a re-test well after it reads again.
+    let short = app_with_window(&fake, Duration::from_secs(1)).await;
+    let before = record.calls().len();
+    let first = short.diagnosis(&body).await;
+    assert_eq!(count_of_denials(&first), 2);
+    let read = record.calls().len();
+    assert!(read > before, "the new app's first diagnosis read");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = short.diagnosis(&body).await;
+    let after_calls = &record.calls()[read..];
+    assert!(
+        after_calls.iter().any(|call| call.key.is_some()),
+        "a re-test after the window reads the record again: {after_calls:?}"
+    );
+    assert!(
+        after_calls.iter().any(|call| call.key.is_none()),
+        "and looks for recent events again: {after_calls:?}"
+    );
+    let window = after.observed_window.as_ref().expect("a window");
+    assert!(
+        window.to > first.observed_window.as_ref().expect("a window").to,
+        "{window:?}"
+    );
+    assert_eq!(count_of_denials(&after), 2, "each denial counted once");
 }
 
 /// The request of connector `name`: auditing only, in us-east-1 (also the home region), so its

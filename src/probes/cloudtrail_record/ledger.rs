@@ -52,6 +52,7 @@ pub fn trimmed(prior: Option<DenialLedger>, window: &Window) -> DenialLedger {
         _ => DenialLedger {
             bucket_hours: window.bucket_hours,
             regions: BTreeMap::new(),
+            recent_events: None,
         },
     };
     ledger
@@ -60,6 +61,7 @@ pub fn trimmed(prior: Option<DenialLedger>, window: &Window) -> DenialLedger {
     for region in ledger.regions.values_mut() {
         region.from = region.from.max(window.start);
         region.tallies.retain(|tally| tally.bucket >= window.start);
+        region.fresh.retain(|tally| tally.bucket >= window.start);
     }
     ledger
 }
@@ -85,6 +87,11 @@ pub fn count(region: &mut RegionLedger, call: &FailedCall, window: &Window) {
     }
 }
 
+/// A tally of a call too recent to be counted for good, alone in a bucket of its own time.
+pub fn fresh_tally(call: &FailedCall) -> DenialTally {
+    tally_of(call, call.time)
+}
+
 /// A tally of `call` alone, in `bucket`.
 fn tally_of(call: &FailedCall, bucket: DateTime<Utc>) -> DenialTally {
     DenialTally {
@@ -100,11 +107,10 @@ fn tally_of(call: &FailedCall, bucket: DateTime<Utc>) -> DenialTally {
     }
 }
 
-/// The denials per action and error code: the tallies of each region read, and the calls too
-/// recent to be kept (`fresh`, with the region they were read in).
+/// The denials per action and error code: the tallies of each region read, and its calls too
+/// recent to be counted for good (`fresh`).
 pub fn add_up<'a>(
     regions: impl IntoIterator<Item = (&'a str, &'a RegionLedger)>,
-    fresh: impl IntoIterator<Item = (&'a str, &'a FailedCall)>,
 ) -> Vec<ObservedDenial> {
     let mut denials: BTreeMap<(String, String), ObservedDenial> = BTreeMap::new();
     let mut add = |region: &str, tally: DenialTally| {
@@ -135,12 +141,9 @@ pub fn add_up<'a>(
         }
     };
     for (region, ledger) in regions {
-        for tally in &ledger.tallies {
+        for tally in ledger.tallies.iter().chain(&ledger.fresh) {
             add(region, tally.clone());
         }
-    }
-    for (region, call) in fresh {
-        add(region, tally_of(call, call.time));
     }
     denials.into_values().collect()
 }
@@ -184,6 +187,8 @@ mod tests {
             from: at("2026-11-30T09:00:00Z"),
             settled_to: at("2026-12-01T10:27:17Z"),
             tallies: Vec::new(),
+            read_to: None,
+            fresh: Vec::new(),
         };
         count(
             &mut region,
@@ -207,12 +212,23 @@ mod tests {
         let prior = DenialLedger {
             bucket_hours: 1,
             regions: BTreeMap::from([("us-east-1".to_owned(), region)]),
+            recent_events: None,
         };
         let ledger = trimmed(Some(prior), &window);
         let region = &ledger.regions["us-east-1"];
         assert_eq!(region.from, window.start);
-        let fresh = call("s3:GetBucketAcl", "2026-12-01T10:40:00Z", "arn:aws:s3:::c");
-        let denials = add_up([("us-east-1", region)], [("eu-west-1", &fresh)]);
+        let recent = RegionLedger {
+            from: window.start,
+            settled_to: at("2026-12-01T10:27:17Z"),
+            tallies: Vec::new(),
+            read_to: None,
+            fresh: vec![fresh_tally(&call(
+                "s3:GetBucketAcl",
+                "2026-12-01T10:40:00Z",
+                "arn:aws:s3:::c",
+            ))],
+        };
+        let denials = add_up([("us-east-1", region), ("eu-west-1", &recent)]);
         assert_eq!(denials.len(), 1);
         let denial = &denials[0];
         assert_eq!(denial.count, 3, "the 09:30 call of yesterday slid out");
@@ -233,8 +249,11 @@ mod tests {
                     from: window.start,
                     settled_to: at("2026-12-01T10:00:00Z"),
                     tallies: Vec::new(),
+                    read_to: None,
+                    fresh: Vec::new(),
                 },
             )]),
+            recent_events: None,
         };
         assert!(trimmed(Some(prior), &window).regions.is_empty());
     }

@@ -9,7 +9,8 @@
 //! left out. Reading is incremental: the ledger of the connector's earlier diagnoses says up to
 //! when each region was read, so a diagnosis reads newer events (and then, with the pages left,
 //! older ones of the window), at most `pages_per_region` pages per region, within the account's
-//! LookupEvents budget and a few seconds of the deadline.
+//! LookupEvents budget and a few seconds of the deadline. Within the re-test window
+//! (`super::retest`) of a region's last read, that read is reused and no LookupEvents call made.
 
 mod event;
 mod ledger;
@@ -67,9 +68,9 @@ pub fn ledger_lifetime(settings: RecordSettings) -> Duration {
 struct RegionRead {
     region: Region,
     ledger: RegionLedger,
-    /// Calls too recent to be kept: CloudTrail may still deliver others of their time.
-    fresh: Vec<event::FailedCall>,
     complete: bool,
+    /// When the read ended: now, or the end of a reused read.
+    to: DateTime<Utc>,
 }
 
 /// Reads the record of the connector's key, going on from `prior`.
@@ -94,7 +95,15 @@ pub async fn read(
     }
     let reads = join_all(regions.iter().map(|&region| {
         let prior = kept.regions.get(region.name()).cloned();
-        read_region(ctx, &reader, region, prior, now, &window, settings)
+        let (reader, window) = (&reader, &window);
+        async move {
+            match prior {
+                Some(prior) if ctx.retest.serves(prior.read_to, now) => {
+                    Ok(reused(region, prior, now, window))
+                }
+                prior => read_region(ctx, reader, region, prior, now, window, settings).await,
+            }
+        }
     }))
     .await;
 
@@ -113,11 +122,7 @@ pub async fn read(
         };
     }
     findings.extend(read_in_part(&read, settings));
-    let denials = ledger::add_up(
-        read.iter().map(|r| (r.region.name(), &r.ledger)),
-        read.iter()
-            .flat_map(|r| r.fresh.iter().map(|call| (r.region.name(), call))),
-    );
+    let denials = ledger::add_up(read.iter().map(|r| (r.region.name(), &r.ledger)));
     let window = observed_window(&read, now);
     for region_read in read {
         kept.regions
@@ -182,7 +187,8 @@ fn read_in_part(read: &[RegionRead], settings: RecordSettings) -> Option<Finding
                 "CloudTrail's record was read only in part in {} (at most {} pages of \
                  LookupEvents per region, within the account's LookupEvents budget and a few \
                  seconds of the diagnosis): observed_window says from when \
-                 each region was read. The next diagnosis goes on from there.",
+                 each region was read. The next diagnosis after the re-test window goes on \
+                 from there.",
                 cut.join(", "),
                 settings.pages_per_region
             ),
@@ -191,11 +197,12 @@ fn read_in_part(read: &[RegionRead], settings: RecordSettings) -> Option<Finding
     })
 }
 
-/// The time the reads covered: from the latest start of a region's read to now.
+/// The time the reads covered: from the latest start of a region's read to the earliest end
+/// (now, unless a region's read was reused within the re-test window).
 fn observed_window(read: &[RegionRead], now: DateTime<Utc>) -> ObservedWindow {
     ObservedWindow {
         from: read.iter().map(|r| r.ledger.from).max().unwrap_or(now),
-        to: now,
+        to: read.iter().map(|r| r.to).min().unwrap_or(now),
         regions: read
             .iter()
             .map(|r| ObservedRegion {
@@ -204,6 +211,17 @@ fn observed_window(read: &[RegionRead], now: DateTime<Utc>) -> ObservedWindow {
                 complete: r.complete,
             })
             .collect(),
+    }
+}
+
+/// The region's last read, reused within the re-test window: its tallies and recent calls as
+/// they were, complete when it covers the whole window.
+fn reused(region: Region, prior: RegionLedger, now: DateTime<Utc>, window: &Window) -> RegionRead {
+    RegionRead {
+        region,
+        complete: prior.from <= window.start,
+        to: prior.read_to.unwrap_or(now).min(now),
+        ledger: prior,
     }
 }
 
@@ -234,6 +252,8 @@ async fn read_region(
             },
             settled_to: newer.reached,
             tallies: Vec::new(),
+            read_to: None,
+            fresh: Vec::new(),
         },
     };
     ledger.settled_to = ledger.settled_to.max(settled_before);
@@ -244,6 +264,10 @@ async fn read_region(
     for call in &settled {
         ledger::count(&mut ledger, call, window);
     }
+    // Too recent to be kept for good (CloudTrail may still deliver others of their time): kept
+    // apart for a re-test, and read again after the window.
+    ledger.fresh = fresh.iter().map(ledger::fresh_tally).collect();
+    ledger.read_to = Some(now);
     let mut complete = newer.complete;
     if newer.complete && ledger.from > window.start {
         let end = ledger.from - TimeDelta::seconds(1);
@@ -265,8 +289,8 @@ async fn read_region(
     Ok(RegionRead {
         region,
         ledger,
-        fresh,
         complete,
+        to: now,
     })
 }
 

@@ -17,8 +17,8 @@ use super::outcome::{Answers, main_call_failed, sub_call_failed};
 use crate::aws::{AwsError, AwsService, in_region, same_word};
 use crate::catalogue::aws_mapping;
 use crate::domain::{
-    CheckId, CheckStatus, CloudTrailState, CloudTrailWord, Code, Finding, Region, RegionState,
-    Severity,
+    CheckId, CheckStatus, CloudTrailState, CloudTrailWord, Code, Finding, RecentEventsLook, Region,
+    RegionState, Severity,
 };
 use crate::probes::context::ProbeContext;
 use crate::probes::explain::{FindingExt, finding};
@@ -471,9 +471,14 @@ fn records_management_events(basic: &[EventSelector], advanced: &[AdvancedEventS
 }
 
 /// Whether any management event of the last seven days exists in `region`. LookupEvents counts
-/// against the account's budget of two a second, like the read of the key's record.
+/// against the account's budget of two a second, like the read of the key's record, so within
+/// the re-test window the connector's last look is reused and kept, and a new look is kept.
 async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, AwsError> {
-    let since = chrono::Utc::now() - EVENT_WINDOW;
+    let now = chrono::Utc::now();
+    if let Some(found) = ctx.retest.recent_events(region, now) {
+        return Ok(found);
+    }
+    let since = now - EVENT_WINDOW;
     let request = ctx
         .session
         .cloudtrail()
@@ -488,5 +493,11 @@ async fn recent_events(ctx: &ProbeContext<'_>, region: Region) -> Result<bool, A
                 .send()
         })
         .await?;
-    Ok(!output.events.unwrap_or_default().is_empty())
+    let found = !output.events.unwrap_or_default().is_empty();
+    ctx.retest.keep(RecentEventsLook {
+        region: region.name().to_owned(),
+        at: now,
+        found,
+    });
+    Ok(found)
 }
