@@ -37,6 +37,11 @@ impl Retest {
         }
     }
 
+    /// How long a read serves a re-test; zero: never.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     /// Whether a read that ended at `read_to` still serves a diagnosis at `now`.
     pub fn serves(&self, read_to: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
         let Some(read_to) = read_to else {

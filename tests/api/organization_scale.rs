@@ -300,3 +300,18 @@ fn unread_first(unread: &BTreeSet<Cell>, read: &BTreeSet<Cell>) {
         ),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retest_within_the_window_reads_no_member_findings_again() {
+    let fake = organization(3, "").await;
+    let app = app(&fake, None, 100, None).await;
+    let body = request("retest", &["us-east-1", "eu-west-1"]);
+    let first = app.diagnosis(&body).await;
+    let reads = flow_reads(&fake).await.len();
+    assert!(reads > 0, "the first diagnosis reads");
+    assert_eq!(count(&first, DataFlow::Flowing), 8);
+    // Pressing "Test" again at once (the default re-test window is 60 s).
+    let second = app.diagnosis(&body).await;
+    assert_eq!(flow_reads(&fake).await.len(), reads, "no read again");
+    assert_eq!(map(&second), map(&first), "the same map, from the book");
+}

@@ -3,7 +3,8 @@
 //! confirmed first, then the oldest confirmations), a claim on each account-region before it is
 //! read, each read written back, and, for what this diagnosis did not read, what the book can
 //! still say: a confirmation within the contract's 48 hours is `flowing`; a read another
-//! diagnosis made meanwhile stands; anything else stays `not_checked`.
+//! diagnosis made meanwhile, or within the re-test window before this one began, stands;
+//! anything else stays `not_checked`.
 
 use std::time::Duration;
 
@@ -34,15 +35,19 @@ pub struct Book<'a> {
 }
 
 impl<'a> Book<'a> {
-    /// The book of `administrator` (partition and account id), claims held for `lease`.
+    /// The book of `administrator` (partition and account id), claims held for `lease`; what
+    /// was read within `retest` (the re-test window) is not read again: findings reach Security
+    /// Hub minutes after the events, so a read seconds old still says what a new one would.
     pub async fn open(
         store: &'a dyn Confirmations,
         administrator: String,
         lease: Duration,
+        retest: Duration,
     ) -> Self {
         let recalled = store.recall(&administrator).await;
+        let retest = TimeDelta::from_std(retest).unwrap_or(TimeDelta::zero());
         Self {
-            since: recalled.now.unwrap_or_else(Utc::now),
+            since: recalled.now.unwrap_or_else(Utc::now) - retest,
             store,
             administrator,
             recalled,
@@ -129,7 +134,8 @@ impl<'a> Book<'a> {
 }
 
 /// What a kept read says now: `flowing` while its confirmation holds; `none` when another
-/// diagnosis read it since `since` and saw nothing; else nothing.
+/// diagnosis read it since `since` (this one's start less the re-test window) and saw nothing;
+/// else nothing.
 fn kept(read: Option<&CellRead>, since: DateTime<Utc>, now: DateTime<Utc>) -> Option<DataSeen> {
     let read = read?;
     match read.confirmed_at {

@@ -246,7 +246,7 @@ async fn administrator(
     // Claims last past the deadline, so none lapses while its read is in flight.
     let lease = left + CLAIM_MARGIN;
     let administrator = format!("{}:{own}", ctx.identity.partition.arn_name());
-    let book = Book::open(book, administrator, lease).await;
+    let book = Book::open(book, administrator, lease, ctx.retest.window()).await;
     let flow = data_flow::read_flow(&reading, &plans, &book).await;
     // Config.1 is read for the cells this diagnosis read: another diagnosis reads the others.
     let config_plans: Vec<ReadPlan> = plans
