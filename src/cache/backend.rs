@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::cell_book::MemoryBooks;
 use crate::domain::Secret;
 
 /// A storage operation failed (only Redis fails; memory never does).
@@ -169,11 +170,7 @@ impl Backend {
                     .arg(calls)
                     .arg(millis(per))
                     .arg(hex::encode(rand::random::<[u8; 8]>()));
-                let mut connection = redis.connection().await?;
-                let wait: i64 = invocation
-                    .invoke_async(&mut connection)
-                    .await
-                    .map_err(|error| StoreError::redis("EVALSHA", &error))?;
+                let wait: i64 = redis.invoke("EVALSHA", &invocation).await?;
                 Ok(u64::try_from(wait).ok().map(Duration::from_millis))
             }
         }
@@ -240,6 +237,8 @@ pub struct MemoryBackend {
     capacity: usize,
     /// The turns taken in each budget's window, oldest first.
     turns: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Administrators' books of account-regions read.
+    pub(super) books: MemoryBooks,
 }
 
 /// Budgets kept in memory before the idle ones are dropped.
@@ -252,6 +251,7 @@ impl MemoryBackend {
             entries: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
             turns: Mutex::default(),
+            books: MemoryBooks::default(),
         }
     }
 
@@ -399,8 +399,30 @@ impl RedisBackend {
         operation: &'static str,
         pipe: &redis::Pipeline,
     ) -> Result<(), StoreError> {
+        self.query_pipeline(operation, pipe).await
+    }
+
+    /// The answers of a pipeline's commands.
+    pub(super) async fn query_pipeline<T: redis::FromRedisValue>(
+        &self,
+        operation: &'static str,
+        pipe: &redis::Pipeline,
+    ) -> Result<T, StoreError> {
         let mut connection = self.connection().await?;
         pipe.query_async(&mut connection)
+            .await
+            .map_err(|error| StoreError::redis(operation, &error))
+    }
+
+    /// Runs a Lua script (by its digest; loaded when Redis does not know it yet).
+    pub(super) async fn invoke<T: redis::FromRedisValue>(
+        &self,
+        operation: &'static str,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        invocation
+            .invoke_async(&mut connection)
             .await
             .map_err(|error| StoreError::redis(operation, &error))
     }

@@ -3,12 +3,15 @@
 //! to store and when is the diagnosis service's.
 
 mod backend;
+mod cell_book;
+mod cell_book_backend;
 mod entry;
 mod key;
 mod settings;
 mod store;
 
 pub use backend::{Backend, MemoryBackend, RedisBackend, StoreError};
+pub use cell_book::{BookRead, BookState};
 pub use entry::StoredDiagnosis;
 pub use key::{CacheKey, KeySecret};
 pub use settings::CacheSettings;

@@ -5,7 +5,9 @@
 //! `P{C}:refresh:R` (the refresh floor), `P{C}:lock:R` (single flight across replicas),
 //! `P{C}:history` (newest first, capped), `Preport:ID` (any diagnosis by id, for the retention),
 //! `P{C}:observed:K` (what was read of CloudTrail's record for the connector's key `K`),
-//! `Pbudget:NAME` (the turns taken of one per-account AWS budget).
+//! `Pbudget:NAME` (the turns taken of one per-account AWS budget),
+//! `P{book:T:A}:reads` and `P{book:T:A}:claims` (what tenant `T`'s diagnoses of administrator
+//! `A`, its partition and account id, read of its members' findings, and who reads what now).
 //! The `{C}` hash tag puts every key of one connector in one Redis Cluster slot.
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::backend::{Backend, MemoryBackend, RedisBackend, StoreError};
+use super::cell_book::{BookKeys, BookState};
 use super::entry::StoredDiagnosis;
 use super::key::CacheKey;
 use super::settings::CacheSettings;
@@ -233,6 +236,56 @@ impl DiagnosisStore {
     ) -> Option<Option<Duration>> {
         let name = format!("{}budget:{name}", self.prefix);
         self.observe(self.backend.take_turn(&name, calls, per).await)
+    }
+
+    /// The book of `tenant`'s administrator `administrator`; `None` when the backend did not
+    /// answer.
+    pub async fn book(&self, tenant: &str, administrator: &str) -> Option<BookState> {
+        let (reads, claims) = self.book_keys(tenant, administrator);
+        let keys = BookKeys {
+            reads: &reads,
+            claims: &claims,
+        };
+        self.observe(self.backend.book_recall(&keys).await)
+    }
+
+    /// Claims account-regions of a book for `lease` (see [`Backend::book_claim`]); `None`
+    /// when the backend did not answer.
+    pub async fn claim_cells(
+        &self,
+        (tenant, administrator): (&str, &str),
+        cells: &[String],
+        since_ms: i64,
+        lease: Duration,
+    ) -> Option<Vec<bool>> {
+        let (reads, claims) = self.book_keys(tenant, administrator);
+        let keys = BookKeys {
+            reads: &reads,
+            claims: &claims,
+        };
+        self.observe(self.backend.book_claim(&keys, cells, since_ms, lease).await)
+    }
+
+    /// Writes reads into a book and releases their claims and those of `unread`; the book is
+    /// kept `keep` after its last write.
+    pub async fn record_cells(
+        &self,
+        (tenant, administrator): (&str, &str),
+        read: &[(String, Option<i64>)],
+        unread: &[String],
+        keep: Duration,
+    ) {
+        let (reads, claims) = self.book_keys(tenant, administrator);
+        let keys = BookKeys {
+            reads: &reads,
+            claims: &claims,
+        };
+        self.observe(self.backend.book_record(&keys, read, unread, keep).await);
+    }
+
+    fn book_keys(&self, tenant: &str, administrator: &str) -> (String, String) {
+        let tag = format!("{}{{book:{tenant}:{administrator}}}", self.prefix);
+        (format!("{tag}:reads"), format!("{tag}:claims"))
     }
 
     /// Claims the right to bypass the cache for this request; at most once per `floor`.

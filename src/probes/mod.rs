@@ -5,6 +5,7 @@ mod aws_rates;
 mod budget;
 mod call_load;
 mod cloudtrail_record;
+mod confirmations;
 mod context;
 mod executor;
 mod explain;
@@ -26,6 +27,7 @@ mod timeouts;
 
 pub use budget::{CallBudget, Rate};
 pub use call_load::CallLoad;
+pub use confirmations::{CellRead, Confirmations, NoConfirmations, Recalled};
 pub use executor::Executor;
 pub use identity::principal_type;
 pub use progress::Progress;

@@ -17,6 +17,7 @@ use super::aws_rates::RateShare;
 use super::budget::CallBudget;
 use super::call_load::CallLoad;
 use super::cloudtrail_record::{self, RecordSettings};
+use super::confirmations::Confirmations;
 use super::context::{AwsDoor, ProbeContext};
 use super::executor::Executor;
 use super::identity::{self, Authenticated};
@@ -104,18 +105,20 @@ impl ProbeEngine {
     }
 
     /// Examines one connector on the diagnosis runtime, reading CloudTrail's record of its
-    /// calls on from `ledger` (what its earlier diagnoses read). Every AWS problem becomes a
+    /// calls on from `ledger` (what its earlier diagnoses read), and an administrator's members'
+    /// findings in the order `book` (what earlier diagnoses confirmed) gives. Every AWS problem becomes a
     /// finding; only a bug (a panic) is an error.
     pub async fn run(
         &self,
         request: &DiagnosisRequest,
         ledger: Option<DenialLedger>,
+        book: Arc<dyn Confirmations>,
     ) -> Result<Examination, EngineFailed> {
         let engine = self.clone();
         let request = request.clone();
         self.executor
             .handle()
-            .spawn(async move { engine.examine(&request, ledger).await })
+            .spawn(async move { engine.examine(&request, ledger, book.as_ref()).await })
             .await
             .map_err(|error| EngineFailed(error.to_string()))
     }
@@ -127,6 +130,7 @@ impl ProbeEngine {
         &self,
         request: &DiagnosisRequest,
         ledger: Option<DenialLedger>,
+        book: &dyn Confirmations,
     ) -> Examination {
         let started = Instant::now();
         let checked_at = Utc::now();
@@ -155,7 +159,7 @@ impl ProbeEngine {
             match identity::check(&door, request, self.progress.as_ref(), &mut report).await {
                 Ok(authenticated) => {
                     let probed = self
-                        .after_identity(request, &authenticated, door, ledger, &mut report)
+                        .after_identity(request, &authenticated, door, (ledger, book), &mut report)
                         .await;
                     (Some(authenticated.identity), probed)
                 }
@@ -171,7 +175,7 @@ impl ProbeEngine {
         request: &DiagnosisRequest,
         authenticated: &Authenticated,
         door: AwsDoor<'_>,
-        ledger: Option<DenialLedger>,
+        (ledger, book): (Option<DenialLedger>, &dyn Confirmations),
         report: &mut Report,
     ) -> Probed {
         let mut secrets = door.secrets.to_vec();
@@ -231,7 +235,7 @@ impl ProbeEngine {
                     regional::probe(&context),
                     service_reads::observe(&context),
                     cloudtrail_record::read(&context, ledger, self.record),
-                    organization::check(&context),
+                    organization::check(&context, book),
                 );
                 (plan, regional, record, organization)
             }

@@ -13,6 +13,7 @@ mod replica_lock;
 mod settings;
 mod single_flight;
 mod store_budget;
+mod store_confirmations;
 mod ttl;
 mod uncached;
 
@@ -33,6 +34,7 @@ use replica_lock::ReplicaLock;
 pub use settings::ServiceSettings;
 use single_flight::SingleFlight;
 pub use store_budget::StoreBudget;
+use store_confirmations::StoreConfirmations;
 use ttl::TtlPolicy;
 pub use uncached::{NoThreads, UncachedService, UncachedSettings};
 
@@ -199,9 +201,10 @@ impl DiagnosisService {
         };
         let _running = self.metrics.diagnosis_started();
         let ledger = self.store.ledger(key).await;
+        let book = Arc::new(StoreConfirmations::new(self.store.clone(), tenant));
         let mut examination = self
             .engine
-            .run(request, ledger)
+            .run(request, ledger, book)
             .await
             .map_err(|failed| DiagnosisFailed::Panicked(failed.0))?;
         if let Some(ledger) = examination.ledger.take() {

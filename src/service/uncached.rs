@@ -11,7 +11,7 @@ use super::{DiagnosisFailed, StoreBudget};
 use crate::aws::{AwsClientFactory, AwsSettings};
 use crate::domain::{Diagnosis, DiagnosisRequest};
 use crate::metrics::Metrics;
-use crate::probes::{Executor, ProbeEngine, ProbeSettings, Progress};
+use crate::probes::{Executor, NoConfirmations, ProbeEngine, ProbeSettings, Progress};
 
 /// What an uncached diagnosis is built from: the AWS clients and the probe engine.
 #[derive(Debug, clap::Args)]
@@ -60,7 +60,7 @@ impl UncachedService {
     pub async fn diagnose(&self, request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisFailed> {
         let examination = self
             .engine
-            .run(request, None)
+            .run(request, None, Arc::new(NoConfirmations))
             .await
             .map_err(|failed| DiagnosisFailed::Panicked(failed.0))?;
         Ok(Diagnosis::fresh(examination, None))

@@ -24,6 +24,7 @@ mod load;
 mod metrics;
 mod observed;
 mod openapi_drift;
+mod organization_scale;
 mod permissions;
 mod prometheus;
 mod regional;

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::aggregation;
-use super::data_flow::{Cell, ConfigSeen, DataSeen, ReadPlan};
+use super::data_flow::{ConfigSeen, ReadPlan};
 use super::place::HubRegion;
 use super::reads::{Aggregator, OrgAccount};
+use super::seen::{Cell, DataSeen};
 use crate::domain::{
     AccountRegion, ConfigRecording, DataFlow, Membership, OrganizationAccount, Region,
 };

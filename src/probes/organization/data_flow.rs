@@ -7,9 +7,12 @@
 //! (no next page) the others of the batch have none; when it is not, they are read again with
 //! the next batch. So a read confirms at least one account or settles a whole batch: never more
 //! reads than one per account and region. What the budget or the deadline leaves unread is
-//! `not_checked` with the reason, never `none`.
+//! `not_checked` with the reason, never `none`, unless the book of earlier reads can say more
+//! (see [`super::book`]): the accounts are read in the book's order, each claimed first, so a
+//! later diagnosis fills in what an earlier one could not, and two at once never read one
+//! account-region twice.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, AwsSecurityFindingFilters, ComplianceStatus, DateFilter, DateRange,
@@ -18,6 +21,8 @@ use aws_sdk_securityhub::types::{
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 
+use super::book::Book;
+use super::seen::{Cell, DataSeen};
 use crate::aws::{AwsError, AwsService, in_region};
 use crate::domain::{ConfigRecording, DataFlow, Region};
 use crate::probes::context::ProbeContext;
@@ -44,35 +49,60 @@ pub struct ReadPlan {
     pub accounts: Vec<String>,
 }
 
-/// What the reads said of one account in one region.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DataSeen {
-    /// Flowing, none or not checked.
-    pub data: DataFlow,
-    /// The latest update of its findings seen.
-    pub confirmed_at: Option<DateTime<Utc>>,
-    /// Why not checked.
-    pub reason: Option<String>,
+/// What the finding reads found: every covered cell, and the cells this diagnosis read itself.
+#[derive(Debug, Default)]
+pub struct Flow {
+    /// Per account and origin region.
+    pub seen: BTreeMap<Cell, DataSeen>,
+    /// Read by this diagnosis (the rest comes from the book, or was not read).
+    pub read_here: BTreeSet<Cell>,
 }
 
-/// The account and origin region a result is for.
-pub type Cell = (String, Region);
-
-/// Reads whether findings flow for every account of every plan; the plans run side by side,
-/// each read waiting for its turn of the account's budget.
-pub async fn read_flow(ctx: &ProbeContext<'_>, plans: &[ReadPlan]) -> BTreeMap<Cell, DataSeen> {
-    join_all(plans.iter().map(|plan| flow_of(ctx, plan)))
-        .await
-        .into_iter()
-        .flatten()
-        .collect()
+/// Reads whether findings flow for every account of every plan, in the order the book gives
+/// and only the cells this diagnosis claims; the plans run side by side, each read waiting for
+/// its turn of the account's budget. What it did not read, the book fills in where it can.
+pub async fn read_flow(ctx: &ProbeContext<'_>, plans: &[ReadPlan], book: &Book<'_>) -> Flow {
+    let mut flow = Flow::default();
+    let mut unread = Vec::new();
+    for (read, not_read) in join_all(plans.iter().map(|plan| flow_of(ctx, plan, book))).await {
+        flow.read_here
+            .extend(read.iter().map(|(cell, _)| cell.clone()));
+        flow.seen.extend(read);
+        unread.extend(not_read);
+    }
+    flow.seen.extend(book.fill_in(unread, Utc::now()).await);
+    flow
 }
 
-async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, DataSeen)> {
-    let mut pending: VecDeque<String> = plan.accounts.iter().cloned().collect();
-    let mut seen = Vec::new();
-    while !pending.is_empty() {
-        let batch: Vec<String> = pending.drain(..pending.len().min(BATCH)).collect();
+/// The cells of one plan this diagnosis read, and those it did not (with the reason, or
+/// `None` when another diagnosis held them).
+type PlanReads = (Vec<(Cell, DataSeen)>, Vec<(Cell, Option<String>)>);
+
+async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan, book: &Book<'_>) -> PlanReads {
+    let mut queue = plan.accounts.clone();
+    book.order(&mut queue, plan.origin);
+    let mut queue: VecDeque<String> = queue.into();
+    // Claimed, not yet settled: a full page of others' findings left them for the next read.
+    let mut again: VecDeque<String> = VecDeque::new();
+    let (mut seen, mut unread) = (Vec::new(), Vec::new());
+    let cell = |account: String| (account, plan.origin);
+    loop {
+        let mut batch: Vec<String> = again.drain(..again.len().min(BATCH)).collect();
+        while batch.len() < BATCH && !queue.is_empty() {
+            let wanted: Vec<String> = queue
+                .drain(..queue.len().min(BATCH - batch.len()))
+                .collect();
+            let claims = book.claim(&wanted, plan.origin).await;
+            for (account, claimed) in wanted.into_iter().zip(claims) {
+                match claimed {
+                    true => batch.push(account),
+                    false => unread.push((cell(account), None)),
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
         let filters = filters(&batch, plan.origin)
             .updated_at(
                 DateFilter::builder()
@@ -85,44 +115,43 @@ async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan) -> Vec<(Cell, DataSeen
                     .build(),
             )
             .build();
-        let read = get_findings(ctx, plan.read_in, filters).await;
-        let (findings, complete) = match read {
+        let (findings, complete) = match get_findings(ctx, plan.read_in, filters).await {
             Ok(answer) => answer,
             Err(error) => {
                 let reason = not_read_reason(&error);
-                let cells = batch
-                    .into_iter()
-                    .chain(pending.drain(..))
-                    .map(|account| ((account, plan.origin), unread(&reason)));
-                seen.extend(cells);
+                let released: Vec<String> = batch.into_iter().chain(again.drain(..)).collect();
+                book.record(plan.origin, &[], &released).await;
+                let rest = released.into_iter().chain(queue.drain(..));
+                unread.extend(rest.map(|account| (cell(account), Some(reason.clone()))));
                 break;
             }
         };
         let latest = latest_per_account(&findings);
+        let mut read = Vec::new();
         for account in batch {
-            match latest.get(account.as_str()) {
-                Some(&at) => seen.push((
-                    (account, plan.origin),
-                    DataSeen {
-                        data: DataFlow::Flowing,
-                        confirmed_at: at,
-                        reason: None,
-                    },
-                )),
-                None if complete => seen.push((
-                    (account, plan.origin),
-                    DataSeen {
-                        data: DataFlow::None,
-                        confirmed_at: None,
-                        reason: None,
-                    },
-                )),
+            let data = match latest.get(account.as_str()) {
+                Some(&at) => DataSeen {
+                    data: DataFlow::Flowing,
+                    confirmed_at: at,
+                    reason: None,
+                },
+                None if complete => DataSeen {
+                    data: DataFlow::None,
+                    confirmed_at: None,
+                    reason: None,
+                },
                 // A full page of others' findings: read it again with the next batch.
-                None => pending.push_back(account),
-            }
+                None => {
+                    again.push_back(account);
+                    continue;
+                }
+            };
+            read.push((account.clone(), data.confirmed_at));
+            seen.push((cell(account), data));
         }
+        book.record(plan.origin, &read, &[]).await;
     }
-    seen
+    (seen, unread)
 }
 
 /// What an account's `Config.1` control finding says of its recorder, and when it was updated.
@@ -267,12 +296,4 @@ fn not_read_reason(error: &AwsError) -> String {
             kind => kind.describe().to_owned(),
         }
     )
-}
-
-fn unread(reason: &str) -> DataSeen {
-    DataSeen {
-        data: DataFlow::NotChecked,
-        confirmed_at: None,
-        reason: Some(reason.to_owned()),
-    }
 }

@@ -13,24 +13,29 @@
 //! grouped.
 
 mod aggregation;
+mod book;
 mod coverage;
 mod data_flow;
 mod findings;
 mod place;
 mod reads;
+mod seen;
 
 use std::time::Instant;
 
 use chrono::Utc;
 use futures::future::join_all;
 
+use self::book::Book;
 use self::coverage::Coverage;
+use self::data_flow::ReadPlan;
 use self::place::HubRegion;
 use self::reads::Read;
 use crate::domain::{
     CheckId, CheckStatus, Connection, Finding, MAX_LISTED_ACCOUNTS, MemberRegions, Organization,
     OrganizationRole, Region, Severity, wire_word,
 };
+use crate::probes::confirmations::Confirmations;
 use crate::probes::context::{AwsDoor, ProbeContext};
 use crate::probes::regional::sub_call_failed;
 use crate::probes::report::Report;
@@ -48,8 +53,11 @@ pub struct Checked {
 /// rest is for the reads in flight and the diagnosis's conclusion.
 const READS_SHARE_PERCENT: u32 = 80;
 
+/// How long a claim on an account-region outlives the diagnosis's deadline.
+const CLAIM_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs the check in the plan's regions.
-pub async fn check(ctx: &ProbeContext<'_>) -> Checked {
+pub async fn check(ctx: &ProbeContext<'_>, book: &dyn Confirmations) -> Checked {
     let mut checked = Checked::default();
     if !ctx
         .request
@@ -165,6 +173,7 @@ pub async fn check(ctx: &ProbeContext<'_>) -> Checked {
         OrganizationRole::Administrator | OrganizationRole::DelegatedAdministrator => {
             let summary = administrator(
                 ctx,
+                book,
                 &hubs,
                 &accounts,
                 aggregator.as_ref(),
@@ -208,6 +217,7 @@ pub async fn check(ctx: &ProbeContext<'_>) -> Checked {
 /// the findings of the map. Returns the check's summary.
 async fn administrator(
     ctx: &ProbeContext<'_>,
+    book: &dyn Confirmations,
     hubs: &[HubRegion],
     accounts: &Read<Vec<reads::OrgAccount>>,
     aggregator: Option<&reads::Aggregator>,
@@ -231,9 +241,25 @@ async fn administrator(
         },
         ..*ctx
     };
-    let flow = data_flow::read_flow(&reading, &plans).await;
-    let config = data_flow::read_config(&reading, &plans).await;
-    let mut map = coverage.accounts(&flow, &config);
+    // Claims last past the deadline, so none lapses while its read is in flight.
+    let lease = left + CLAIM_MARGIN;
+    let administrator = format!("{}:{own}", ctx.identity.partition.arn_name());
+    let book = Book::open(book, administrator, lease).await;
+    let flow = data_flow::read_flow(&reading, &plans, &book).await;
+    // Config.1 is read for the cells this diagnosis read: another diagnosis reads the others.
+    let config_plans: Vec<ReadPlan> = plans
+        .into_iter()
+        .map(|plan| ReadPlan {
+            accounts: (plan.accounts.iter())
+                .filter(|account| flow.read_here.contains(&((*account).clone(), plan.origin)))
+                .cloned()
+                .collect(),
+            ..plan
+        })
+        .filter(|plan| !plan.accounts.is_empty())
+        .collect();
+    let config = data_flow::read_config(&reading, &config_plans).await;
+    let mut map = coverage.accounts(&flow.seen, &config);
     report.findings.extend(findings::missing(&map, own));
     report.findings.extend(findings::not_enabled(&map, own));
     report

@@ -21,6 +21,7 @@
 //! members = "Enabled"           # every account is the caller's member with this status
 //! member_since = "now-30d"      # members' UpdatedAt (now, now-<n><s|m|h|d>)
 //! findings_per_account = 1      # findings of a member that sends them, per region
+//! findings_delay_ms = 1000      # GetFindings answers after this long (a slow read)
 //! aggregator = { region = "us-east-1", mode = "ALL_REGIONS_EXCEPT_SPECIFIED", regions = ["eu-west-1"] }
 //! quiet = [{ account = "210000000003", regions = ["us-east-1"] }]    # enabled, sends nothing
 //! config_off = [{ account = "210000000002", regions = ["eu-west-1"] }]  # Config.1 fails:
@@ -67,6 +68,7 @@ pub struct OrganizationPart {
     members: Option<String>,
     member_since: Option<String>,
     findings_per_account: Option<usize>,
+    findings_delay_ms: Option<u64>,
     aggregator: Option<AggregatorPart>,
     #[serde(default)]
     quiet: Vec<Place>,
@@ -410,7 +412,12 @@ impl Respond for Responder {
                 ),
                 None => json_error(404, "ResourceNotFoundException", "No finding aggregator."),
             },
-            Route::Findings => part.findings(&region, &body),
+            Route::Findings => {
+                part.findings(&region, &body)
+                    .set_delay(std::time::Duration::from_millis(
+                        part.findings_delay_ms.unwrap_or(0),
+                    ))
+            }
         }
     }
 }
