@@ -17,6 +17,9 @@ use crate::probes::confirmations::{CellRead, Confirmations, Recalled, cell_name}
 /// third-wave section).
 pub const CONFIRMATION_HOLDS: TimeDelta = TimeDelta::hours(48);
 
+/// The order of reads: whether confirmed, when, and when last read (see [`Book::priority`]).
+pub type Priority = (bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Why a cell another diagnosis holds was not read by this one.
 const HELD_ELSEWHERE: &str =
     "being read by another diagnosis of this administrator; a later diagnosis shows it";
@@ -51,18 +54,16 @@ impl<'a> Book<'a> {
         self.recalled.reads.get(&cell_name(account, origin.name()))
     }
 
-    /// `accounts` of `origin` in the order they are read: never read, then read without a
-    /// confirmation (oldest read first), then the oldest confirmations.
-    pub fn order(&self, accounts: &mut [String], origin: Region) {
-        accounts.sort_by_cached_key(|account| {
-            let read = self.read_of(account, origin);
-            let confirmed = read.and_then(|read| read.confirmed_at);
-            (
-                confirmed.is_some(),
-                confirmed,
-                read.map(|read| read.read_at),
-            )
-        });
+    /// Where `account` of `origin` stands in the order of reads (lowest first): never read,
+    /// then read without a confirmation (oldest read first), then the oldest confirmations.
+    pub fn priority(&self, account: &str, origin: Region) -> Priority {
+        let read = self.read_of(account, origin);
+        let confirmed = read.and_then(|read| read.confirmed_at);
+        (
+            confirmed.is_some(),
+            confirmed,
+            read.map(|read| read.read_at),
+        )
     }
 
     /// Claims `accounts` of `origin`: each with whether it is this diagnosis's to read.
@@ -207,7 +208,7 @@ mod tests {
             ["new-conf", "old-conf", "none-recent", "never", "none-old"]
                 .map(str::to_owned)
                 .to_vec();
-        book.order(&mut accounts, origin);
+        accounts.sort_by_key(|account| book.priority(account, origin));
         assert_eq!(
             accounts,
             ["never", "none-old", "none-recent", "old-conf", "new-conf"]

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::aggregation;
-use super::data_flow::{ConfigSeen, ReadPlan};
+use super::data_flow::ConfigSeen;
 use super::place::HubRegion;
+use super::read_plan::ReadPlan;
 use super::reads::{Aggregator, OrgAccount};
 use super::seen::{Cell, DataSeen};
 use crate::domain::{

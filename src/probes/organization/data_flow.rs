@@ -12,7 +12,8 @@
 //! later diagnosis fills in what an earlier one could not, and two at once never read one
 //! account-region twice.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, AwsSecurityFindingFilters, ComplianceStatus, DateFilter, DateRange,
@@ -22,6 +23,8 @@ use chrono::{DateTime, Utc};
 use futures::future::join_all;
 
 use super::book::Book;
+use super::read_line::{Line, Pick};
+use super::read_plan::ReadPlan;
 use super::seen::{Cell, DataSeen};
 use crate::aws::{AwsError, AwsService, in_region};
 use crate::domain::{ConfigRecording, DataFlow, Region};
@@ -37,18 +40,6 @@ const WINDOW_DAYS: i32 = 2;
 /// "Config.1" control documentation); any other failure leaves the recorder `unknown`.
 const RECORDER_OFF_REASONS: &[&str] = &["CONFIG_RECORDER_DISABLED"];
 
-/// Where the findings of `origin` are read (the aggregation region for a linked region), and
-/// the accounts whose findings are sought there.
-#[derive(Debug, Clone)]
-pub struct ReadPlan {
-    /// The region the call goes to.
-    pub read_in: Region,
-    /// The region whose findings are sought.
-    pub origin: Region,
-    /// Enabled members (and the administrator) of that region.
-    pub accounts: Vec<String>,
-}
-
 /// What the finding reads found: every covered cell, and the cells this diagnosis read itself.
 #[derive(Debug, Default)]
 pub struct Flow {
@@ -58,13 +49,25 @@ pub struct Flow {
     pub read_here: BTreeSet<Cell>,
 }
 
-/// Reads whether findings flow for every account of every plan, in the order the book gives
-/// and only the cells this diagnosis claims; the plans run side by side, each read waiting for
-/// its turn of the account's budget. What it did not read, the book fills in where it can.
+/// Reads whether findings flow for every account of every plan, in the book's order and only
+/// the cells this diagnosis claims: one line per region the reads go to, [`READERS`] reads of
+/// it at a time, each waiting for its turn of the account's budget. What it did not read, the
+/// book fills in where it can.
 pub async fn read_flow(ctx: &ProbeContext<'_>, plans: &[ReadPlan], book: &Book<'_>) -> Flow {
+    let mut by_region: BTreeMap<Region, Vec<&ReadPlan>> = BTreeMap::new();
+    for plan in plans {
+        by_region.entry(plan.read_in).or_default().push(plan);
+    }
+    let lines: Vec<(Region, Mutex<Line>)> = by_region
+        .into_iter()
+        .map(|(read_in, plans)| (read_in, Mutex::new(Line::new(plans, book))))
+        .collect();
+    let readers = lines
+        .iter()
+        .flat_map(|(read_in, line)| (0..READERS).map(move |_| reader(ctx, *read_in, line, book)));
     let mut flow = Flow::default();
     let mut unread = Vec::new();
-    for (read, not_read) in join_all(plans.iter().map(|plan| flow_of(ctx, plan, book))).await {
+    for (read, not_read) in join_all(readers).await {
         flow.read_here
             .extend(read.iter().map(|(cell, _)| cell.clone()));
         flow.seen.extend(read);
@@ -74,60 +77,65 @@ pub async fn read_flow(ctx: &ProbeContext<'_>, plans: &[ReadPlan], book: &Book<'
     flow
 }
 
-/// The cells of one plan this diagnosis read, and those it did not (with the reason, or
-/// `None` when another diagnosis held them).
-type PlanReads = (Vec<(Cell, DataSeen)>, Vec<(Cell, Option<String>)>);
+/// Reads of one line at a time: as many as AWS's rate allows in a second, so the budget, not
+/// the latency, bounds them.
+const READERS: usize = 3;
 
-async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan, book: &Book<'_>) -> PlanReads {
-    let mut queue = plan.accounts.clone();
-    book.order(&mut queue, plan.origin);
-    let mut queue: VecDeque<String> = queue.into();
-    // Claimed, not yet settled: a full page of others' findings left them for the next read.
-    let mut again: VecDeque<String> = VecDeque::new();
+/// The cells one reader read, and those it did not (with the reason, or `None` when another
+/// diagnosis held them).
+type Reads = (Vec<(Cell, DataSeen)>, Vec<(Cell, Option<String>)>);
+
+fn lock(line: &Mutex<Line>) -> MutexGuard<'_, Line> {
+    line.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Takes batches from `line` and reads them in `read_in` until the line is empty or stopped.
+async fn reader(
+    ctx: &ProbeContext<'_>,
+    read_in: Region,
+    line: &Mutex<Line>,
+    book: &Book<'_>,
+) -> Reads {
     let (mut seen, mut unread) = (Vec::new(), Vec::new());
-    let cell = |account: String| (account, plan.origin);
-    loop {
-        let mut batch: Vec<String> = again.drain(..again.len().min(BATCH)).collect();
-        while batch.len() < BATCH && !queue.is_empty() {
-            let wanted: Vec<String> = queue
-                .drain(..queue.len().min(BATCH - batch.len()))
-                .collect();
-            let claims = book.claim(&wanted, plan.origin).await;
+    let mut next = lock(line).next(BATCH);
+    while let Some(Pick {
+        origin,
+        claimed,
+        mut wanted,
+    }) = next.take()
+    {
+        let cell = |account: String| (account, origin);
+        let mut batch = claimed;
+        while !wanted.is_empty() {
+            let claims = book.claim(&wanted, origin).await;
             for (account, claimed) in wanted.into_iter().zip(claims) {
                 match claimed {
                     true => batch.push(account),
                     false => unread.push((cell(account), None)),
                 }
             }
+            wanted = lock(line).more(origin, BATCH - batch.len());
         }
         if batch.is_empty() {
-            break;
+            next = lock(line).next(BATCH);
+            continue;
         }
-        let filters = filters(&batch, plan.origin)
-            .updated_at(
-                DateFilter::builder()
-                    .date_range(
-                        DateRange::builder()
-                            .value(WINDOW_DAYS)
-                            .unit(DateRangeUnit::Days)
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build();
-        let (findings, complete) = match get_findings(ctx, plan.read_in, filters).await {
-            Ok(answer) => answer,
-            Err(error) => {
-                let reason = not_read_reason(&error);
-                let released: Vec<String> = batch.into_iter().chain(again.drain(..)).collect();
-                book.record(plan.origin, &[], &released).await;
-                let rest = released.into_iter().chain(queue.drain(..));
-                unread.extend(rest.map(|account| (cell(account), Some(reason.clone()))));
-                break;
-            }
-        };
+        let (findings, complete) =
+            match get_findings(ctx, read_in, flow_filters(&batch, origin)).await {
+                Ok(answer) => answer,
+                Err(error) => {
+                    let (reason, left) = lock(line).stop(&not_read_reason(&error));
+                    book.record(origin, &[], &batch).await;
+                    for (origin, claimed) in &left.claimed {
+                        book.record(*origin, &[], claimed).await;
+                    }
+                    let cells = batch.into_iter().map(cell).chain(left.cells);
+                    unread.extend(cells.map(|cell| (cell, Some(reason.clone()))));
+                    break;
+                }
+            };
         let latest = latest_per_account(&findings);
-        let mut read = Vec::new();
+        let (mut read, mut unsettled) = (Vec::new(), Vec::new());
         for account in batch {
             let data = match latest.get(account.as_str()) {
                 Some(&at) => DataSeen {
@@ -142,16 +150,52 @@ async fn flow_of(ctx: &ProbeContext<'_>, plan: &ReadPlan, book: &Book<'_>) -> Pl
                 },
                 // A full page of others' findings: read it again with the next batch.
                 None => {
-                    again.push_back(account);
+                    unsettled.push(account);
                     continue;
                 }
             };
             read.push((account.clone(), data.confirmed_at));
             seen.push((cell(account), data));
         }
-        book.record(plan.origin, &read, &[]).await;
+        // A line stopped meanwhile takes nothing back: the unsettled are given up.
+        let stopped = {
+            let mut line = lock(line);
+            match line.again(origin, unsettled.clone()) {
+                true => None,
+                false => line.stopped().map(str::to_owned),
+            }
+        };
+        match stopped {
+            Some(reason) => {
+                book.record(origin, &read, &unsettled).await;
+                unread.extend(
+                    unsettled
+                        .into_iter()
+                        .map(|a| (cell(a), Some(reason.clone()))),
+                );
+            }
+            None => book.record(origin, &read, &[]).await,
+        }
+        next = lock(line).next(BATCH);
     }
     (seen, unread)
+}
+
+/// The filters of a read of whether findings flow: these accounts' findings of `origin`
+/// updated within the window.
+fn flow_filters(batch: &[String], origin: Region) -> AwsSecurityFindingFilters {
+    filters(batch, origin)
+        .updated_at(
+            DateFilter::builder()
+                .date_range(
+                    DateRange::builder()
+                        .value(WINDOW_DAYS)
+                        .unit(DateRangeUnit::Days)
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
 }
 
 /// What an account's `Config.1` control finding says of its recorder, and when it was updated.

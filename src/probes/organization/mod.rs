@@ -18,6 +18,8 @@ mod coverage;
 mod data_flow;
 mod findings;
 mod place;
+mod read_line;
+mod read_plan;
 mod reads;
 mod seen;
 
@@ -28,8 +30,8 @@ use futures::future::join_all;
 
 use self::book::Book;
 use self::coverage::Coverage;
-use self::data_flow::ReadPlan;
 use self::place::HubRegion;
+use self::read_plan::ReadPlan;
 use self::reads::Read;
 use crate::domain::{
     CheckId, CheckStatus, Connection, Finding, MAX_LISTED_ACCOUNTS, MemberRegions, Organization,
