@@ -13,6 +13,11 @@
                                               LookupEvents calls the fake saw during it, observed_window.to
   load.py bound FAKE_URL SHARE_PERCENT        the most calls of one account's API bucket and region that
                                               reached the fake in any second and in any budget period
+  load.py organization URL FAKE_URL KEY_ID MOST DEADLINE_S SHARE_PERCENT
+                                              an organization's administrator (fake-aws
+                                              --organization-accounts): one diagnosis, then others
+                                              with refresh until no member-region is not_checked (at
+                                              most MOST): times, GetFindings calls, calls a second
   load.py wrk FILE                            requests/s, p50, p99, errors of a `wrk --latency` output
 """
 import json
@@ -22,13 +27,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 
-def body(key_id, connector_id=None):
-    return json.dumps({
+def body(key_id, connector_id=None, refresh=False):
+    request = {
         "connector_id": connector_id or f"bench-{key_id.lower()}",
         "connections": ["security_auditing", "security_configuration"],
         "credentials": {"access_key_id": key_id,
                         "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYBENCHKEY0"},
-    })
+    }
+    if refresh:
+        request["refresh"] = True
+    return json.dumps(request)
 
 
 def post(url, data, token=None):
@@ -219,6 +227,69 @@ def bound(fake_url, share):
                       "buckets": sorted(rows.values(), key=lambda r: r["bucket"])}))
 
 
+def findings_calls(fake_url):
+    with urllib.request.urlopen(fake_url + "/__findings", timeout=30) as response:
+        return json.load(response)["calls"]
+
+
+def organization(url, fake_url, key_id, most, deadline_s, share):
+    """One administrator's diagnoses, the first cold, then with `refresh` one after another until
+    the map has no `not_checked` member-region (at most `most`); per diagnosis its time, its
+    member-regions by coverage and the GetFindings calls the fake saw meanwhile (the
+    account-regions of its data-flow reads, and how many of them an earlier diagnosis had read
+    already); then, over all of them, the most GetFindings calls of one signed region in any
+    second and in any budget period (AWS allows 3 a second per account and region)."""
+    diagnoses, read_before, seen = [], set(), 0
+    for n in range(most):
+        code, wall, diagnosis = post(url, body(key_id, "bench-organization", refresh=n > 0))
+        time.sleep(0.5)  # calls cut by the deadline still reach the fake a latency later
+        calls = findings_calls(fake_url)
+        mine, seen = calls[seen:], len(calls)
+        flow = [c for c in mine if c["accounts"] and not c["control"]]
+        cells = {(a, o) for c in flow for a in c["accounts"] for o in c["origins"]}
+        organization = diagnosis.get("organization") or {}
+        regions = organization.get("member_regions") or {}
+        diagnoses.append({
+            "n": n + 1, "http": code, "status": diagnosis.get("status"),
+            "wall_ms": round(wall * 1000), "duration_ms": diagnosis.get("duration_ms"),
+            "role": organization.get("role"), "accounts_total": organization.get("accounts_total"),
+            "member_regions": regions, "not_checked": regions.get("not_checked"),
+            "get_findings": len(mine), "flow_reads": len(flow),
+            "config_reads": sum(1 for c in mine if c["control"]),
+            "unfiltered_reads": sum(1 for c in mine if not c["accounts"]),
+            "cells_read": len(cells), "cells_read_before": len(cells & read_before),
+            "signed_regions": sorted({c["region"] for c in mine}),
+            "flow_signed_regions": sorted({c["region"] for c in flow}),
+            "finding_codes": sorted({f.get("code") for f in diagnosis.get("findings", [])}),
+        })
+        read_before |= cells
+        print(json.dumps(diagnoses[-1]), file=sys.stderr)
+        if code != 200 or regions.get("not_checked") in (0, None):
+            break
+    calls = findings_calls(fake_url)
+    period_ms = 1100 * 100 / share
+    by_region = {}
+    for call in calls:
+        by_region.setdefault(call["region"], []).append(call["at_ms"])
+    rates = []
+    for region, times in sorted(by_region.items()):
+        span_s = (max(times) - min(times)) / 1000
+        rates.append({"region": region, "calls": len(times), "most_in_1s": most_within(times, 1000),
+                      "most_in_period": most_within(times, period_ms),
+                      "mean_per_s": round((len(times) - 3) / span_s, 2) if len(times) > 6 and span_s else None})
+    first = diagnoses[0]
+    member_regions_total = sum(first["member_regions"].values()) if first["member_regions"] else None
+    print(json.dumps({
+        "deadline_s": deadline_s, "period_ms": period_ms, "diagnoses": diagnoses,
+        "complete": diagnoses[-1]["not_checked"] == 0,
+        "complete_after": diagnoses[-1]["n"] if diagnoses[-1]["not_checked"] == 0 else None,
+        "member_regions_total": member_regions_total,
+        "cells_read_total": len(read_before),
+        "get_findings_total": len(calls),
+        "rates": rates, "most_in_1s": max((r["most_in_1s"] for r in rates), default=0),
+    }))
+
+
 def wrk(path):
     text = open(path).read()
     out = {"requests_per_s": None, "p50": None, "p99": None, "errors": 0, "requests": None}
@@ -253,6 +324,8 @@ if __name__ == "__main__":
         retest(args[0], args[1], args[2], int(args[3]))
     elif command == "bound":
         bound(args[0], float(args[1]))
+    elif command == "organization":
+        organization(args[0], args[1], args[2], int(args[3]), float(args[4]), float(args[5]))
     elif command == "wrk":
         wrk(args[0])
     else:

@@ -24,6 +24,9 @@
 //!   call arrived (milliseconds since the fake started), its account, its SigV4 scope's service and
 //!   region, and its operation: what a per-account budget must bound.
 //! - `POST /__reset`: forgets every recorded call.
+//!
+//! With `--organization-accounts N` the caller administers an organization (see [`organizations`]);
+//! `GET /__findings` lists its `GetFindings` calls.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -40,6 +43,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+mod organizations;
+
 const ACCOUNT: &str = "123456789012";
 
 #[derive(Default)]
@@ -52,11 +57,14 @@ struct KeyCalls {
     last_end: Option<Instant>,
 }
 
+/// (account, service, operation, region, ms since start) of one call.
+type Arrival = (String, String, String, String, f64);
+
 struct State {
     started: Instant,
     one_account: bool,
     /// (account, service, operation, region, ms since start) of every call.
-    arrivals: Mutex<Vec<(String, String, String, String, f64)>>,
+    arrivals: Mutex<Vec<Arrival>>,
     latency: Duration,
     jitter: Duration,
     /// Pages of each LookupEvents read by access key id.
@@ -65,6 +73,8 @@ struct State {
     lookups: Mutex<u64>,
     keys: Mutex<HashMap<String, KeyCalls>>,
     seed: Mutex<u64>,
+    /// `--organization-accounts`: the caller administers an organization.
+    organization: Option<organizations::Organization>,
 }
 
 impl State {
@@ -467,9 +477,19 @@ async fn handle(
             return Ok(response(StatusCode::OK, "application/json", state.stats()));
         }
         ("GET", "/__arrivals") => {
-            return Ok(response(StatusCode::OK, "application/json", state.arrivals()));
+            return Ok(response(
+                StatusCode::OK,
+                "application/json",
+                state.arrivals(),
+            ));
+        }
+        ("GET", "/__findings") => {
+            let calls = state.organization.as_ref().map(|o| o.findings_calls());
+            let calls = calls.unwrap_or_else(|| "{\"calls\":[]}\n".to_owned());
+            return Ok(response(StatusCode::OK, "application/json", calls));
         }
         ("POST", "/__reset") => {
+            state.organization.iter().for_each(|o| o.reset());
             state.keys.lock().unwrap().clear();
             state.arrivals.lock().unwrap().clear();
             return Ok(response(
@@ -495,13 +515,28 @@ async fn handle(
     let body = String::from_utf8_lossy(&body);
     let account = state.account_of(&key);
     let operation = operation_of(amz_target.as_deref(), &body, &path);
+    let signed_region = region.clone();
     state
         .arrivals
         .lock()
         .unwrap()
         .push((account.clone(), service, operation, region, arrived));
     tokio::time::sleep(state.delay()).await;
-    let answer = if amz_target.as_deref() == Some("CloudTrail_20131101.LookupEvents")
+    let organization = state.organization.as_ref().and_then(|organization| {
+        organization.answer(&organizations::Call {
+            account: &account,
+            target: amz_target.as_deref(),
+            method: &method,
+            path: &path,
+            query: &uri_query,
+            region: &signed_region,
+            body: &body,
+            arrived_ms: arrived,
+        })
+    });
+    let answer = if let Some(answer) = organization {
+        answer
+    } else if amz_target.as_deref() == Some("CloudTrail_20131101.LookupEvents")
         && body.contains("LookupAttributes")
     {
         *state.lookups.lock().unwrap() += 1;
@@ -569,6 +604,7 @@ async fn main() -> std::io::Result<()> {
         lookups: Mutex::default(),
         keys: Mutex::default(),
         seed: Mutex::new(0x9E37_79B9_7F4A_7C15),
+        organization: organizations::Organization::from_args(&args),
     });
     let listener = TcpListener::bind(listen).await?;
     let local = listener.local_addr()?;
@@ -579,6 +615,9 @@ async fn main() -> std::io::Result<()> {
         "fake-aws listening on {local}, latency {:?} + jitter up to {:?}",
         state.latency, state.jitter
     );
+    if let Some(organization) = &state.organization {
+        eprintln!("fake-aws: {}", organization.describe());
+    }
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
