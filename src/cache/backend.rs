@@ -148,7 +148,7 @@ impl Backend {
                     .arg(key)
                     .arg(millis(ttl))
                     .ignore();
-                redis.pipeline("LPUSH", &pipe).await
+                redis.query_pipeline("LPUSH", &pipe).await
             }
         }
     }
@@ -392,14 +392,6 @@ impl RedisBackend {
             .query_async(&mut connection)
             .await
             .map_err(|error| StoreError::redis(operation, &error))
-    }
-
-    async fn pipeline(
-        &self,
-        operation: &'static str,
-        pipe: &redis::Pipeline,
-    ) -> Result<(), StoreError> {
-        self.query_pipeline(operation, pipe).await
     }
 
     /// The answers of a pipeline's commands.

@@ -25,11 +25,11 @@ pub struct BookState {
 }
 
 /// The names of one book's two parts.
-pub struct BookKeys<'a> {
+pub struct BookKeys {
     /// Reads by cell.
-    pub reads: &'a str,
+    pub reads: String,
     /// Live claims by cell.
-    pub claims: &'a str,
+    pub claims: String,
 }
 
 /// A stored read: `read_ms` or `read_ms:confirmed_ms`.
@@ -93,12 +93,12 @@ impl MemoryBooks {
     /// Claims each of `cells` (see `Backend::book_claim`).
     pub fn claim(
         &self,
-        keys: &BookKeys<'_>,
+        keys: &BookKeys,
         cells: &[String],
         since_ms: i64,
         lease: Duration,
     ) -> Vec<bool> {
-        self.with(keys.reads, |book, now| {
+        self.with(&keys.reads, |book, now| {
             let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
             cells
                 .iter()
@@ -119,8 +119,8 @@ impl MemoryBooks {
     }
 
     /// Writes reads and releases claims (see `Backend::book_record`).
-    pub fn record(&self, keys: &BookKeys<'_>, read: &[(String, Option<i64>)], unread: &[String]) {
-        self.with(keys.reads, |book, now| {
+    pub fn record(&self, keys: &BookKeys, read: &[(String, Option<i64>)], unread: &[String]) {
+        self.with(&keys.reads, |book, now| {
             for (cell, confirmed) in read {
                 book.reads.insert(
                     cell.clone(),
@@ -144,10 +144,12 @@ impl MemoryBooks {
 mod tests {
     use super::*;
 
-    const KEYS: BookKeys<'static> = BookKeys {
-        reads: "book:reads",
-        claims: "book:claims",
-    };
+    fn keys() -> BookKeys {
+        BookKeys {
+            reads: "book:reads".to_owned(),
+            claims: "book:claims".to_owned(),
+        }
+    }
 
     fn cells(names: &[&str]) -> Vec<String> {
         names.iter().map(|name| (*name).to_owned()).collect()
@@ -159,15 +161,15 @@ mod tests {
         let lease = Duration::from_secs(60);
         let since = now_ms();
         assert_eq!(
-            books.claim(&KEYS, &cells(&["a", "b"]), since, lease),
+            books.claim(&keys(), &cells(&["a", "b"]), since, lease),
             [true, true]
         );
         assert_eq!(
-            books.claim(&KEYS, &cells(&["b", "c"]), since, lease),
+            books.claim(&keys(), &cells(&["b", "c"]), since, lease),
             [false, true]
         );
-        books.record(&KEYS, &[], &cells(&["b"]));
-        assert_eq!(books.claim(&KEYS, &cells(&["b"]), since, lease), [true]);
+        books.record(&keys(), &[], &cells(&["b"]));
+        assert_eq!(books.claim(&keys(), &cells(&["b"]), since, lease), [true]);
     }
 
     #[test]
@@ -175,13 +177,13 @@ mod tests {
         let books = MemoryBooks::default();
         let lease = Duration::from_secs(60);
         let before = now_ms() - 1;
-        books.record(&KEYS, &[("a".to_owned(), Some(5))], &[]);
-        assert_eq!(books.claim(&KEYS, &cells(&["a"]), before, lease), [false]);
+        books.record(&keys(), &[("a".to_owned(), Some(5))], &[]);
+        assert_eq!(books.claim(&keys(), &cells(&["a"]), before, lease), [false]);
         assert_eq!(
-            books.claim(&KEYS, &cells(&["a"]), now_ms() + 1, lease),
+            books.claim(&keys(), &cells(&["a"]), now_ms() + 1, lease),
             [true]
         );
-        let state = books.recall(KEYS.reads);
+        let state = books.recall(&keys().reads);
         assert_eq!(state.reads["a"].confirmed_ms, Some(5));
     }
 

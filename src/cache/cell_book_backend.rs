@@ -12,12 +12,12 @@ use super::cell_book::{BookKeys, BookState, parse_read};
 
 impl Backend {
     /// The reads kept in a book, and the backend's clock.
-    pub async fn book_recall(&self, keys: &BookKeys<'_>) -> Result<BookState, StoreError> {
+    pub async fn book_recall(&self, keys: &BookKeys) -> Result<BookState, StoreError> {
         match self {
-            Backend::Memory(memory) => Ok(memory.books.recall(keys.reads)),
+            Backend::Memory(memory) => Ok(memory.books.recall(&keys.reads)),
             Backend::Redis(redis) => {
                 let mut pipe = redis::pipe();
-                pipe.cmd("TIME").cmd("HGETALL").arg(keys.reads);
+                pipe.cmd("TIME").cmd("HGETALL").arg(&keys.reads);
                 let ((seconds, micros), fields): ((i64, i64), HashMap<String, String>) =
                     redis.query_pipeline("HGETALL", &pipe).await?;
                 Ok(BookState {
@@ -35,7 +35,7 @@ impl Backend {
     /// after `since_ms`; one answer per cell.
     pub async fn book_claim(
         &self,
-        keys: &BookKeys<'_>,
+        keys: &BookKeys,
         cells: &[String],
         since_ms: i64,
         lease: Duration,
@@ -44,8 +44,11 @@ impl Backend {
             Backend::Memory(memory) => Ok(memory.books.claim(keys, cells, since_ms, lease)),
             Backend::Redis(redis) => {
                 let script = redis::Script::new(CLAIM);
-                let mut invocation = script.key(keys.reads);
-                invocation.key(keys.claims).arg(since_ms).arg(millis(lease));
+                let mut invocation = script.key(&keys.reads);
+                invocation
+                    .key(&keys.claims)
+                    .arg(since_ms)
+                    .arg(millis(lease));
                 for cell in cells {
                     invocation.arg(cell);
                 }
@@ -59,7 +62,7 @@ impl Backend {
     /// the claims of `read` and `unread`, and keeps the book `keep` after this write.
     pub async fn book_record(
         &self,
-        keys: &BookKeys<'_>,
+        keys: &BookKeys,
         read: &[(String, Option<i64>)],
         unread: &[String],
         keep: Duration,
@@ -71,9 +74,9 @@ impl Backend {
             }
             Backend::Redis(redis) => {
                 let script = redis::Script::new(RECORD);
-                let mut invocation = script.key(keys.reads);
+                let mut invocation = script.key(&keys.reads);
                 invocation
-                    .key(keys.claims)
+                    .key(&keys.claims)
                     .arg(millis(keep))
                     .arg(read.len());
                 for (cell, confirmed) in read {

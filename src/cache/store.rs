@@ -241,11 +241,7 @@ impl DiagnosisStore {
     /// The book of `tenant`'s administrator `administrator`; `None` when the backend did not
     /// answer.
     pub async fn book(&self, tenant: &str, administrator: &str) -> Option<BookState> {
-        let (reads, claims) = self.book_keys(tenant, administrator);
-        let keys = BookKeys {
-            reads: &reads,
-            claims: &claims,
-        };
+        let keys = self.book_keys(tenant, administrator);
         self.observe(self.backend.book_recall(&keys).await)
     }
 
@@ -258,11 +254,7 @@ impl DiagnosisStore {
         since_ms: i64,
         lease: Duration,
     ) -> Option<Vec<bool>> {
-        let (reads, claims) = self.book_keys(tenant, administrator);
-        let keys = BookKeys {
-            reads: &reads,
-            claims: &claims,
-        };
+        let keys = self.book_keys(tenant, administrator);
         self.observe(self.backend.book_claim(&keys, cells, since_ms, lease).await)
     }
 
@@ -275,17 +267,16 @@ impl DiagnosisStore {
         unread: &[String],
         keep: Duration,
     ) {
-        let (reads, claims) = self.book_keys(tenant, administrator);
-        let keys = BookKeys {
-            reads: &reads,
-            claims: &claims,
-        };
+        let keys = self.book_keys(tenant, administrator);
         self.observe(self.backend.book_record(&keys, read, unread, keep).await);
     }
 
-    fn book_keys(&self, tenant: &str, administrator: &str) -> (String, String) {
+    fn book_keys(&self, tenant: &str, administrator: &str) -> BookKeys {
         let tag = format!("{}{{book:{tenant}:{administrator}}}", self.prefix);
-        (format!("{tag}:reads"), format!("{tag}:claims"))
+        BookKeys {
+            reads: format!("{tag}:reads"),
+            claims: format!("{tag}:claims"),
+        }
     }
 
     /// Claims the right to bypass the cache for this request; at most once per `floor`.
