@@ -158,15 +158,10 @@ async fn reader(
             seen.push((cell(account), data));
         }
         // A line stopped meanwhile takes nothing back: the unsettled are given up.
-        let stopped = {
-            let mut line = lock(line);
-            match line.again(origin, unsettled.clone()) {
-                true => None,
-                false => line.stopped().map(str::to_owned),
-            }
-        };
-        match stopped {
-            Some(reason) => {
+        let given_up = lock(line).again(origin, unsettled);
+        match given_up {
+            Ok(()) => book.record(origin, &read, &[]).await,
+            Err((reason, unsettled)) => {
                 book.record(origin, &read, &unsettled).await;
                 unread.extend(
                     unsettled
@@ -174,7 +169,6 @@ async fn reader(
                         .map(|a| (cell(a), Some(reason.clone()))),
                 );
             }
-            None => book.record(origin, &read, &[]).await,
         }
         next = lock(line).next(BATCH);
     }

@@ -104,16 +104,23 @@ impl Line {
         }
     }
 
-    /// Gives back claimed accounts a full page left unsettled; `false` when the line stopped
-    /// (the caller releases them).
-    pub fn again(&mut self, origin: Region, accounts: Vec<String>) -> bool {
-        if self.stopped.is_some() || accounts.is_empty() {
-            return accounts.is_empty();
+    /// Gives back claimed accounts a full page left unsettled; a stopped line takes none and
+    /// answers why it stopped, with the accounts (the caller releases them).
+    pub fn again(
+        &mut self,
+        origin: Region,
+        accounts: Vec<String>,
+    ) -> Result<(), (String, Vec<String>)> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        if let Some(reason) = &self.stopped {
+            return Err((reason.clone(), accounts));
         }
         if let Some(queue) = self.queues.iter_mut().find(|q| q.origin == origin) {
             queue.again.extend(accounts);
         }
-        true
+        Ok(())
     }
 
     /// Stops the line for `reason` (the first reason stands); what it leaves.
@@ -141,11 +148,6 @@ impl Line {
             }
         }
         (reason, left)
-    }
-
-    /// Why the line stopped, if it did.
-    pub fn stopped(&self) -> Option<&str> {
-        self.stopped.as_deref()
     }
 }
 
@@ -187,7 +189,10 @@ mod tests {
             (region("eu-west-1"), vec!["b1".to_owned()])
         );
         // Unsettled accounts go before anything waiting.
-        assert!(line.again(region("us-east-1"), vec!["a0".to_owned()]));
+        assert!(
+            line.again(region("us-east-1"), vec!["a0".to_owned()])
+                .is_ok()
+        );
         let pick = line.next(2).unwrap();
         assert_eq!(pick.origin, region("us-east-1"));
         assert_eq!(
@@ -202,7 +207,10 @@ mod tests {
             queues: vec![queue("us-east-1", &[(false, "a1")])],
             stopped: None,
         };
-        assert!(line.again(region("us-east-1"), vec!["a0".to_owned()]));
+        assert!(
+            line.again(region("us-east-1"), vec!["a0".to_owned()])
+                .is_ok()
+        );
         let (reason, left) = line.stop("throttled");
         assert_eq!(reason, "throttled");
         assert_eq!(left.cells.len(), 2);
@@ -211,7 +219,10 @@ mod tests {
             vec![(region("us-east-1"), vec!["a0".to_owned()])]
         );
         assert!(line.next(20).is_none());
-        assert!(!line.again(region("us-east-1"), vec!["a3".to_owned()]));
+        assert_eq!(
+            line.again(region("us-east-1"), vec!["a3".to_owned()]),
+            Err(("throttled".to_owned(), vec!["a3".to_owned()]))
+        );
         assert_eq!(line.stop("later").0, "throttled");
     }
 }
